@@ -1,0 +1,183 @@
+#include "dnn/layers.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+dnn_status dnn_sigmoid(size_t count, const double *Z, double *A)
+{
+    if (!Z || !A || count == 0)
+        return DNN_ERR_ARG;
+    for (size_t i = 0; i < count; i++)
+        A[i] = 1.0 / (1.0 + exp(-Z[i]));
+    return DNN_OK;
+}
+
+dnn_status dnn_relu(size_t count, const double *Z, double *A)
+{
+    if (!Z || !A || count == 0)
+        return DNN_ERR_ARG;
+    for (size_t i = 0; i < count; i++)
+        A[i] = Z[i] > 0.0 ? Z[i] : 0.0;
+    return DNN_OK;
+}
+
+dnn_status dnn_sigmoid_backward(size_t count, const double *dA, const double *Z, double *dZ)
+{
+    if (!dA || !Z || !dZ || count == 0)
+        return DNN_ERR_ARG;
+    for (size_t i = 0; i < count; i++) {
+        double s = 1.0 / (1.0 + exp(-Z[i]));
+        dZ[i] = dA[i] * s * (1.0 - s);
+    }
+    return DNN_OK;
+}
+
+dnn_status dnn_relu_backward(size_t count, const double *dA, const double *Z, double *dZ)
+{
+    if (!dA || !Z || !dZ || count == 0)
+        return DNN_ERR_ARG;
+    for (size_t i = 0; i < count; i++)
+        dZ[i] = Z[i] > 0.0 ? dA[i] : 0.0;
+    return DNN_OK;
+}
+
+static int sizes_ok(int n, int n_prev, int m)
+{
+    return n > 0 && n_prev > 0 && m > 0;
+}
+
+dnn_status dnn_linear_forward(int n, int n_prev, int m, const double *A, const double *W,
+                              const double *b, double *Z)
+{
+    if (!A || !W || !b || !Z || !sizes_ok(n, n_prev, m))
+        return DNN_ERR_ARG;
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, m, n_prev, 1.0, W, n, A, n_prev,
+                0.0, Z, n);
+    for (int j = 0; j < m; j++) {
+        double *z = Z + (size_t)j * (size_t)n;
+        for (int i = 0; i < n; i++)
+            z[i] += b[i];
+    }
+    return DNN_OK;
+}
+
+dnn_status dnn_linear_activation_forward(int n, int n_prev, int m, const double *A_prev,
+                                         const double *W, const double *b,
+                                         dnn_activation activation, double *Z, double *A)
+{
+    if (activation != DNN_RELU && activation != DNN_SIGMOID)
+        return DNN_ERR_ARG;
+    dnn_status st = dnn_linear_forward(n, n_prev, m, A_prev, W, b, Z);
+    if (st != DNN_OK)
+        return st;
+    size_t count = (size_t)n * (size_t)m;
+    return activation == DNN_RELU ? dnn_relu(count, Z, A) : dnn_sigmoid(count, Z, A);
+}
+
+dnn_status dnn_linear_backward_scaled(int n, int n_prev, int m, const double *dZ,
+                                      const double *A_prev, const double *W, double scale,
+                                      double *dA_prev, double *dW, double *db)
+{
+    if (!dZ || !A_prev || !W || !dW || !db || !sizes_ok(n, n_prev, m))
+        return DNN_ERR_ARG;
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, n, n_prev, m, scale, dZ, n, A_prev,
+                n_prev, 0.0, dW, n);
+    for (int i = 0; i < n; i++)
+        db[i] = 0.0;
+    for (int j = 0; j < m; j++) {
+        const double *dz = dZ + (size_t)j * (size_t)n;
+        for (int i = 0; i < n; i++)
+            db[i] += dz[i];
+    }
+    for (int i = 0; i < n; i++)
+        db[i] *= scale;
+    if (dA_prev)
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n_prev, m, n, 1.0, W, n, dZ, n,
+                    0.0, dA_prev, n_prev);
+    return DNN_OK;
+}
+
+dnn_status dnn_linear_backward(int n, int n_prev, int m, const double *dZ, const double *A_prev,
+                               const double *W, double *dA_prev, double *dW, double *db)
+{
+    if (m <= 0)
+        return DNN_ERR_ARG;
+    return dnn_linear_backward_scaled(n, n_prev, m, dZ, A_prev, W, 1.0 / m, dA_prev, dW, db);
+}
+
+dnn_status dnn_linear_activation_backward_scaled(int n, int n_prev, int m, const double *dA,
+                                                 const double *Z, const double *A_prev,
+                                                 const double *W, dnn_activation activation,
+                                                 double scale, double *dZ, double *dA_prev,
+                                                 double *dW, double *db)
+{
+    if (!sizes_ok(n, n_prev, m))
+        return DNN_ERR_ARG;
+    size_t count = (size_t)n * (size_t)m;
+    dnn_status st;
+    if (activation == DNN_RELU)
+        st = dnn_relu_backward(count, dA, Z, dZ);
+    else if (activation == DNN_SIGMOID)
+        st = dnn_sigmoid_backward(count, dA, Z, dZ);
+    else
+        st = DNN_ERR_ARG;
+    if (st != DNN_OK)
+        return st;
+    return dnn_linear_backward_scaled(n, n_prev, m, dZ, A_prev, W, scale, dA_prev, dW, db);
+}
+
+dnn_status dnn_linear_activation_backward(int n, int n_prev, int m, const double *dA,
+                                          const double *Z, const double *A_prev,
+                                          const double *W, dnn_activation activation,
+                                          double *dZ, double *dA_prev, double *dW, double *db)
+{
+    if (m <= 0)
+        return DNN_ERR_ARG;
+    return dnn_linear_activation_backward_scaled(n, n_prev, m, dA, Z, A_prev, W, activation,
+                                                 1.0 / m, dZ, dA_prev, dW, db);
+}
+
+static double safe_log(double x)
+{
+    return log(x > DBL_TRUE_MIN ? x : DBL_TRUE_MIN);
+}
+
+dnn_status dnn_cross_entropy_sum(int m, const double *AL, const double *Y, double *sum)
+{
+    if (!AL || !Y || !sum || m <= 0)
+        return DNN_ERR_ARG;
+    double total = 0.0;
+    for (int j = 0; j < m; j++) {
+        double y = Y[j], a = AL[j];
+        double term_pos = y != 0.0 ? y * safe_log(a) : 0.0;
+        double term_neg = y != 1.0 ? (1.0 - y) * safe_log(1.0 - a) : 0.0;
+        total += term_pos + term_neg;
+    }
+    *sum = -total;
+    return DNN_OK;
+}
+
+dnn_status dnn_compute_cost(int m, const double *AL, const double *Y, double *cost)
+{
+    double sum;
+    dnn_status st = dnn_cross_entropy_sum(m, AL, Y, &sum);
+    if (st != DNN_OK)
+        return st;
+    *cost = (-1.0 / m) * -sum;
+    return DNN_OK;
+}
+
+dnn_status dnn_cost_backward(int m, const double *AL, const double *Y, double *dAL)
+{
+    if (!AL || !Y || !dAL || m <= 0)
+        return DNN_ERR_ARG;
+    for (int j = 0; j < m; j++) {
+        double y = Y[j], a = AL[j];
+        double pos = y != 0.0 ? y / a : 0.0;
+        double neg = y != 1.0 ? (1.0 - y) / (1.0 - a) : 0.0;
+        dAL[j] = -(pos - neg);
+    }
+    return DNN_OK;
+}

@@ -1,0 +1,34 @@
+#include "test_util.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+void fill_randn(dnn_rng *rng, int rows, int cols, double *colmajor)
+{
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+            colmajor[i + j * rows] = dnn_rng_normal(rng);
+}
+
+double worst_relative_diff(int rows, int cols, const double *colmajor, const double *rowmajor)
+{
+    double worst = 0.0;
+    for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < cols; j++) {
+            double a = colmajor[i + j * rows], e = rowmajor[i * cols + j];
+            double d = e == 0.0 ? (a == 0.0 ? 0.0 : INFINITY) : fabs(a - e) / fabs(e);
+            if (!(d <= worst))
+                worst = d;
+        }
+    }
+    return worst;
+}
+
+int run_suite(Suite *suite)
+{
+    SRunner *runner = srunner_create(suite);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,26 @@
+#ifndef DNN_TEST_UTIL_H
+#define DNN_TEST_UTIL_H
+
+#include <check.h>
+
+#include "dnn/rng.h"
+
+/* Runs the suite with Check's normal output; returns the process exit status. */
+int run_suite(Suite *suite);
+
+/* numpy's randn(rows, cols) fills row by row; the library stores column-major. */
+void fill_randn(dnn_rng *rng, int rows, int cols, double *colmajor);
+
+/* Worst relative difference |a - e| / |e| of a column-major matrix against a
+ * row-major expected one (an exact 0 expected must be an exact 0). */
+double worst_relative_diff(int rows, int cols, const double *colmajor, const double *rowmajor);
+
+/* Fails the current Check test, printing the worst difference, when it exceeds tol. */
+#define ck_assert_matrix(rows, cols, actual, expected, tol)                                   \
+    do {                                                                                      \
+        double worst_ = worst_relative_diff((rows), (cols), (actual), (expected));            \
+        ck_assert_msg(worst_ <= (tol), "%s: worst relative difference %.3g > %.3g", #actual, \
+                      worst_, (double)(tol));                                                 \
+    } while (0)
+
+#endif
