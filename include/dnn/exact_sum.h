@@ -1,0 +1,59 @@
+#ifndef DNN_EXACT_SUM_H
+#define DNN_EXACT_SUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnn/status.h"
+
+/* Order-independent sums of double vectors, for results that are bitwise identical
+ * whatever the number of ranks and threads.
+ *
+ * A vector of n elements is split into segments (one per weight matrix, bias vector,
+ * cost ...). Each segment has a scale exponent T, a multiple of DNN_EXACT_DIGIT_BITS
+ * chosen from the largest magnitude ever added to it: T = the smallest multiple with
+ * max |x| < 2^T (never below DNN_EXACT_MIN_TOP). Every added value is cut into
+ * DNN_EXACT_DIGITS signed integer digits, digit k weighing 2^(T - (k+1)·bits), by
+ * truncation toward zero (bits below the last digit are dropped). Digits are summed
+ * in int64, which is associative, and raising T only shifts whole digits, which
+ * gives the same digits as if the larger T had been used from the start. So the
+ * state after adding any set of vectors, in any order and grouping, depends only on
+ * the set: merging per-thread states, then summing per-rank states with an integer
+ * Allreduce after agreeing on T (a max), gives identical digits everywhere.
+ *
+ * Accuracy: each added value loses less than 2^(T - 114), i.e. 2^-76 of the
+ * segment's largest value. Capacity: fewer than 2^25 values added per element. */
+enum {
+    DNN_EXACT_DIGITS = 3,
+    DNN_EXACT_DIGIT_BITS = 38,
+    DNN_EXACT_MIN_TOP = -836, /* values below 2^-950 count as 0 */
+    DNN_EXACT_NO_TOP = -100000 /* segment that has seen only zeros */
+};
+
+typedef struct {
+    size_t n;            /* elements */
+    int nseg;            /* segments */
+    size_t *seg_start;   /* nseg + 1 bounds: segment s is [seg_start[s], seg_start[s+1]) */
+    int *top;            /* nseg + 1: T of each segment; top[nseg] is the non-finite flag */
+    int64_t *digits;     /* n * DNN_EXACT_DIGITS, element-major */
+} dnn_exact_sum;
+
+/* Segment s has seg_sizes[s] elements. Returns NULL on bad sizes or no memory. */
+dnn_exact_sum *dnn_exact_sum_new(int nseg, const size_t *seg_sizes);
+void dnn_exact_sum_free(dnn_exact_sum **sum);
+void dnn_exact_sum_clear(dnn_exact_sum *sum);
+
+/* Adds values (the segment's length) to segment s. A NaN or Inf is not added:
+ * it raises the non-finite flag instead. */
+dnn_status dnn_exact_sum_add(dnn_exact_sum *sum, int s, const double *values);
+/* dst += src (same segment sizes). */
+dnn_status dnn_exact_sum_merge(dnn_exact_sum *dst, const dnn_exact_sum *src);
+/* Shifts every segment to the given tops (each >= the segment's own), as agreed
+ * across processes by a max over top[0..nseg-1]. */
+dnn_status dnn_exact_sum_align(dnn_exact_sum *sum, const int *tops);
+/* Writes the n sums, each rounded deterministically from its digits. */
+dnn_status dnn_exact_sum_result(const dnn_exact_sum *sum, double *out);
+/* True when a NaN or Inf was added (top[nseg] != 0). */
+int dnn_exact_sum_nonfinite(const dnn_exact_sum *sum);
+
+#endif

@@ -1,0 +1,22 @@
+#include "dnn/shard.h"
+
+long dnn_chunk_count(long m, long chunk)
+{
+    return m > 0 && chunk > 0 ? (m + chunk - 1) / chunk : 0;
+}
+
+dnn_shard dnn_shard_of(int rank, int nranks, long m, long chunk)
+{
+    dnn_shard s = {0, 0, 0, 0};
+    long n = dnn_chunk_count(m, chunk);
+    if (nranks < 1 || rank < 0 || rank >= nranks || n == 0)
+        return s;
+    long begin = (long)((long long)rank * n / nranks);
+    long end = (long)((long long)(rank + 1) * n / nranks);
+    s.first_chunk = begin;
+    s.n_chunks = end - begin;
+    s.first = begin * chunk;
+    long last = end * chunk < m ? end * chunk : m;
+    s.count = last > s.first ? last - s.first : 0;
+    return s;
+}

@@ -1,0 +1,187 @@
+/* The order-independent sum and the chunk sharding behind bitwise reproducibility. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnn/exact_sum.h"
+#include "dnn/rng.h"
+#include "dnn/shard.h"
+#include "test_util.h"
+
+enum { NVEC = 60, NSEG = 3 };
+static const size_t seg_sizes[NSEG] = {50, 7, 1};
+#define NELEM 58
+
+/* Vectors whose magnitudes span many binades, with cancellation. */
+static void make_vectors(double v[NVEC][NELEM])
+{
+    dnn_rng rng;
+    dnn_rng_seed(&rng, 7);
+    for (int k = 0; k < NVEC; k++)
+        for (int i = 0; i < NELEM; i++)
+            v[k][i] = dnn_rng_normal(&rng) * ldexp(1.0, (int)(dnn_rng_uint32(&rng) % 60) - 40);
+    v[5][3] = 0.0;
+    v[9][NELEM - 1] = 1e300; /* one huge value in the last segment */
+    v[10][NELEM - 1] = -1e300;
+}
+
+static void add_vector(dnn_exact_sum *s, const double *v)
+{
+    size_t at = 0;
+    for (int seg = 0; seg < NSEG; seg++) {
+        ck_assert_int_eq(dnn_exact_sum_add(s, seg, v + at), DNN_OK);
+        at += seg_sizes[seg];
+    }
+}
+
+/* Sums the vectors split into `parts` groups added in a shuffled order, each
+ * group in its own state, then merged, aligned and summed as ranks would. */
+static void grouped_sum(double v[NVEC][NELEM], int parts, uint32_t seed, double *out)
+{
+    dnn_exact_sum *total = dnn_exact_sum_new(NSEG, seg_sizes);
+    ck_assert_ptr_nonnull(total);
+    int order[NVEC];
+    for (int k = 0; k < NVEC; k++)
+        order[k] = k;
+    dnn_rng rng;
+    dnn_rng_seed(&rng, seed);
+    for (int k = NVEC - 1; k > 0; k--) {
+        int j = (int)(dnn_rng_uint32(&rng) % (uint32_t)(k + 1)), t = order[k];
+        order[k] = order[j];
+        order[j] = t;
+    }
+    dnn_exact_sum **part = calloc((size_t)parts, sizeof *part);
+    int tops[NSEG + 1];
+    for (int p = 0; p < parts; p++) {
+        part[p] = dnn_exact_sum_new(NSEG, seg_sizes);
+        for (int k = p * NVEC / parts; k < (p + 1) * NVEC / parts; k++)
+            add_vector(part[p], v[order[k]]);
+    }
+    /* as the Allreduce does: agree on the largest tops, align, add the digits */
+    for (int s = 0; s <= NSEG; s++) {
+        tops[s] = part[0]->top[s];
+        for (int p = 1; p < parts; p++)
+            tops[s] = part[p]->top[s] > tops[s] ? part[p]->top[s] : tops[s];
+    }
+    for (int p = parts - 1; p >= 0; p--) {
+        ck_assert_int_eq(dnn_exact_sum_align(part[p], tops), DNN_OK);
+        ck_assert_int_eq(dnn_exact_sum_merge(total, part[p]), DNN_OK);
+        dnn_exact_sum_free(&part[p]);
+    }
+    free(part);
+    ck_assert_int_eq(dnn_exact_sum_result(total, out), DNN_OK);
+    dnn_exact_sum_free(&total);
+}
+
+START_TEST(sum_does_not_depend_on_grouping_or_order)
+{
+    static double v[NVEC][NELEM];
+    make_vectors(v);
+    double first[NELEM], other[NELEM];
+    grouped_sum(v, 1, 1, first);
+    const int parts[] = {2, 3, 4, 7, 60};
+    for (int p = 0; p < 5; p++) {
+        grouped_sum(v, parts[p], 100 + (uint32_t)p, other);
+        ck_assert_msg(memcmp(first, other, sizeof first) == 0, "%d groups differ", parts[p]);
+    }
+}
+END_TEST
+
+START_TEST(sum_is_accurate)
+{
+    static double v[NVEC][NELEM];
+    make_vectors(v);
+    double out[NELEM];
+    grouped_sum(v, 3, 5, out);
+    for (int i = 0; i < NELEM; i++) {
+        long double ref = 0.0L, mag = 0.0L; /* reference: 64-bit mantissa, error ~NVEC·2^-64 */
+        for (int k = 0; k < NVEC; k++) {
+            ref += v[k][i];
+            mag += fabsl((long double)v[k][i]);
+        }
+        double err = fabs(out[i] - (double)ref);
+        ck_assert_msg(err <= 4e-16 * fabs((double)ref) + 1e-17 * (double)mag,
+                      "element %d: %.17g vs %.17g", i, out[i], (double)ref);
+    }
+    ck_assert_double_eq(out[NELEM - 1], (double)((long double)0)); /* 1e300 - 1e300 + small */
+}
+END_TEST
+
+START_TEST(non_finite_values_raise_the_flag)
+{
+    dnn_exact_sum *s = dnn_exact_sum_new(NSEG, seg_sizes);
+    double v[NELEM] = {0};
+    add_vector(s, v);
+    ck_assert(!dnn_exact_sum_nonfinite(s));
+    v[52] = NAN;
+    add_vector(s, v);
+    ck_assert(dnn_exact_sum_nonfinite(s));
+    dnn_exact_sum_clear(s);
+    v[52] = -INFINITY;
+    add_vector(s, v);
+    ck_assert(dnn_exact_sum_nonfinite(s));
+    dnn_exact_sum_free(&s);
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+    size_t zero[] = {0};
+    ck_assert_ptr_null(dnn_exact_sum_new(0, seg_sizes));
+    ck_assert_ptr_null(dnn_exact_sum_new(1, zero));
+    ck_assert_ptr_null(dnn_exact_sum_new(1, NULL));
+    dnn_exact_sum *s = dnn_exact_sum_new(NSEG, seg_sizes), *t = dnn_exact_sum_new(1, seg_sizes);
+    double v[NELEM] = {1.0};
+    int tops[NSEG + 1] = {DNN_EXACT_NO_TOP, DNN_EXACT_NO_TOP, DNN_EXACT_NO_TOP, 0};
+    ck_assert_int_eq(dnn_exact_sum_add(s, NSEG, v), DNN_ERR_ARG);
+    ck_assert_int_eq(dnn_exact_sum_add(s, 0, NULL), DNN_ERR_ARG);
+    ck_assert_int_eq(dnn_exact_sum_merge(s, t), DNN_ERR_SHAPE);
+    ck_assert_int_eq(dnn_exact_sum_add(s, 0, v), DNN_OK);
+    ck_assert_int_eq(dnn_exact_sum_align(s, tops), DNN_ERR_ARG); /* below its own top */
+    dnn_exact_sum_free(&s);
+    dnn_exact_sum_free(&t);
+}
+END_TEST
+
+START_TEST(shards_partition_the_examples_into_whole_chunks)
+{
+    const long ms[] = {1, 2, 17, 209, 1000, 65536};
+    const long chunks[] = {1, 3, 16, 64, 1000};
+    for (size_t a = 0; a < sizeof ms / sizeof *ms; a++) {
+        for (size_t b = 0; b < sizeof chunks / sizeof *chunks; b++) {
+            long m = ms[a], c = chunks[b], n = dnn_chunk_count(m, c);
+            for (int P = 1; P <= 9; P++) {
+                long next = 0, next_chunk = 0, most = 0, least = n;
+                for (int r = 0; r < P; r++) {
+                    dnn_shard s = dnn_shard_of(r, P, m, c);
+                    ck_assert_int_eq(s.first_chunk, next_chunk);
+                    ck_assert_int_eq(s.first, next);
+                    ck_assert(s.count == 0 || s.first % c == 0);
+                    next += s.count;
+                    next_chunk += s.n_chunks;
+                    most = s.n_chunks > most ? s.n_chunks : most;
+                    least = s.n_chunks < least ? s.n_chunks : least;
+                }
+                ck_assert_int_eq(next, m);
+                ck_assert_int_eq(next_chunk, n);
+                ck_assert_int_le(most - least, 1);
+            }
+        }
+    }
+    dnn_shard none = dnn_shard_of(3, 2, 100, 10);
+    ck_assert_int_eq(none.count, 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("exact_sum");
+    TCase *tc = tcase_create("reproducible");
+    tcase_add_test(tc, sum_does_not_depend_on_grouping_or_order);
+    tcase_add_test(tc, sum_is_accurate);
+    tcase_add_test(tc, non_finite_values_raise_the_flag);
+    tcase_add_test(tc, bad_arguments);
+    tcase_add_test(tc, shards_partition_the_examples_into_whole_chunks);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
