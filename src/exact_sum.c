@@ -148,13 +148,14 @@ dnn_status dnn_exact_sum_merge(dnn_exact_sum *dst, const dnn_exact_sum *src)
 
 dnn_status dnn_exact_sum_align(dnn_exact_sum *sum, const int *tops)
 {
-    if (!sum || !tops)
+    if (!sum || !tops || tops == sum->top)
         return DNN_ERR_ARG;
     for (int s = 0; s < sum->nseg; s++)
         if (tops[s] < sum->top[s] || (tops[s] != DNN_EXACT_NO_TOP && tops[s] % W != 0))
             return DNN_ERR_ARG;
     for (int s = 0; s < sum->nseg; s++)
         shift_segment(sum, s, tops[s]);
+    sum->top[sum->nseg] = tops[sum->nseg];
     return DNN_OK;
 }
 

@@ -138,6 +138,7 @@ START_TEST(bad_arguments)
     ck_assert_int_eq(dnn_exact_sum_merge(s, t), DNN_ERR_SHAPE);
     ck_assert_int_eq(dnn_exact_sum_add(s, 0, v), DNN_OK);
     ck_assert_int_eq(dnn_exact_sum_align(s, tops), DNN_ERR_ARG); /* below its own top */
+    ck_assert_int_eq(dnn_exact_sum_align(s, s->top), DNN_ERR_ARG); /* must not alias */
     dnn_exact_sum_free(&s);
     dnn_exact_sum_free(&t);
 }

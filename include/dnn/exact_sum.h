@@ -48,8 +48,9 @@ void dnn_exact_sum_clear(dnn_exact_sum *sum);
 dnn_status dnn_exact_sum_add(dnn_exact_sum *sum, int s, const double *values);
 /* dst += src (same segment sizes). */
 dnn_status dnn_exact_sum_merge(dnn_exact_sum *dst, const dnn_exact_sum *src);
-/* Shifts every segment to the given tops (each >= the segment's own), as agreed
- * across processes by a max over top[0..nseg-1]. */
+/* Shifts every segment to tops[0..nseg-1] (each >= the segment's own) and takes the
+ * non-finite flag tops[nseg]: a max over every process's top[0..nseg] taken into a
+ * separate array (not sum->top itself). */
 dnn_status dnn_exact_sum_align(dnn_exact_sum *sum, const int *tops);
 /* Writes the n sums, each rounded deterministically from its digits. */
 dnn_status dnn_exact_sum_result(const dnn_exact_sum *sum, double *out);

@@ -1,0 +1,61 @@
+#ifndef DNN_DATA_H
+#define DNN_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnn/status.h"
+
+/* A block of consecutive examples [first, first + m) of a data set of m_total.
+ * X (n_features, m) column-major: example j is the contiguous column X + j * n_features.
+ * Y (m): labels, 0 or 1. */
+typedef struct {
+    int n_features;
+    long m_total;
+    long first;
+    long m;
+    double *X;
+    double *Y;
+} dnn_dataset;
+
+void dnn_dataset_free(dnn_dataset *data);
+
+/* Error details for the user: a message naming the file, the dataset and, for bad
+ * values, the first bad global example index. */
+typedef struct {
+    char message[512];
+    long bad_index; /* first bad global example index, or -1 */
+} dnn_error;
+
+/* HDF5 files in the course's layout: features X (m, d1, d2, ...) of any numeric type,
+ * labels Y (m) or (1, m) or (m, 1) of any numeric type. Example i is the i-th slab
+ * of X along its first dimension, flattened in the file's own (row-major) order. */
+typedef struct {
+    const char *x_name; /* NULL: the one dataset whose name ends in "_x" */
+    const char *y_name; /* NULL: the one dataset whose name ends in "_y" */
+    int scale_uint8;    /* divide uint8 features by 255, as the course does */
+} dnn_h5_options;
+
+/* Both functions: opts NULL means { NULL, NULL, 1 } (the course's layout); err may be
+ * NULL. File-level problems give DNN_ERR_IO, bad content DNN_ERR_DATA, bad arguments
+ * (first/count out of range) DNN_ERR_ARG. HDF5's own error printing is off while they
+ * run and restored afterwards.
+ *
+ * Reads the shapes only: example count and features per example. */
+dnn_status dnn_h5_probe(const char *path, const dnn_h5_options *opts, long *m_total,
+                        int *n_features, dnn_error *err);
+
+/* Reads examples [first, first + count) only (an HDF5 hyperslab), validates them
+ * (labels 0 or 1, features finite) and converts them to double. *out is overwritten
+ * (not freed): on success it owns X and Y (dnn_dataset_free), on error X and Y are NULL. */
+dnn_status dnn_h5_load(const char *path, const dnn_h5_options *opts, long first, long count,
+                       dnn_dataset *out, dnn_error *err);
+
+/* A deterministic binary task that needs a non-linear model: example i depends only
+ * on (seed, i), so any block can be generated on its own. Features uniform on [-1, 1),
+ * label 1 inside the sphere sum of squares < n_features / 3 (exact definition in
+ * src/data_synthetic.c). *out as for dnn_h5_load. */
+dnn_status dnn_synthetic_load(uint64_t seed, long m_total, int n_features, long first,
+                              long count, dnn_dataset *out, dnn_error *err);
+
+#endif

@@ -1,0 +1,54 @@
+#ifndef DNN_TRAIN_H
+#define DNN_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnn/data.h"
+#include "dnn/params.h"
+
+/* Collective sums and maxima across processes, in place, called by every process
+ * in the same order. Each returns 0 on success. The library never calls MPI itself:
+ * the program passes these in (src/comm_mpi.c), and a single process passes
+ * dnn_reducer_local(), whose operations do nothing. */
+typedef struct {
+    int (*max_int)(void *ctx, int *values, int n);
+    int (*sum_int64)(void *ctx, int64_t *values, size_t n);
+    int (*sum_double)(void *ctx, double *values, size_t n);
+    void *ctx;
+} dnn_reducer;
+
+dnn_reducer dnn_reducer_local(void);
+
+typedef enum {
+    DNN_REDUCE_EXACT, /* order-independent sums: bitwise identical for any ranks/threads */
+    DNN_REDUCE_FAST   /* plain double sums: depend on the partition in the last bits */
+} dnn_reduce_mode;
+
+typedef struct dnn_trainer dnn_trainer;
+
+/* Full-batch gradient descent over m_total examples, of which this process holds
+ * `local` (whole chunks of `chunk` examples starting at a chunk boundary; it may
+ * hold none). Threads: omp_get_max_threads(), each running one chunk at a time
+ * with single-threaded BLAS. params is updated in place. */
+dnn_trainer *dnn_trainer_new(dnn_params *params, const dnn_dataset *local, long m_total,
+                             int chunk, dnn_reduce_mode mode);
+void dnn_trainer_free(dnn_trainer **trainer);
+
+/* One iteration on every process: forward and backward over all examples, gradients
+ * combined across processes, then params -= learning_rate · gradient. cost gets the
+ * cost before the update. DNN_ERR_NONFINITE (on every process alike) when a cost or
+ * gradient is NaN or Inf; params are then left unchanged. */
+dnn_status dnn_trainer_step(dnn_trainer *trainer, const dnn_reducer *reducer,
+                            double learning_rate, double *cost);
+
+/* Examples of data (any block, or none) whose prediction (AL > 0.5) equals the
+ * label, summed over processes. */
+dnn_status dnn_trainer_count_correct(dnn_trainer *trainer, const dnn_dataset *data,
+                                     const dnn_reducer *reducer, long *correct);
+
+/* Wall seconds of the last step: local forward/backward, and combining across
+ * threads and processes. */
+void dnn_trainer_last_times(const dnn_trainer *trainer, double *compute, double *combine);
+
+#endif

@@ -1,0 +1,35 @@
+# Shared by launch/train, launch/test and launch/bench: packages, build, MPI as root.
+# shellcheck shell=bash
+
+DNN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DNN_PACKAGES=(cmake gcc make pkg-config libopenmpi-dev openmpi-bin check libhdf5-dev libopenblas-dev)
+
+# Installs the Debian packages that are missing (as root), or names the one line to run.
+dnn_install() {
+    local missing=() pkg
+    for pkg in "${DNN_PACKAGES[@]}" "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "dnn: missing packages; install them with:" >&2
+        echo "  sudo apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+    echo "dnn: installing ${missing[*]}" >&2
+    apt-get update -qq &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# Configures and builds into $DNN_BUILD (default build/); extra arguments go to cmake.
+dnn_build() {
+    DNN_BUILD=${DNN_BUILD:-$DNN_ROOT/build}
+    cmake -S "$DNN_ROOT" -B "$DNN_BUILD" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null &&
+        cmake --build "$DNN_BUILD" -j "$(nproc)"
+}
+
+# Open MPI refuses to run as root unless told; containers and CI run as root.
+if [ "$(id -u)" -eq 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi

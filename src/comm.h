@@ -1,0 +1,26 @@
+#ifndef DNN_COMM_H
+#define DNN_COMM_H
+
+#include "dnn/train.h"
+
+/* The programs' view of MPI; src/comm_mpi.c is the only file that includes mpi.h.
+ * Every function here except dnn_comm_abort is collective or local as said. */
+int dnn_comm_init(int *argc, char ***argv); /* 0 on success */
+void dnn_comm_finalize(void);
+int dnn_comm_rank(void);
+int dnn_comm_size(void);
+double dnn_comm_wtime(void);
+
+/* Collective: the lowest rank whose local_ok is 0, or -1 when every rank is fine.
+ * Lets exactly one rank print a failure while all of them stop together. */
+int dnn_comm_first_failure(int local_ok);
+/* Collective max / min / sum of one value. */
+double dnn_comm_max_double(double value);
+long dnn_comm_sum_long(long value);
+/* Collective sums and maxima for the trainer. */
+dnn_reducer dnn_comm_reducer(void);
+
+/* Ends every rank at once: for failures in the middle of a step. */
+void dnn_comm_abort(int exit_code);
+
+#endif

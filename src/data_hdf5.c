@@ -1,0 +1,521 @@
+/* HDF5 loader for the course's layout: X (m, d1, d2, ...) and Y (m), (1, m) or (m, 1).
+ *
+ * Every public function turns HDF5's automatic error printing off while it runs and
+ * restores it before returning, so the only report of a problem is our dnn_error.
+ * Every hid_t opened here is closed on every path (h5_source owns them all). */
+#include "dnn/data.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The X and Y datasets of one open file, with their validated shapes. */
+typedef struct {
+    const char *path;
+    dnn_error *err;
+    hid_t file, x, y;           /* H5I_INVALID_HID when not open */
+    const char *x_name, *y_name;
+    char *x_found, *y_found;    /* auto-detected names (owned) */
+    int x_rank;
+    hsize_t x_dims[H5S_MAX_RANK];
+    int y_rank;
+    hsize_t y_dims[2];
+    int y_axis;                 /* the axis of Y that runs over examples */
+    int x_uint8;                /* X is stored as unsigned 8-bit integers */
+    long m_total;
+    int n_features;
+} h5_source;
+
+/* A short list of names for messages: 'a', 'b', ... */
+typedef struct {
+    char text[160];
+    int full;
+} name_list;
+
+typedef struct {
+    const char *suffix;
+    int matches;
+    char *first_match; /* owned */
+    int nomem;
+    name_list matched; /* datasets whose name ends in suffix */
+    name_list all;     /* every dataset at the root */
+} name_search;
+
+typedef struct {
+    H5E_auto2_t func;
+    void *data;
+    int saved;
+} h5_quiet;
+
+static const dnn_h5_options default_options = {NULL, NULL, 1};
+
+static h5_quiet quiet_begin(void)
+{
+    h5_quiet q = {NULL, NULL, 0};
+    if (H5Eget_auto2(H5E_DEFAULT, &q.func, &q.data) >= 0 &&
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL) >= 0)
+        q.saved = 1;
+    return q;
+}
+
+static void quiet_end(const h5_quiet *q)
+{
+    if (!q->saved)
+        return;
+    H5Eclear2(H5E_DEFAULT);
+    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+static void error_reset(dnn_error *err)
+{
+    err->message[0] = '\0';
+    err->bad_index = -1;
+}
+
+/* Writes "path: " or "path: dataset 'name': " and then the formatted text. */
+__attribute__((format(printf, 6, 7))) static dnn_status
+fail(dnn_error *err, dnn_status status, long bad_index, const char *path, const char *dataset,
+     const char *fmt, ...)
+{
+    size_t size = sizeof err->message;
+    int used = dataset ? snprintf(err->message, size, "%s: dataset '%s': ", path, dataset)
+                       : snprintf(err->message, size, "%s: ", path);
+    if (used >= 0 && (size_t)used < size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message + used, size - (size_t)used, fmt, ap);
+        va_end(ap);
+    }
+    err->bad_index = bad_index;
+    return status;
+}
+
+static char *copy_string(const char *s)
+{
+    size_t len = strlen(s) + 1;
+    char *copy = malloc(len);
+    if (copy)
+        memcpy(copy, s, len);
+    return copy;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+static void name_list_add(name_list *list, const char *name)
+{
+    if (list->full)
+        return;
+    size_t used = strlen(list->text), room = sizeof list->text - used;
+    const char *sep = used ? ", " : "";
+    /* keep room for a final ", ..." */
+    if (strlen(sep) + strlen(name) + 2 + 6 >= room) {
+        snprintf(list->text + used, room, "%s...", sep);
+        list->full = 1;
+        return;
+    }
+    snprintf(list->text + used, room, "%s'%s'", sep, name);
+}
+
+/* "(209, 64, 64, 3)" */
+static void format_dims(char *buf, size_t size, int rank, const hsize_t *dims)
+{
+    size_t used = (size_t)snprintf(buf, size, "(");
+    for (int k = 0; k < rank && used < size; k++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%llu", k ? ", " : "",
+                                 (unsigned long long)dims[k]);
+    if (used < size)
+        snprintf(buf + used, size - used, ")");
+}
+
+static herr_t visit_root_link(hid_t group, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)info;
+    name_search *search = data;
+    hid_t obj = H5Oopen(group, name, H5P_DEFAULT);
+    if (obj < 0)
+        return 0; /* a dangling link: no data set behind it */
+    int is_dataset = H5Iget_type(obj) == H5I_DATASET;
+    H5Oclose(obj);
+    if (!is_dataset)
+        return 0;
+    name_list_add(&search->all, name);
+    if (!ends_with(name, search->suffix))
+        return 0;
+    name_list_add(&search->matched, name);
+    if (search->matches++ == 0) {
+        search->first_match = copy_string(name);
+        if (!search->first_match) {
+            search->nomem = 1;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The one dataset at the root whose name ends in suffix; *found is owned by the caller. */
+static dnn_status find_by_suffix(h5_source *s, const char *suffix, char **found)
+{
+    name_search search = {.suffix = suffix};
+    hsize_t idx = 0;
+    herr_t rc = H5Literate(s->file, H5_INDEX_NAME, H5_ITER_INC, &idx, visit_root_link, &search);
+    if (search.nomem) {
+        free(search.first_match);
+        return fail(s->err, DNN_ERR_NOMEM, -1, s->path, NULL, "out of memory");
+    }
+    if (rc < 0) {
+        free(search.first_match);
+        return fail(s->err, DNN_ERR_IO, -1, s->path, NULL, "cannot list the root group");
+    }
+    if (search.matches == 1) {
+        *found = search.first_match;
+        return DNN_OK;
+    }
+    free(search.first_match);
+    if (search.matches == 0)
+        return fail(s->err, DNN_ERR_DATA, -1, s->path, NULL,
+                    "no dataset whose name ends in '%s' (datasets at the root: %s)", suffix,
+                    search.all.text[0] ? search.all.text : "none");
+    return fail(s->err, DNN_ERR_DATA, -1, s->path, NULL,
+                "%d datasets whose names end in '%s' (%s); name the one to use", search.matches,
+                suffix, search.matched.text);
+}
+
+static dnn_status open_dataset(h5_source *s, const char *name, hid_t *dset)
+{
+    htri_t exists = H5Lexists(s->file, name, H5P_DEFAULT);
+    hid_t obj = exists > 0 ? H5Oopen(s->file, name, H5P_DEFAULT) : H5I_INVALID_HID;
+    if (obj < 0)
+        return fail(s->err, DNN_ERR_DATA, -1, s->path, name, "not found");
+    if (H5Iget_type(obj) != H5I_DATASET) {
+        H5Oclose(obj);
+        return fail(s->err, DNN_ERR_DATA, -1, s->path, name, "is not a dataset");
+    }
+    *dset = obj;
+    return DNN_OK;
+}
+
+static const char *class_name(H5T_class_t cls)
+{
+    switch (cls) {
+    case H5T_STRING: return "string";
+    case H5T_COMPOUND: return "compound";
+    case H5T_ENUM: return "enum";
+    case H5T_ARRAY: return "array";
+    case H5T_VLEN: return "variable-length";
+    case H5T_OPAQUE: return "opaque";
+    case H5T_BITFIELD: return "bitfield";
+    case H5T_REFERENCE: return "reference";
+    case H5T_TIME: return "time";
+    default: return "unknown";
+    }
+}
+
+/* Integers and floating point only: HDF5 converts those to double. */
+static dnn_status check_numeric(h5_source *s, hid_t dset, const char *name, int *is_uint8)
+{
+    hid_t type = H5Dget_type(dset);
+    if (type < 0)
+        return fail(s->err, DNN_ERR_IO, -1, s->path, name, "cannot read its type");
+    H5T_class_t cls = H5Tget_class(type);
+    size_t size = H5Tget_size(type);
+    H5T_sign_t sign = cls == H5T_INTEGER ? H5Tget_sign(type) : H5T_SGN_ERROR;
+    H5Tclose(type);
+    if (cls != H5T_INTEGER && cls != H5T_FLOAT)
+        return fail(s->err, DNN_ERR_DATA, -1, s->path, name,
+                    "type is %s, not an integer or floating-point number", class_name(cls));
+    *is_uint8 = cls == H5T_INTEGER && size == 1 && sign == H5T_SGN_NONE;
+    return DNN_OK;
+}
+
+/* rank 0 for a scalar or null dataspace. */
+static dnn_status read_shape(h5_source *s, hid_t dset, const char *name, int max_rank,
+                             int *rank, hsize_t *dims)
+{
+    hid_t space = H5Dget_space(dset);
+    if (space < 0)
+        return fail(s->err, DNN_ERR_IO, -1, s->path, name, "cannot read its shape");
+    H5S_class_t cls = H5Sget_simple_extent_type(space);
+    int r = cls == H5S_SIMPLE ? H5Sget_simple_extent_ndims(space) : 0;
+    hsize_t all[H5S_MAX_RANK];
+    if (r > 0 && H5Sget_simple_extent_dims(space, all, NULL) < 0)
+        r = -1;
+    H5Sclose(space);
+    if (cls == H5S_NO_CLASS || r < 0)
+        return fail(s->err, DNN_ERR_IO, -1, s->path, name, "cannot read its shape");
+    *rank = r;
+    for (int k = 0; k < r && k < max_rank; k++)
+        dims[k] = all[k];
+    return DNN_OK;
+}
+
+static dnn_status check_x(h5_source *s)
+{
+    const char *name = s->x_name;
+    dnn_status st = check_numeric(s, s->x, name, &s->x_uint8);
+    if (st == DNN_OK)
+        st = read_shape(s, s->x, name, H5S_MAX_RANK, &s->x_rank, s->x_dims);
+    if (st != DNN_OK)
+        return st;
+    char shape[256];
+    format_dims(shape, sizeof shape, s->x_rank, s->x_dims);
+    if (s->x_rank < 2)
+        return fail(s->err, DNN_ERR_DATA, -1, s->path, name,
+                    "shape %s has rank %d; expected (examples, features...) of rank 2 or more",
+                    shape, s->x_rank);
+    if (s->x_dims[0] == 0)
+        return fail(s->err, DNN_ERR_DATA, -1, s->path, name, "shape %s has no examples", shape);
+    if (s->x_dims[0] > (hsize_t)LONG_MAX)
+        return fail(s->err, DNN_ERR_DATA, -1, s->path, name, "shape %s has too many examples",
+                    shape);
+    for (int k = 1; k < s->x_rank; k++)
+        if (s->x_dims[k] == 0)
+            return fail(s->err, DNN_ERR_DATA, -1, s->path, name, "shape %s has no features",
+                        shape);
+    hsize_t n = 1;
+    for (int k = 1; k < s->x_rank; k++) {
+        if (s->x_dims[k] > (hsize_t)INT_MAX / n)
+            return fail(s->err, DNN_ERR_DATA, -1, s->path, name,
+                        "shape %s has more than %d features per example", shape, INT_MAX);
+        n *= s->x_dims[k];
+    }
+    s->m_total = (long)s->x_dims[0];
+    s->n_features = (int)n;
+    return DNN_OK;
+}
+
+static dnn_status check_y(h5_source *s)
+{
+    const char *name = s->y_name;
+    int is_uint8;
+    dnn_status st = check_numeric(s, s->y, name, &is_uint8);
+    if (st == DNN_OK)
+        st = read_shape(s, s->y, name, 2, &s->y_rank, s->y_dims);
+    if (st != DNN_OK)
+        return st;
+    char shape[256];
+    format_dims(shape, sizeof shape, s->y_rank, s->y_dims);
+    if (s->y_rank == 1)
+        s->y_axis = 0;
+    else if (s->y_rank == 2 && s->y_dims[0] == 1)
+        s->y_axis = 1;
+    else if (s->y_rank == 2 && s->y_dims[1] == 1)
+        s->y_axis = 0;
+    else
+        return fail(s->err, DNN_ERR_DATA, -1, s->path, name,
+                    "shape %s is not (m), (1, m) or (m, 1)", shape);
+    hsize_t m = s->y_dims[s->y_axis];
+    if (m != (hsize_t)s->m_total)
+        return fail(s->err, DNN_ERR_DATA, -1, s->path, name,
+                    "%llu labels but dataset '%s' has %ld examples", (unsigned long long)m,
+                    s->x_name, s->m_total);
+    return DNN_OK;
+}
+
+static void source_close(h5_source *s)
+{
+    if (s->x >= 0)
+        H5Oclose(s->x);
+    if (s->y >= 0)
+        H5Oclose(s->y);
+    if (s->file >= 0)
+        H5Fclose(s->file);
+    free(s->x_found);
+    free(s->y_found);
+    s->x = s->y = s->file = H5I_INVALID_HID;
+    s->x_found = s->y_found = NULL;
+}
+
+/* Opens the file and both datasets and validates their types and shapes.
+ * The caller calls source_close whatever the result. */
+static dnn_status source_open(h5_source *s, const char *path, const dnn_h5_options *opts,
+                              dnn_error *err)
+{
+    *s = (h5_source){.path = path, .err = err};
+    s->file = s->x = s->y = H5I_INVALID_HID;
+
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fail(err, DNN_ERR_IO, -1, path, NULL, "cannot open: %s", strerror(errno));
+    fclose(f);
+    if (H5Fis_hdf5(path) <= 0)
+        return fail(err, DNN_ERR_IO, -1, path, NULL, "cannot open: not an HDF5 file");
+    s->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (s->file < 0)
+        return fail(err, DNN_ERR_IO, -1, path, NULL,
+                    "cannot open: damaged or truncated HDF5 file");
+
+    dnn_status st = DNN_OK;
+    if (opts->x_name)
+        s->x_name = opts->x_name;
+    else if ((st = find_by_suffix(s, "_x", &s->x_found)) == DNN_OK)
+        s->x_name = s->x_found;
+    if (st != DNN_OK)
+        return st;
+    if (opts->y_name)
+        s->y_name = opts->y_name;
+    else if ((st = find_by_suffix(s, "_y", &s->y_found)) == DNN_OK)
+        s->y_name = s->y_found;
+    if (st != DNN_OK)
+        return st;
+
+    if ((st = open_dataset(s, s->x_name, &s->x)) != DNN_OK ||
+        (st = open_dataset(s, s->y_name, &s->y)) != DNN_OK || (st = check_x(s)) != DNN_OK ||
+        (st = check_y(s)) != DNN_OK)
+        return st;
+    return DNN_OK;
+}
+
+/* Reads the hyperslab start/count of dset (one entry per dimension) into count_all
+ * doubles, in the file's row-major order. */
+static dnn_status read_slab(h5_source *s, hid_t dset, const char *name, const hsize_t *start,
+                            const hsize_t *count, hsize_t count_all, double *buf)
+{
+    hid_t file_space = H5Dget_space(dset);
+    hid_t mem_space = H5Screate_simple(1, &count_all, NULL);
+    herr_t rc = -1;
+    if (file_space >= 0 && mem_space >= 0 &&
+        H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0)
+        rc = H5Dread(dset, H5T_NATIVE_DOUBLE, mem_space, file_space, H5P_DEFAULT, buf);
+    if (mem_space >= 0)
+        H5Sclose(mem_space);
+    if (file_space >= 0)
+        H5Sclose(file_space);
+    if (rc < 0)
+        return fail(s->err, DNN_ERR_IO, -1, s->path, name,
+                    "cannot read examples [%llu, %llu)", (unsigned long long)start[0],
+                    (unsigned long long)(start[0] + count[0]));
+    return DNN_OK;
+}
+
+/* Labels exactly 0 or 1 and features finite; reports the first bad example. */
+static dnn_status validate(h5_source *s, long first, long count, double *X, double *Y)
+{
+    size_t n = (size_t)s->n_features;
+    for (long j = 0; j < count; j++) {
+        double y = Y[j];
+        if (y != 0.0 && y != 1.0)
+            return fail(s->err, DNN_ERR_DATA, first + j, s->path, s->y_name,
+                        "label %.17g at example %ld is not 0 or 1", y, first + j);
+        Y[j] = y == 0.0 ? 0.0 : 1.0; /* no -0.0 */
+        const double *x = X + (size_t)j * n;
+        for (size_t k = 0; k < n; k++) {
+            if (!isfinite(x[k]))
+                return fail(s->err, DNN_ERR_DATA, first + j, s->path, s->x_name,
+                            "feature %zu of example %ld is %s", k, first + j,
+                            isnan(x[k]) ? "NaN" : x[k] > 0 ? "+Inf" : "-Inf");
+        }
+    }
+    return DNN_OK;
+}
+
+static dnn_status read_examples(h5_source *s, const dnn_h5_options *opts, long first,
+                                long count, dnn_dataset *out)
+{
+    size_t n = (size_t)s->n_features;
+    if ((size_t)count > SIZE_MAX / sizeof(double) / n)
+        return fail(s->err, DNN_ERR_NOMEM, -1, s->path, s->x_name,
+                    "%ld examples of %zu features do not fit in memory", count, n);
+    double *X = malloc((size_t)count * n * sizeof *X);
+    double *Y = malloc((size_t)count * sizeof *Y);
+    if (!X || !Y) {
+        free(X);
+        free(Y);
+        return fail(s->err, DNN_ERR_NOMEM, -1, s->path, s->x_name,
+                    "out of memory for %ld examples of %zu features", count, n);
+    }
+
+    hsize_t start[H5S_MAX_RANK] = {0}, cnt[H5S_MAX_RANK];
+    start[0] = (hsize_t)first;
+    cnt[0] = (hsize_t)count;
+    for (int k = 1; k < s->x_rank; k++)
+        cnt[k] = s->x_dims[k];
+    dnn_status st = read_slab(s, s->x, s->x_name, start, cnt,
+                              (hsize_t)count * (hsize_t)n, X);
+
+    if (st == DNN_OK) {
+        hsize_t y_start[2] = {0, 0}, y_cnt[2] = {1, 1};
+        y_start[s->y_axis] = (hsize_t)first;
+        y_cnt[s->y_axis] = (hsize_t)count;
+        st = read_slab(s, s->y, s->y_name, y_start, y_cnt, (hsize_t)count, Y);
+    }
+    if (st == DNN_OK && s->x_uint8 && opts->scale_uint8) {
+        size_t total = (size_t)count * n;
+        for (size_t i = 0; i < total; i++)
+            X[i] = X[i] / 255.0; /* X[i] holds (double)v exactly: numpy's v / 255. */
+    }
+    if (st == DNN_OK)
+        st = validate(s, first, count, X, Y);
+    if (st != DNN_OK) {
+        free(X);
+        free(Y);
+        return st;
+    }
+    *out = (dnn_dataset){.n_features = s->n_features, .m_total = s->m_total, .first = first,
+                         .m = count, .X = X, .Y = Y};
+    return DNN_OK;
+}
+
+dnn_status dnn_h5_probe(const char *path, const dnn_h5_options *opts, long *m_total,
+                        int *n_features, dnn_error *err)
+{
+    dnn_error scratch;
+    if (!err)
+        err = &scratch;
+    error_reset(err);
+    if (!path || !m_total || !n_features)
+        return fail(err, DNN_ERR_ARG, -1, path ? path : "(null)", NULL,
+                    "dnn_h5_probe: NULL argument");
+    if (!opts)
+        opts = &default_options;
+
+    h5_quiet quiet = quiet_begin();
+    h5_source s;
+    dnn_status st = source_open(&s, path, opts, err);
+    if (st == DNN_OK) {
+        *m_total = s.m_total;
+        *n_features = s.n_features;
+    }
+    source_close(&s);
+    quiet_end(&quiet);
+    return st;
+}
+
+dnn_status dnn_h5_load(const char *path, const dnn_h5_options *opts, long first, long count,
+                       dnn_dataset *out, dnn_error *err)
+{
+    dnn_error scratch;
+    if (!err)
+        err = &scratch;
+    error_reset(err);
+    if (out)
+        *out = (dnn_dataset){0};
+    if (!path || !out)
+        return fail(err, DNN_ERR_ARG, -1, path ? path : "(null)", NULL,
+                    "dnn_h5_load: NULL argument");
+    if (!opts)
+        opts = &default_options;
+
+    h5_quiet quiet = quiet_begin();
+    h5_source s;
+    dnn_status st = source_open(&s, path, opts, err);
+    if (st == DNN_OK && (first < 0 || count < 1 || first >= s.m_total ||
+                         count > s.m_total - first))
+        st = fail(err, DNN_ERR_ARG, -1, path, s.x_name,
+                  "examples [%ld, %ld + %ld) are not within the %ld examples of the file",
+                  first, first, count, s.m_total);
+    if (st == DNN_OK)
+        st = read_examples(&s, opts, first, count, out);
+    source_close(&s);
+    quiet_end(&quiet);
+    return st;
+}

@@ -1,0 +1,307 @@
+#include "dnn/train.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnn/exact_sum.h"
+#include "dnn/model.h"
+
+/* One per OpenMP thread: nothing here is shared, so no thread writes another's data. */
+typedef struct {
+    dnn_cache *cache;
+    dnn_params *grads;    /* one chunk's gradient sums */
+    dnn_exact_sum *exact; /* DNN_REDUCE_EXACT: this thread's chunks, summed exactly */
+    double *fast;         /* DNN_REDUCE_FAST: this thread's chunks, summed in double */
+    dnn_status status;
+} worker;
+
+struct dnn_trainer {
+    dnn_params *params;
+    const dnn_dataset *local;
+    long m_total;
+    int chunk;
+    dnn_reduce_mode mode;
+    int nthreads;
+    worker *workers;
+    size_t n;             /* gradient entries + 1: the last is the cost sum */
+    dnn_exact_sum *exact; /* all threads */
+    int *tops;            /* the segments' scales, agreed across processes */
+    double *total;        /* combined sums, n */
+    dnn_params *grads;    /* the gradient, total / m_total */
+    double seconds_compute, seconds_combine;
+};
+
+static int no_max(void *ctx, int *values, int n)
+{
+    (void)ctx, (void)values, (void)n;
+    return 0;
+}
+
+static int no_sum_int64(void *ctx, int64_t *values, size_t n)
+{
+    (void)ctx, (void)values, (void)n;
+    return 0;
+}
+
+static int no_sum_double(void *ctx, double *values, size_t n)
+{
+    (void)ctx, (void)values, (void)n;
+    return 0;
+}
+
+dnn_reducer dnn_reducer_local(void)
+{
+    dnn_reducer r = {no_max, no_sum_int64, no_sum_double, NULL};
+    return r;
+}
+
+/* Segments of the exact sum: W1, b1, ..., WL, bL, then the cost. */
+static dnn_exact_sum *new_exact_sum(const dnn_params *p)
+{
+    int nseg = 2 * p->L + 1;
+    size_t *sizes = malloc((size_t)nseg * sizeof *sizes);
+    if (!sizes)
+        return NULL;
+    for (int l = 1; l <= p->L; l++) {
+        sizes[2 * l - 2] = (size_t)p->dims[l] * (size_t)p->dims[l - 1];
+        sizes[2 * l - 1] = (size_t)p->dims[l];
+    }
+    sizes[nseg - 1] = 1;
+    dnn_exact_sum *s = dnn_exact_sum_new(nseg, sizes);
+    free(sizes);
+    return s;
+}
+
+dnn_trainer *dnn_trainer_new(dnn_params *params, const dnn_dataset *local, long m_total,
+                             int chunk, dnn_reduce_mode mode)
+{
+    if (!params || !local || m_total < 1 || chunk < 1 || local->m < 0 ||
+        (local->m > 0 && (!local->X || !local->Y || local->first % chunk != 0)) ||
+        local->n_features != params->dims[0] || params->dims[params->L] != 1 ||
+        (mode != DNN_REDUCE_EXACT && mode != DNN_REDUCE_FAST))
+        return NULL;
+    dnn_trainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->params = params;
+    t->local = local;
+    t->m_total = m_total;
+    t->chunk = chunk;
+    t->mode = mode;
+    t->nthreads = omp_get_max_threads();
+    t->n = params->count + 1;
+    /* Threads come from OpenMP; a BLAS call runs on one of them, with the same kernels
+     * whatever the thread count, so every chunk gives the same bits anywhere. */
+    openblas_set_num_threads(1);
+    t->workers = calloc((size_t)t->nthreads, sizeof *t->workers);
+    t->total = malloc(t->n * sizeof *t->total);
+    t->grads = dnn_params_new_like(params);
+    int ok = t->workers && t->total && t->grads;
+    if (ok && mode == DNN_REDUCE_EXACT)
+        ok = (t->exact = new_exact_sum(params)) != NULL &&
+             (t->tops = malloc(((size_t)t->exact->nseg + 1) * sizeof *t->tops)) != NULL;
+    for (int i = 0; ok && i < t->nthreads; i++) {
+        worker *w = &t->workers[i];
+        w->cache = dnn_cache_new(params, chunk);
+        w->grads = dnn_params_new_like(params);
+        if (mode == DNN_REDUCE_EXACT)
+            w->exact = new_exact_sum(params);
+        else
+            w->fast = malloc(t->n * sizeof *w->fast);
+        ok = w->cache && w->grads && (w->exact || w->fast);
+    }
+    if (!ok)
+        dnn_trainer_free(&t);
+    return t;
+}
+
+void dnn_trainer_free(dnn_trainer **trainer)
+{
+    if (!trainer || !*trainer)
+        return;
+    dnn_trainer *t = *trainer;
+    for (int i = 0; t->workers && i < t->nthreads; i++) {
+        dnn_cache_free(&t->workers[i].cache);
+        dnn_params_free(&t->workers[i].grads);
+        dnn_exact_sum_free(&t->workers[i].exact);
+        free(t->workers[i].fast);
+    }
+    free(t->workers);
+    dnn_exact_sum_free(&t->exact);
+    free(t->tops);
+    free(t->total);
+    dnn_params_free(&t->grads);
+    free(t);
+    *trainer = NULL;
+}
+
+static long local_chunks(const dnn_trainer *t, const dnn_dataset *data)
+{
+    return (data->m + t->chunk - 1) / t->chunk;
+}
+
+/* Forward and backward of local chunk c; its sums go into w's accumulator. */
+static dnn_status run_chunk(dnn_trainer *t, worker *w, long c)
+{
+    const dnn_dataset *d = t->local;
+    const dnn_params *p = t->params;
+    long first = c * t->chunk;
+    int cols = (int)(d->m - first < t->chunk ? d->m - first : t->chunk);
+    const double *X = d->X + (size_t)first * (size_t)d->n_features, *Y = d->Y + first;
+    double cost_sum;
+    dnn_status st = dnn_L_model_forward(p, X, cols, w->cache);
+    const double *AL = w->cache->A[p->L];
+    if (st == DNN_OK)
+        st = dnn_cross_entropy_sum(cols, AL, Y, &cost_sum);
+    if (st == DNN_OK)
+        st = dnn_L_model_backward_scaled(p, w->cache, AL, Y, 1.0, w->grads, NULL);
+    if (st != DNN_OK)
+        return st;
+    if (t->mode == DNN_REDUCE_FAST) {
+        for (size_t i = 0; i + 1 < t->n; i++)
+            w->fast[i] += w->grads->arena[i];
+        w->fast[t->n - 1] += cost_sum;
+        return DNN_OK;
+    }
+    for (int l = 1; l <= p->L && st == DNN_OK; l++) {
+        st = dnn_exact_sum_add(w->exact, 2 * l - 2, w->grads->W[l]);
+        if (st == DNN_OK)
+            st = dnn_exact_sum_add(w->exact, 2 * l - 1, w->grads->b[l]);
+    }
+    return st == DNN_OK ? dnn_exact_sum_add(w->exact, 2 * p->L, &cost_sum) : st;
+}
+
+static dnn_status local_pass(dnn_trainer *t)
+{
+    long n_chunks = local_chunks(t, t->local);
+#pragma omp parallel num_threads(t->nthreads)
+    {
+        worker *w = &t->workers[omp_get_thread_num()];
+        w->status = DNN_OK;
+        if (w->exact)
+            dnn_exact_sum_clear(w->exact);
+        else
+            memset(w->fast, 0, t->n * sizeof *w->fast);
+#pragma omp for schedule(dynamic, 1)
+        for (long c = 0; c < n_chunks; c++)
+            if (w->status == DNN_OK)
+                w->status = run_chunk(t, w, c);
+    }
+    for (int i = 0; i < t->nthreads; i++)
+        if (t->workers[i].status != DNN_OK)
+            return t->workers[i].status;
+    return DNN_OK;
+}
+
+/* Sums over threads, then over processes, into t->total. */
+static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
+{
+    if (t->mode == DNN_REDUCE_FAST) {
+        memset(t->total, 0, t->n * sizeof *t->total);
+        for (int i = 0; i < t->nthreads; i++)
+            for (size_t k = 0; k < t->n; k++)
+                t->total[k] += t->workers[i].fast[k];
+        return r->sum_double(r->ctx, t->total, t->n) == 0 ? DNN_OK : DNN_ERR_IO;
+    }
+    dnn_exact_sum *s = t->exact;
+    dnn_exact_sum_clear(s);
+    for (int i = 0; i < t->nthreads; i++) {
+        dnn_status st = dnn_exact_sum_merge(s, t->workers[i].exact);
+        if (st != DNN_OK)
+            return st;
+    }
+    memcpy(t->tops, s->top, ((size_t)s->nseg + 1) * sizeof *t->tops);
+    if (r->max_int(r->ctx, t->tops, s->nseg + 1) != 0)
+        return DNN_ERR_IO;
+    dnn_status st = dnn_exact_sum_align(s, t->tops);
+    if (st != DNN_OK)
+        return st;
+    if (r->sum_int64(r->ctx, s->digits, s->n * DNN_EXACT_DIGITS) != 0)
+        return DNN_ERR_IO;
+    if (dnn_exact_sum_nonfinite(s))
+        return DNN_ERR_NONFINITE;
+    return dnn_exact_sum_result(s, t->total);
+}
+
+dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double learning_rate,
+                            double *cost)
+{
+    if (!t || !reducer || !cost)
+        return DNN_ERR_ARG;
+    double t0 = omp_get_wtime();
+    dnn_status st = local_pass(t);
+    /* A failed thread must still take part in the collectives below; its status
+     * travels as a non-finite cost so that every process stops together. */
+    if (st != DNN_OK) {
+        for (int i = 0; i < t->nthreads; i++) {
+            if (t->workers[i].exact)
+                t->workers[i].exact->top[t->workers[i].exact->nseg] = 1;
+            else
+                t->workers[i].fast[t->n - 1] = NAN;
+        }
+    }
+    double t1 = omp_get_wtime();
+    dnn_status combined = combine(t, reducer);
+    t->seconds_compute = t1 - t0;
+    t->seconds_combine = omp_get_wtime() - t1;
+    if (st == DNN_OK)
+        st = combined;
+    if (st != DNN_OK)
+        return st;
+    const double m = (double)t->m_total;
+    double *g = t->grads->arena;
+    int finite = 1;
+    for (size_t i = 0; i + 1 < t->n; i++) {
+        g[i] = (1.0 / m) * t->total[i];
+        finite &= isfinite(g[i]);
+    }
+    *cost = (-1.0 / m) * -t->total[t->n - 1];
+    if (!finite || !isfinite(*cost))
+        return DNN_ERR_NONFINITE;
+    return dnn_update_parameters(t->params, t->grads, learning_rate);
+}
+
+dnn_status dnn_trainer_count_correct(dnn_trainer *t, const dnn_dataset *data,
+                                     const dnn_reducer *reducer, long *correct)
+{
+    if (!t || !data || !reducer || !correct || data->n_features != t->params->dims[0])
+        return DNN_ERR_ARG;
+    long n_chunks = local_chunks(t, data), total = 0;
+    int failed = 0;
+#pragma omp parallel num_threads(t->nthreads) reduction(+ : total) reduction(| : failed)
+    {
+        worker *w = &t->workers[omp_get_thread_num()];
+        const dnn_params *p = t->params;
+#pragma omp for schedule(dynamic, 1)
+        for (long c = 0; c < n_chunks; c++) {
+            long first = c * t->chunk;
+            int cols = (int)(data->m - first < t->chunk ? data->m - first : t->chunk);
+            const double *X = data->X + (size_t)first * (size_t)data->n_features;
+            if (dnn_L_model_forward(p, X, cols, w->cache) != DNN_OK) {
+                failed = 1;
+                continue;
+            }
+            const double *AL = w->cache->A[p->L];
+            for (int j = 0; j < cols; j++)
+                total += (AL[j] > 0.5 ? 1.0 : 0.0) == data->Y[first + j];
+        }
+    }
+    int64_t sums[2] = {total, failed};
+    if (reducer->sum_int64(reducer->ctx, sums, 2) != 0)
+        return DNN_ERR_IO;
+    if (sums[1] != 0)
+        return DNN_ERR_ARG;
+    *correct = (long)sums[0];
+    return DNN_OK;
+}
+
+void dnn_trainer_last_times(const dnn_trainer *t, double *compute, double *combine_seconds)
+{
+    if (compute)
+        *compute = t ? t->seconds_compute : 0.0;
+    if (combine_seconds)
+        *combine_seconds = t ? t->seconds_combine : 0.0;
+}
