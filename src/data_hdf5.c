@@ -25,7 +25,7 @@ typedef struct {
     int x_rank;
     hsize_t x_dims[H5S_MAX_RANK];
     int y_rank;
-    hsize_t y_dims[2];
+    hsize_t y_dims[H5S_MAX_RANK];
     int y_axis;                 /* the axis of Y that runs over examples */
     int x_uint8;                /* X is stored as unsigned 8-bit integers */
     long m_total;
@@ -196,9 +196,12 @@ static dnn_status open_dataset(h5_source *s, const char *name, hid_t *dset)
     hid_t obj = exists > 0 ? H5Oopen(s->file, name, H5P_DEFAULT) : H5I_INVALID_HID;
     if (obj < 0)
         return fail(s->err, DNN_ERR_DATA, -1, s->path, name, "not found");
-    if (H5Iget_type(obj) != H5I_DATASET) {
+    H5I_type_t type = H5Iget_type(obj);
+    if (type != H5I_DATASET) {
         H5Oclose(obj);
-        return fail(s->err, DNN_ERR_DATA, -1, s->path, name, "is not a dataset");
+        return fail(s->err, DNN_ERR_DATA, -1, s->path, NULL, "'%s' is a %s, not a dataset", name,
+                    type == H5I_GROUP ? "group" : type == H5I_DATATYPE ? "named datatype"
+                                                                        : "non-dataset object");
     }
     *dset = obj;
     return DNN_OK;
@@ -237,24 +240,21 @@ static dnn_status check_numeric(h5_source *s, hid_t dset, const char *name, int 
     return DNN_OK;
 }
 
-/* rank 0 for a scalar or null dataspace. */
-static dnn_status read_shape(h5_source *s, hid_t dset, const char *name, int max_rank,
-                             int *rank, hsize_t *dims)
+/* dims (H5S_MAX_RANK); rank 0 for a scalar or null dataspace. */
+static dnn_status read_shape(h5_source *s, hid_t dset, const char *name, int *rank,
+                             hsize_t *dims)
 {
     hid_t space = H5Dget_space(dset);
     if (space < 0)
         return fail(s->err, DNN_ERR_IO, -1, s->path, name, "cannot read its shape");
     H5S_class_t cls = H5Sget_simple_extent_type(space);
     int r = cls == H5S_SIMPLE ? H5Sget_simple_extent_ndims(space) : 0;
-    hsize_t all[H5S_MAX_RANK];
-    if (r > 0 && H5Sget_simple_extent_dims(space, all, NULL) < 0)
+    if (r > 0 && H5Sget_simple_extent_dims(space, dims, NULL) < 0)
         r = -1;
     H5Sclose(space);
     if (cls == H5S_NO_CLASS || r < 0)
         return fail(s->err, DNN_ERR_IO, -1, s->path, name, "cannot read its shape");
     *rank = r;
-    for (int k = 0; k < r && k < max_rank; k++)
-        dims[k] = all[k];
     return DNN_OK;
 }
 
@@ -263,7 +263,7 @@ static dnn_status check_x(h5_source *s)
     const char *name = s->x_name;
     dnn_status st = check_numeric(s, s->x, name, &s->x_uint8);
     if (st == DNN_OK)
-        st = read_shape(s, s->x, name, H5S_MAX_RANK, &s->x_rank, s->x_dims);
+        st = read_shape(s, s->x, name, &s->x_rank, s->x_dims);
     if (st != DNN_OK)
         return st;
     char shape[256];
@@ -299,7 +299,7 @@ static dnn_status check_y(h5_source *s)
     int is_uint8;
     dnn_status st = check_numeric(s, s->y, name, &is_uint8);
     if (st == DNN_OK)
-        st = read_shape(s, s->y, name, 2, &s->y_rank, s->y_dims);
+        st = read_shape(s, s->y, name, &s->y_rank, s->y_dims);
     if (st != DNN_OK)
         return st;
     char shape[256];
@@ -511,8 +511,9 @@ dnn_status dnn_h5_load(const char *path, const dnn_h5_options *opts, long first,
     if (st == DNN_OK && (first < 0 || count < 1 || first >= s.m_total ||
                          count > s.m_total - first))
         st = fail(err, DNN_ERR_ARG, -1, path, s.x_name,
-                  "examples [%ld, %ld + %ld) are not within the %ld examples of the file",
-                  first, first, count, s.m_total);
+                  "first %ld, count %ld: need first >= 0, count >= 1 and first + count <= %ld "
+                  "(the example count)",
+                  first, count, s.m_total);
     if (st == DNN_OK)
         st = read_examples(&s, opts, first, count, out);
     source_close(&s);

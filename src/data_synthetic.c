@@ -75,9 +75,9 @@ dnn_status dnn_synthetic_load(uint64_t seed, long m_total, int n_features, long 
         return arg_error(err, "synthetic data: m_total must be at least 1 (got %ld)", m_total);
     if (first < 0 || count < 1 || first >= m_total || count > m_total - first)
         return arg_error(err,
-                         "synthetic data: examples [%ld, %ld + %ld) are not within the %ld "
-                         "examples of the set",
-                         first, first, count, m_total);
+                         "synthetic data: first %ld, count %ld: need first >= 0, count >= 1 "
+                         "and first + count <= m_total = %ld",
+                         first, count, m_total);
     size_t n = (size_t)n_features;
     if ((size_t)count > SIZE_MAX / sizeof(double) / n) {
         snprintf(err->message, sizeof err->message,

@@ -251,6 +251,14 @@ static void make_y_bad_shape(const char *path)
     write_h5(path, 2, specs);
 }
 
+static void make_y_rank3(const char *path)
+{
+    small_data d = small_standard();
+    ds_spec specs[] = {{"a_x", H5T_NATIVE_DOUBLE, 2, {M, N}, d.x},
+                       {"a_y", H5T_NATIVE_INT64, 3, {1, M, 1}, d.y}};
+    write_h5(path, 2, specs);
+}
+
 /* 2^32 features per example: never written, so HDF5 allocates no storage for it. */
 static void make_huge_features(const char *path)
 {
@@ -440,6 +448,7 @@ static const bad_case bad_cases[] = {
     {"string_y.h5", make_string_y, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_y'", -1},
     {"compound_x.h5", make_compound_x, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
     {"y_shape.h5", make_y_bad_shape, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_y'", -1},
+    {"y_rank3.h5", make_y_rank3, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_y'", -1},
     {"huge.h5", make_huge_features, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
     {"x_group.h5", make_x_is_group, {"a_x", NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
     {"valid.h5", make_valid, {NULL, "labels", 1}, 0, 1, DNN_ERR_DATA, 0, "'labels'", -1},
