@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Bitwise reproducibility: with default settings, the printed costs and the
+# Parameter hash are identical for ranks 1-4 x OMP_NUM_THREADS 1-2.
+set -euo pipefail
+dnn_train=$1 shared=$2
+source "$(dirname "$0")/common.sh"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+check_matrix() { # name args...
+    local name=$1
+    shift
+    local ref=""
+    for ranks in 1 2 3 4; do
+        for threads in 1 2; do
+            run_ranks "$ranks" "$threads" "$dnn_train" "$@" | grep -v '^dnn-train:' >"$out/run"
+            grep -q '^Parameter hash: 0x' "$out/run" || { fail "$name: no hash"; cat "$out/run"; return; }
+            if [ -z "$ref" ]; then
+                ref=$(cat "$out/run")
+            elif [ "$(cat "$out/run")" != "$ref" ]; then
+                fail "$name: $ranks ranks x $threads threads differs from 1 x 1"
+                diff <(echo "$ref") "$out/run" || true
+                return
+            fi
+        done
+    done
+    pass "$name: identical costs and $(grep hash <<<"$ref") over 8 rank x thread combinations"
+}
+
+check_matrix "default synthetic problem" --iters 300 --print-every 25
+check_matrix "synthetic, 1001 examples in chunks of 7" --synthetic 1001,5 --layers auto,9,4,1 \
+    --chunk 7 --init he --lr 0.05 --iters 100 --print-every 10
+if [ -f "$shared/train_catvnoncat.h5" ]; then
+    check_matrix "course five-layer, 40 iterations" --train "$shared/train_catvnoncat.h5" \
+        --test "$shared/test_catvnoncat.h5" --layers auto,20,7,5,1 --iters 40 --print-every 5
+else
+    echo "skipped the course data case: not found in $shared"
+fi
+finish
