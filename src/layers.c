@@ -53,8 +53,9 @@ dnn_status dnn_linear_forward(int n, int n_prev, int m, const double *A, const d
 {
     if (!A || !W || !b || !Z || !sizes_ok(n, n_prev, m))
         return DNN_ERR_ARG;
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, m, n_prev, 1.0, W, n, A, n_prev,
-                0.0, Z, n);
+    /* row-major W (n, n_prev) is column-major Wᵀ */
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, m, n_prev, 1.0, W, n_prev, A,
+                n_prev, 0.0, Z, n);
     for (int j = 0; j < m; j++) {
         double *z = Z + (size_t)j * (size_t)n;
         for (int i = 0; i < n; i++)
@@ -82,8 +83,9 @@ dnn_status dnn_linear_backward_scaled(int n, int n_prev, int m, const double *dZ
 {
     if (!dZ || !A_prev || !W || !dW || !db || !sizes_ok(n, n_prev, m))
         return DNN_ERR_ARG;
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, n, n_prev, m, scale, dZ, n, A_prev,
-                n_prev, 0.0, dW, n);
+    /* dWᵀ (n_prev, n) = A_prev · dZᵀ, column-major, is row-major dW */
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, n_prev, n, m, scale, A_prev, n_prev,
+                dZ, n, 0.0, dW, n_prev);
     for (int i = 0; i < n; i++)
         db[i] = 0.0;
     for (int j = 0; j < m; j++) {
@@ -94,8 +96,8 @@ dnn_status dnn_linear_backward_scaled(int n, int n_prev, int m, const double *dZ
     for (int i = 0; i < n; i++)
         db[i] *= scale;
     if (dA_prev)
-        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n_prev, m, n, 1.0, W, n, dZ, n,
-                    0.0, dA_prev, n_prev);
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n_prev, m, n, 1.0, W, n_prev,
+                    dZ, n, 0.0, dA_prev, n_prev);
     return DNN_OK;
 }
 

@@ -45,15 +45,9 @@ static int write_string_attr(hid_t file, const char *name, const char *value)
     return ok;
 }
 
-/* Row-major (rows, cols) dataset from a column-major matrix. */
-static int write_matrix(hid_t file, const char *name, int rows, int cols, const double *colmajor)
+/* A (rows, cols) dataset from a row-major matrix, as W and b are stored. */
+static int write_matrix(hid_t file, const char *name, int rows, int cols, const double *rowmajor)
 {
-    double *rowmajor = malloc((size_t)rows * (size_t)cols * sizeof *rowmajor);
-    if (!rowmajor)
-        return 0;
-    for (int i = 0; i < rows; i++)
-        for (int j = 0; j < cols; j++)
-            rowmajor[(size_t)i * cols + j] = colmajor[i + (size_t)j * rows];
     hsize_t dims[2] = {(hsize_t)rows, (hsize_t)cols};
     hid_t space = H5Screate_simple(2, dims, NULL);
     hid_t set = H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
@@ -63,7 +57,6 @@ static int write_matrix(hid_t file, const char *name, int rows, int cols, const 
     if (set >= 0)
         H5Dclose(set);
     H5Sclose(space);
-    free(rowmajor);
     return ok;
 }
 
@@ -166,7 +159,7 @@ static int read_layer_sizes(hid_t file, int *L, int *dims)
     return ok;
 }
 
-static int read_matrix(hid_t file, const char *name, int rows, int cols, double *colmajor)
+static int read_matrix(hid_t file, const char *name, int rows, int cols, double *rowmajor)
 {
     if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
         return 0;
@@ -176,13 +169,7 @@ static int read_matrix(hid_t file, const char *name, int rows, int cols, double 
     int ok = space >= 0 && H5Sget_simple_extent_ndims(space) == 2 &&
              H5Sget_simple_extent_dims(space, dims, NULL) == 2 && dims[0] == (hsize_t)rows &&
              dims[1] == (hsize_t)cols;
-    double *rowmajor = ok ? malloc((size_t)rows * (size_t)cols * sizeof *rowmajor) : NULL;
-    ok = ok && rowmajor &&
-         H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rowmajor) >= 0;
-    for (int i = 0; ok && i < rows; i++)
-        for (int j = 0; j < cols; j++)
-            colmajor[i + (size_t)j * rows] = rowmajor[(size_t)i * cols + j];
-    free(rowmajor);
+    ok = ok && H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rowmajor) >= 0;
     if (space >= 0)
         H5Sclose(space);
     if (set >= 0)

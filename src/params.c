@@ -88,7 +88,7 @@ const char *dnn_init_name(dnn_init init)
     return init_names[init];
 }
 
-/* The course writes randn(rows, cols) row by row; W is stored column-major. */
+/* The course writes randn(rows, cols) row by row, as W is stored. */
 static void fill_weights(dnn_rng *rng, dnn_init init, int rows, int cols, double *W)
 {
     for (int i = 0; i < rows; i++) {
@@ -99,7 +99,7 @@ static void fill_weights(dnn_rng *rng, dnn_init init, int rows, int cols, double
             case DNN_INIT_LECUN: x = x / sqrt((double)cols); break;
             case DNN_INIT_HE: x = x * sqrt(2.0 / (double)cols); break;
             }
-            W[i + (size_t)j * (size_t)rows] = x;
+            W[(size_t)i * (size_t)cols + (size_t)j] = x;
         }
     }
 }

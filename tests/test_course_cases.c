@@ -12,8 +12,8 @@ START_TEST(initialize_parameters_2_2_1)
     const double W1[] = {0.01624345363663242, -0.00611756413650075,
                          -0.00528171752263456, -0.01072968622156171};
     const double W2[] = {0.00865407629324678, -0.02301538696880283};
-    ck_assert_matrix(2, 2, p->W[1], W1, TOL);
-    ck_assert_matrix(1, 2, p->W[2], W2, TOL);
+    ck_assert_weights(2, 2, p->W[1], W1, TOL);
+    ck_assert_weights(1, 2, p->W[2], W2, TOL);
     for (int i = 0; i < 2; i++)
         ck_assert(p->b[1][i] == 0.0);
     ck_assert(p->b[2][0] == 0.0);
@@ -38,8 +38,8 @@ START_TEST(initialize_parameters_deep_5_4_3)
                          0.00236716267226912,  -0.01023785139926468, -0.00712993200112049,
                          0.00625244966162829,  -0.00160513363186924, -0.00768836350319230,
                          -0.00230030722277939, 0.00745056266405371,  0.01976110783126303};
-    ck_assert_matrix(4, 5, p->W[1], W1, TOL);
-    ck_assert_matrix(3, 4, p->W[2], W2, TOL);
+    ck_assert_weights(4, 5, p->W[1], W1, TOL);
+    ck_assert_weights(3, 4, p->W[2], W2, TOL);
     dnn_params_free(&p);
 }
 END_TEST
@@ -50,7 +50,7 @@ START_TEST(linear_forward)
     double A[6], W[3], b[1], Z[2];
     dnn_rng_seed(&rng, 1);
     fill_randn(&rng, 3, 2, A);
-    fill_randn(&rng, 1, 3, W);
+    fill_randn_weights(&rng, 1, 3, W);
     fill_randn(&rng, 1, 1, b);
     ck_assert_int_eq(dnn_linear_forward(1, 3, 2, A, W, b, Z), DNN_OK);
     const double expected[] = {3.2629533746541739, -1.2342998686128757};
@@ -64,7 +64,7 @@ START_TEST(linear_activation_forward)
     double A_prev[6], W[3], b[1], Z[2], A[2];
     dnn_rng_seed(&rng, 2);
     fill_randn(&rng, 3, 2, A_prev);
-    fill_randn(&rng, 1, 3, W);
+    fill_randn_weights(&rng, 1, 3, W);
     fill_randn(&rng, 1, 1, b);
     ck_assert_int_eq(dnn_linear_activation_forward(1, 3, 2, A_prev, W, b, DNN_SIGMOID, Z, A),
                      DNN_OK);
@@ -85,9 +85,9 @@ START_TEST(L_model_forward_2_layers)
     double X[8];
     dnn_rng_seed(&rng, 1);
     fill_randn(&rng, 4, 2, X);
-    fill_randn(&rng, 3, 4, p->W[1]);
+    fill_randn_weights(&rng, 3, 4, p->W[1]);
     fill_randn(&rng, 3, 1, p->b[1]);
-    fill_randn(&rng, 1, 3, p->W[2]);
+    fill_randn_weights(&rng, 1, 3, p->W[2]);
     fill_randn(&rng, 1, 1, p->b[2]);
     dnn_cache *cache = dnn_cache_new(p, 2);
     ck_assert_ptr_nonnull(cache);
@@ -116,7 +116,7 @@ START_TEST(linear_backward)
     dnn_rng_seed(&rng, 1);
     fill_randn(&rng, 1, 2, dZ);
     fill_randn(&rng, 3, 2, A_prev);
-    fill_randn(&rng, 1, 3, W);
+    fill_randn_weights(&rng, 1, 3, W);
     fill_randn(&rng, 1, 1, b);
     ck_assert_int_eq(dnn_linear_backward(1, 3, 2, dZ, A_prev, W, dA_prev, dW, db), DNN_OK);
     const double dA_prev_expected[] = {0.51822967650765972,  -0.19517421321805253,
@@ -125,7 +125,7 @@ START_TEST(linear_backward)
     const double dW_expected[] = {-0.1007689503788564, 1.4068509647263443, 1.6499250517036985};
     const double db_expected[] = {0.5062944750065832};
     ck_assert_matrix(3, 2, dA_prev, dA_prev_expected, TOL);
-    ck_assert_matrix(1, 3, dW, dW_expected, TOL);
+    ck_assert_weights(1, 3, dW, dW_expected, TOL);
     ck_assert_matrix(1, 1, db, db_expected, TOL);
 }
 END_TEST
@@ -137,7 +137,7 @@ START_TEST(linear_activation_backward)
     dnn_rng_seed(&rng, 2);
     fill_randn(&rng, 1, 2, dA);
     fill_randn(&rng, 3, 2, A_prev);
-    fill_randn(&rng, 1, 3, W);
+    fill_randn_weights(&rng, 1, 3, W);
     fill_randn(&rng, 1, 1, b);
     fill_randn(&rng, 1, 2, Z);
 
@@ -150,7 +150,7 @@ START_TEST(linear_activation_backward)
     const double sig_dW[] = {0.10266786376828207, 0.09778550500304704, -0.01968084233837878};
     const double sig_db[] = {-0.05729622217629114};
     ck_assert_matrix(3, 2, dA_prev, sig_dA_prev, TOL);
-    ck_assert_matrix(1, 3, dW, sig_dW, TOL);
+    ck_assert_weights(1, 3, dW, sig_dW, TOL);
     ck_assert_matrix(1, 1, db, sig_db, TOL);
 
     ck_assert_int_eq(dnn_linear_activation_backward(1, 3, 2, dA, Z, A_prev, W, DNN_RELU, dZ,
@@ -161,7 +161,7 @@ START_TEST(linear_activation_backward)
     const double relu_dW[] = {0.44513824323337786, 0.37371417697309084, -0.10478988845749920};
     const double relu_db[] = {-0.2083789237027353};
     ck_assert_matrix(3, 2, dA_prev, relu_dA_prev, TOL);
-    ck_assert_matrix(1, 3, dW, relu_dW, TOL);
+    ck_assert_weights(1, 3, dW, relu_dW, TOL);
     ck_assert_matrix(1, 1, db, relu_db, TOL);
 }
 END_TEST
@@ -180,11 +180,11 @@ START_TEST(L_model_backward_2_layers)
     dnn_rng_seed(&rng, 3);
     fill_randn(&rng, 1, 2, AL);
     fill_randn(&rng, 4, 2, A0);
-    fill_randn(&rng, 3, 4, p->W[1]);
+    fill_randn_weights(&rng, 3, 4, p->W[1]);
     fill_randn(&rng, 3, 1, p->b[1]);
     fill_randn(&rng, 3, 2, cache->Z[1]);
     fill_randn(&rng, 3, 2, cache->A[1]);
-    fill_randn(&rng, 1, 3, p->W[2]);
+    fill_randn_weights(&rng, 1, 3, p->W[2]);
     fill_randn(&rng, 1, 1, &b_unused);
     fill_randn(&rng, 1, 2, cache->Z[2]);
     cache->A0 = A0;
@@ -198,7 +198,7 @@ START_TEST(L_model_backward_2_layers)
     const double db1[] = {-0.22007063390291245, 0.0, -0.02835348774094744};
     const double dA0_expected[] = {0.0, 0.52257901226174897, 0.0, -0.32692060097785447,
                                    0.0, -0.32070403608473208, 0.0, -0.74079187183848871};
-    ck_assert_matrix(3, 4, grads->W[1], dW1, TOL);
+    ck_assert_weights(3, 4, grads->W[1], dW1, TOL);
     ck_assert_matrix(3, 1, grads->b[1], db1, TOL);
     ck_assert_matrix(4, 2, dA0, dA0_expected, TOL);
     dnn_cache_free(&cache);
@@ -214,14 +214,14 @@ START_TEST(update_parameters)
     dnn_params *p = dnn_params_new(2, dims), *g = dnn_params_new(2, dims);
     ck_assert(p && g);
     dnn_rng_seed(&rng, 2);
-    fill_randn(&rng, 3, 4, p->W[1]);
+    fill_randn_weights(&rng, 3, 4, p->W[1]);
     fill_randn(&rng, 3, 1, p->b[1]);
-    fill_randn(&rng, 1, 3, p->W[2]);
+    fill_randn_weights(&rng, 1, 3, p->W[2]);
     fill_randn(&rng, 1, 1, p->b[2]);
     dnn_rng_seed(&rng, 3);
-    fill_randn(&rng, 3, 4, g->W[1]);
+    fill_randn_weights(&rng, 3, 4, g->W[1]);
     fill_randn(&rng, 3, 1, g->b[1]);
-    fill_randn(&rng, 1, 3, g->W[2]);
+    fill_randn_weights(&rng, 1, 3, g->W[2]);
     fill_randn(&rng, 1, 1, g->b[2]);
     ck_assert_int_eq(dnn_update_parameters(p, g, 0.1), DNN_OK);
     const double W1[] = {-0.59562069474850254, -0.09991781227752841, -2.14584584247565502,
@@ -231,9 +231,9 @@ START_TEST(update_parameters)
     const double b1[] = {-0.04659241122234953, -1.28888275147881171, 0.53405495636310285};
     const double W2[] = {-0.55569195834637786, 0.03540549824080157, 1.32964895105858782};
     const double b2[] = {-0.8461076927196785};
-    ck_assert_matrix(3, 4, p->W[1], W1, TOL);
+    ck_assert_weights(3, 4, p->W[1], W1, TOL);
     ck_assert_matrix(3, 1, p->b[1], b1, TOL);
-    ck_assert_matrix(1, 3, p->W[2], W2, TOL);
+    ck_assert_weights(1, 3, p->W[2], W2, TOL);
     ck_assert_matrix(1, 1, p->b[2], b2, TOL);
     dnn_params_free(&g);
     dnn_params_free(&p);

@@ -5,8 +5,9 @@
 
 #include "dnn/status.h"
 
-/* The course's per-layer functions. Shapes are (rows, columns), column-major,
- * m = number of examples (columns). Output buffers are caller-owned and may not
+/* The course's per-layer functions. Shapes are (rows, columns); activations, Z and
+ * their gradients are column-major (one example per column), W and dW row-major
+ * (see dnn/params.h); m = number of examples (columns). Output buffers are caller-owned and may not
  * alias inputs unless said. */
 
 typedef enum { DNN_RELU, DNN_SIGMOID } dnn_activation;

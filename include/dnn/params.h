@@ -6,9 +6,10 @@
 
 #include "dnn/status.h"
 
-/* Storage convention: every matrix is column-major (Fortran order).
- * A layer's activations (n, m) keep one example per contiguous column;
- * W[l] (dims[l], dims[l-1]) has element (i, j) at W[l][i + j * dims[l]].
+/* Storage convention: activations and data (n, m) are column-major, one example per
+ * contiguous column. Weights are row-major, numpy's own order: W[l] (dims[l], dims[l-1])
+ * has element (i, j) at W[l][i * dims[l-1] + j], so row i (one unit's weights) is
+ * contiguous and the arena holds exactly W1.tobytes(), b1.tobytes(), ... of numpy.
  *
  * All parameters live in one arena in the order W1, b1, W2, b2, ..., WL, bL;
  * W[l] and b[l] (l = 1..L; index 0 unused) are views into it. Gradients use
