@@ -1,6 +1,9 @@
 #ifndef DNN_COMM_H
 #define DNN_COMM_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "dnn/train.h"
 
 /* The programs' view of MPI; src/comm_mpi.c is the only file that includes mpi.h.
@@ -17,6 +20,10 @@ int dnn_comm_first_failure(int local_ok);
 /* Collective max / min / sum of one value. */
 double dnn_comm_max_double(double value);
 long dnn_comm_sum_long(long value);
+/* Collective sum of one value modulo 2^64 (any order gives the same bits). */
+uint64_t dnn_comm_sum_uint64(uint64_t value);
+/* Collective: every rank gets rank 0's `bytes` bytes at buf. */
+void dnn_comm_bcast(void *buf, size_t bytes);
 /* Collective sums and maxima for the trainer. */
 dnn_reducer dnn_comm_reducer(void);
 

@@ -61,6 +61,14 @@ long dnn_comm_sum_long(long value)
     return out;
 }
 
+uint64_t dnn_comm_sum_uint64(uint64_t value)
+{
+    uint64_t out;
+    if (MPI_Allreduce(&value, &out, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
+        dnn_comm_abort(1);
+    return out;
+}
+
 static int max_int(void *ctx, int *values, int n)
 {
     (void)ctx;
@@ -92,6 +100,15 @@ static int sum_double(void *ctx, double *values, size_t n)
             return 1;
     }
     return 0;
+}
+
+void dnn_comm_bcast(void *buf, size_t bytes)
+{
+    for (size_t at = 0; at < bytes; at += MAX_PIECE) {
+        int count = (int)(bytes - at < MAX_PIECE ? bytes - at : MAX_PIECE);
+        if (MPI_Bcast((char *)buf + at, count, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+            dnn_comm_abort(1);
+    }
 }
 
 dnn_reducer dnn_comm_reducer(void)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 enum { K = DNN_EXACT_DIGITS, W = DNN_EXACT_DIGIT_BITS };
+_Static_assert(DNN_EXACT_DIGITS == 3, "add_digits and the result write three digits");
 
 dnn_exact_sum *dnn_exact_sum_new(int nseg, const size_t *seg_sizes)
 {
@@ -72,18 +73,23 @@ static void shift_segment(dnn_exact_sum *sum, int s, int new_top)
     if (old_top == DNN_EXACT_NO_TOP || old_top == new_top)
         return;
     int j = (new_top - old_top) / W;
-    for (size_t i = sum->seg_start[s]; i < sum->seg_start[s + 1]; i++) {
-        int64_t *d = sum->digits + i * K;
-        for (int k = K - 1; k >= 0; k--)
-            d[k] = k >= j ? d[k - j] : 0;
-    }
+    int64_t *d = sum->digits;
+    for (int k = K - 1; k >= 0; k--)
+        for (size_t i = sum->seg_start[s]; i < sum->seg_start[s + 1]; i++)
+            d[k * sum->n + i] = k >= j ? d[(k - j) * sum->n + i] : 0;
 }
 
-dnn_status dnn_exact_sum_add(dnn_exact_sum *sum, int s, const double *values)
+/* The hot loops: cloned for AVX-512 (vectorized double <-> int64 conversions) and
+ * for any x86-64; both give the same integers, every operation being exact. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HOT __attribute__((target_clones("arch=x86-64-v4", "default"), optimize("O3")))
+#else
+#define HOT
+#endif
+
+/* The largest magnitude, or -1 when a value is NaN or Inf. */
+HOT static double max_abs_of(const double *values, size_t len)
 {
-    if (!sum || !values || s < 0 || s >= sum->nseg)
-        return DNN_ERR_ARG;
-    size_t begin = sum->seg_start[s], len = sum->seg_start[s + 1] - begin;
     double max_abs = 0.0;
     int finite = 1;
     for (size_t i = 0; i < len; i++) {
@@ -91,31 +97,51 @@ dnn_status dnn_exact_sum_add(dnn_exact_sum *sum, int s, const double *values)
         finite &= a <= DBL_MAX;
         max_abs = a > max_abs ? a : max_abs;
     }
-    if (!finite) {
-        sum->top[sum->nseg] = 1;
-        return DNN_OK;
-    }
-    int t = top_for(max_abs);
-    if (t > sum->top[s])
-        shift_segment(sum, s, t);
-    t = sum->top[s];
-    if (t == DNN_EXACT_NO_TOP)
-        return DNN_OK;
-    /* digit k of x: trunc(x · 2^((k+1)W - T)) after removing the digits above it;
-     * every product and difference here is exact. */
+    return finite ? max_abs : -1.0;
+}
+
+/* digit k of x: trunc(x · 2^((k+1)W - T)) after removing the digits above it;
+ * every product and difference here is exact. */
+HOT static void add_digits(const double *values, size_t len, int t, int64_t *d0, int64_t *d1,
+                           int64_t *d2)
+{
     const double s0 = ldexp(1.0, W - t), s1 = ldexp(1.0, 2 * W - t), s2 = ldexp(1.0, 3 * W - t);
     const double u0 = ldexp(1.0, t - W), u1 = ldexp(1.0, t - 2 * W);
-    int64_t *d = sum->digits + begin * K;
     for (size_t i = 0; i < len; i++) {
         double r = values[i];
         int64_t c0 = (int64_t)(r * s0);
         r -= (double)c0 * u0;
         int64_t c1 = (int64_t)(r * s1);
         r -= (double)c1 * u1;
-        int64_t c2 = (int64_t)(r * s2);
-        d[K * i] += c0;
-        d[K * i + 1] += c1;
-        d[K * i + 2] += c2;
+        d0[i] += c0;
+        d1[i] += c1;
+        d2[i] += (int64_t)(r * s2);
+    }
+}
+
+/* Values go in blocks small enough to be read twice from L1: once for their largest
+ * magnitude, which may raise the segment's scale (a shift, equivalent to having used
+ * the larger scale from the start), then for their digits. */
+enum { BLOCK = 256 };
+
+dnn_status dnn_exact_sum_add(dnn_exact_sum *sum, int s, const double *values)
+{
+    if (!sum || !values || s < 0 || s >= sum->nseg)
+        return DNN_ERR_ARG;
+    size_t begin = sum->seg_start[s], len = sum->seg_start[s + 1] - begin;
+    int64_t *d = sum->digits + begin;
+    for (size_t at = 0; at < len; at += BLOCK) {
+        size_t n = len - at < BLOCK ? len - at : BLOCK;
+        double max_abs = max_abs_of(values + at, n);
+        if (max_abs < 0.0) { /* the sum is void: only the flag matters now */
+            sum->top[sum->nseg] = 1;
+            return DNN_OK;
+        }
+        int t = top_for(max_abs);
+        if (t > sum->top[s])
+            shift_segment(sum, s, t);
+        if (sum->top[s] != DNN_EXACT_NO_TOP)
+            add_digits(values + at, n, sum->top[s], d + at, d + sum->n + at, d + 2 * sum->n + at);
     }
     return DNN_OK;
 }
@@ -138,9 +164,9 @@ dnn_status dnn_exact_sum_merge(dnn_exact_sum *dst, const dnn_exact_sum *src)
         if (src->top[s] > dst->top[s])
             shift_segment(dst, s, src->top[s]);
         int j = (dst->top[s] - src->top[s]) / W;
-        for (size_t i = dst->seg_start[s]; i < dst->seg_start[s + 1]; i++)
-            for (int k = j; k < K; k++)
-                dst->digits[i * K + k] += src->digits[i * K + k - j];
+        for (int k = j; k < K; k++)
+            for (size_t i = dst->seg_start[s]; i < dst->seg_start[s + 1]; i++)
+                dst->digits[k * dst->n + i] += src->digits[(k - j) * src->n + i];
     }
     dst->top[dst->nseg] |= src->top[src->nseg];
     return DNN_OK;
@@ -159,10 +185,21 @@ dnn_status dnn_exact_sum_align(dnn_exact_sum *sum, const int *tops)
     return DNN_OK;
 }
 
-/* floor(x / 2^W) for any sign (>> on a negative value is implementation-defined). */
-static int64_t floor_div_digit(int64_t x)
+/* Rounds one segment's digits to doubles: carries first make the two low digits
+ * non-negative and below 2^W (int64_t is two's complement, so x & mask is x mod 2^W,
+ * and x - (x & mask) divides exactly), then the digits are added low to high. */
+HOT static void digits_to_doubles(const int64_t *d0, const int64_t *d1, const int64_t *d2,
+                                  size_t len, int t, double *out)
 {
-    return x >= 0 ? x / ((int64_t)1 << W) : -((-x - 1) / ((int64_t)1 << W)) - 1;
+    const int64_t mask = ((int64_t)1 << W) - 1, radix = (int64_t)1 << W;
+    const double u0 = ldexp(1.0, t - W), u1 = ldexp(1.0, t - 2 * W), u2 = ldexp(1.0, t - 3 * W);
+    for (size_t i = 0; i < len; i++) {
+        int64_t lo2 = d2[i] & mask;
+        int64_t mid = d1[i] + (d2[i] - lo2) / radix;
+        int64_t lo1 = mid & mask;
+        int64_t hi = d0[i] + (mid - lo1) / radix;
+        out[i] = (double)hi * u0 + ((double)lo1 * u1 + (double)lo2 * u2);
+    }
 }
 
 dnn_status dnn_exact_sum_result(const dnn_exact_sum *sum, double *out)
@@ -170,24 +207,44 @@ dnn_status dnn_exact_sum_result(const dnn_exact_sum *sum, double *out)
     if (!sum || !out)
         return DNN_ERR_ARG;
     for (int s = 0; s < sum->nseg; s++) {
+        size_t begin = sum->seg_start[s], len = sum->seg_start[s + 1] - begin;
         int t = sum->top[s];
-        double u0 = 0, u1 = 0, u2 = 0;
-        if (t != DNN_EXACT_NO_TOP) {
-            u0 = ldexp(1.0, t - W);
-            u1 = ldexp(1.0, t - 2 * W);
-            u2 = ldexp(1.0, t - 3 * W);
+        if (t == DNN_EXACT_NO_TOP) {
+            memset(out + begin, 0, len * sizeof *out);
+            continue;
         }
-        for (size_t i = sum->seg_start[s]; i < sum->seg_start[s + 1]; i++) {
-            const int64_t *d = sum->digits + i * K;
-            int64_t d0 = d[0], d1 = d[1], d2 = d[2];
-            int64_t carry = floor_div_digit(d2);
-            d2 -= carry * ((int64_t)1 << W);
-            d1 += carry;
-            carry = floor_div_digit(d1);
-            d1 -= carry * ((int64_t)1 << W);
-            d0 += carry;
-            out[i] = (double)d0 * u0 + ((double)d1 * u1 + (double)d2 * u2);
+        const int64_t *d = sum->digits + begin;
+#pragma omp parallel for schedule(static) if (len > 65536)
+        for (size_t at = 0; at < len; at += BLOCK) {
+            size_t n = len - at < BLOCK ? len - at : BLOCK;
+            digits_to_doubles(d + at, d + sum->n + at, d + 2 * sum->n + at, n, t, out + begin + at);
         }
+    }
+    return DNN_OK;
+}
+
+dnn_status dnn_exact_sum_merge_all(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count)
+{
+    if (!dst || !src || count < 1)
+        return DNN_ERR_ARG;
+    for (int w = 0; w < count; w++)
+        if (!src[w] || !same_layout(dst, src[w]))
+            return DNN_ERR_SHAPE;
+    dnn_exact_sum_clear(dst);
+    for (int s = 0; s <= dst->nseg; s++)
+        for (int w = 0; w < count; w++)
+            dst->top[s] = src[w]->top[s] > dst->top[s] ? src[w]->top[s] : dst->top[s];
+    for (int w = 0; w < count; w++)
+        for (int s = 0; s < dst->nseg; s++)
+            shift_segment(src[w], s, dst->top[s]);
+    size_t total = dst->n * K;
+    int64_t *d = dst->digits;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < total; i++) {
+        int64_t acc = 0;
+        for (int w = 0; w < count; w++)
+            acc += src[w]->digits[i];
+        d[i] = acc;
     }
     return DNN_OK;
 }

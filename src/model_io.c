@@ -1,12 +1,11 @@
 #include "dnn/model_io.h"
 
-#include <fcntl.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "dnn/atomic_file.h"
 #include "dnn/model.h"
 
 enum { MAX_LAYERS = 64, ACTIVATIONS_MAX = MAX_LAYERS * 5 + 8 };
@@ -86,16 +85,6 @@ static int write_model(hid_t file, const dnn_params *p, const dnn_model_info *in
     return ok;
 }
 
-static int fsync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return 0;
-    int ok = fsync(fd) == 0;
-    close(fd);
-    return ok;
-}
-
 dnn_status dnn_model_save(const char *path, const dnn_params *params, const dnn_model_info *info,
                           dnn_error *err)
 {
@@ -103,32 +92,27 @@ dnn_status dnn_model_save(const char *path, const dnn_params *params, const dnn_
         return fail(err, DNN_ERR_ARG, path ? path : "(null)", "no path or no parameters");
     if (params->L > MAX_LAYERS)
         return fail(err, DNN_ERR_ARG, path, "too many layers to save");
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 32);
-    if (!tmp)
-        return fail(err, DNN_ERR_NOMEM, path, "out of memory");
-    snprintf(tmp, len + 32, "%s.tmp.%ld", path, (long)getpid());
     H5E_auto2_t old_func;
     void *old_data;
     H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    dnn_status st = DNN_OK;
-    hid_t file = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
-    if (file < 0) {
-        st = fail(err, DNN_ERR_IO, path, "cannot create the model file (directory missing or "
-                                         "not writable?)");
-    } else {
-        int ok = write_model(file, params, info);
-        ok = H5Fclose(file) >= 0 && ok;
-        if (!ok || !fsync_path(tmp))
-            st = fail(err, DNN_ERR_IO, path, "writing the model failed (disk full?)");
-        else if (rename(tmp, path) != 0)
-            st = fail(err, DNN_ERR_IO, path, "cannot replace the model file");
-        if (st != DNN_OK)
-            remove(tmp);
-    }
+    /* HDF5 builds the file in memory; writing it out is then ours, so a failure at any
+     * point (disk full, size limit) leaves no HDF5 handle open and the old file intact. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    int ok = fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0;
+    hid_t file = ok ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
+    ok = file >= 0 && write_model(file, params, info) && H5Fflush(file, H5F_SCOPE_LOCAL) >= 0;
+    ssize_t size = ok ? H5Fget_file_image(file, NULL, 0) : -1;
+    void *image = size > 0 ? malloc((size_t)size) : NULL;
+    ok = image && H5Fget_file_image(file, image, (size_t)size) == size;
+    if (file >= 0)
+        H5Fclose(file);
+    if (fapl >= 0)
+        H5Pclose(fapl);
     H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
-    free(tmp);
+    dnn_status st = ok ? dnn_write_file_atomic(path, image, (size_t)size, err)
+                       : fail(err, DNN_ERR_NOMEM, path, "building the model in memory failed");
+    free(image);
     return st;
 }
 
@@ -138,6 +122,25 @@ static int read_attr(hid_t file, const char *name, hid_t type, void *out)
         return 0;
     hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
     int ok = attr >= 0 && H5Aread(attr, type, out) >= 0;
+    if (attr >= 0)
+        H5Aclose(attr);
+    return ok;
+}
+
+static int read_string_attr(hid_t file, const char *name, char *out, size_t size)
+{
+    if (H5Aexists(file, name) <= 0)
+        return 0;
+    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
+    hid_t type = attr >= 0 ? H5Aget_type(attr) : -1;
+    size_t len = type >= 0 && H5Tget_class(type) == H5T_STRING ? H5Tget_size(type) : 0;
+    char *text = len > 0 && !H5Tis_variable_str(type) ? calloc(len + 1, 1) : NULL;
+    int ok = text && H5Aread(attr, type, text) >= 0;
+    if (ok)
+        snprintf(out, size, "%s", text);
+    free(text);
+    if (type >= 0)
+        H5Tclose(type);
     if (attr >= 0)
         H5Aclose(attr);
     return ok;
@@ -213,6 +216,7 @@ dnn_status dnn_model_load(const char *path, dnn_params **params, dnn_model_info 
             read_attr(file, "seed", H5T_NATIVE_UINT, &seed);
             read_attr(file, "iterations", H5T_NATIVE_LLONG, &iterations);
             read_attr(file, "learning_rate", H5T_NATIVE_DOUBLE, &info->learning_rate);
+            read_string_attr(file, "init", info->init, sizeof info->init);
             info->seed = seed;
             info->iterations = (long)iterations;
         }

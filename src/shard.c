@@ -5,6 +5,12 @@ long dnn_chunk_count(long m, long chunk)
     return m > 0 && chunk > 0 ? (m + chunk - 1) / chunk : 0;
 }
 
+long dnn_default_chunk(long m)
+{
+    long quarter = (m + 3) / 4;
+    return quarter < 16 ? 16 : quarter > 1024 ? 1024 : quarter;
+}
+
 dnn_shard dnn_shard_of(int rank, int nranks, long m, long chunk)
 {
     dnn_shard s = {0, 0, 0, 0};

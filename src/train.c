@@ -7,12 +7,17 @@
 #include <string.h>
 
 #include "dnn/exact_sum.h"
+#include "dnn/f32.h"
 #include "dnn/model.h"
 
 /* One per OpenMP thread: nothing here is shared, so no thread writes another's data. */
 typedef struct {
     dnn_cache *cache;
     dnn_params *grads;    /* one chunk's gradient sums */
+    dnn_cache_f32 *cache32;   /* DNN_F32: the chunk's float activations */
+    dnn_params_f32 *grads32;  /* DNN_F32: its float gradient sums, widened into grads */
+    float *X32;               /* DNN_F32: staging for examples not kept in float */
+    double *cost_AL, *cost_Y; /* DNN_F32: a chunk's output and labels in double */
     dnn_exact_sum *exact; /* DNN_REDUCE_EXACT: this thread's chunks, summed exactly */
     double *fast;         /* DNN_REDUCE_FAST: this thread's chunks, summed in double */
     dnn_status status;
@@ -24,11 +29,15 @@ struct dnn_trainer {
     long m_total;
     int chunk;
     dnn_reduce_mode mode;
+    dnn_dtype dtype;
+    dnn_params_f32 *params32; /* DNN_F32: params rounded to float at each step */
+    float *X32, *Y32;         /* DNN_F32: the local examples in float */
     int nthreads;
     worker *workers;
     size_t n;             /* gradient entries + 1: the last is the cost sum */
     dnn_exact_sum *exact; /* all threads */
     int *tops;            /* the segments' scales, agreed across processes */
+    dnn_exact_sum **thread_sums; /* the workers' exact sums, for merging */
     double *total;        /* combined sums, n */
     dnn_params *grads;    /* the gradient, total / m_total */
     double seconds_compute, seconds_combine;
@@ -78,7 +87,41 @@ static dnn_exact_sum *new_exact_sum(const dnn_params *p)
 dnn_trainer *dnn_trainer_new(dnn_params *params, const dnn_dataset *local, long m_total,
                              int chunk, dnn_reduce_mode mode)
 {
+    return dnn_trainer_new_typed(params, local, m_total, chunk, mode, DNN_F64);
+}
+
+static float *to_float(const double *x, size_t n)
+{
+    float *f = malloc((n ? n : 1) * sizeof *f);
+    for (size_t i = 0; f && i < n; i++)
+        f[i] = (float)x[i];
+    return f;
+}
+
+static int setup_f32(dnn_trainer *t)
+{
+    const dnn_dataset *d = t->local;
+    t->params32 = dnn_params_f32_new(t->params->L, t->params->dims);
+    t->X32 = to_float(d->X, (size_t)d->m * (size_t)d->n_features);
+    t->Y32 = to_float(d->Y, (size_t)d->m);
+    int ok = t->params32 && t->X32 && t->Y32;
+    for (int i = 0; ok && i < t->nthreads; i++) {
+        worker *w = &t->workers[i];
+        w->cache32 = dnn_cache_new_f32(t->params32, t->chunk);
+        w->grads32 = dnn_params_f32_new(t->params->L, t->params->dims);
+        w->X32 = malloc((size_t)t->chunk * (size_t)d->n_features * sizeof *w->X32);
+        w->cost_AL = malloc((size_t)t->chunk * sizeof *w->cost_AL);
+        w->cost_Y = malloc((size_t)t->chunk * sizeof *w->cost_Y);
+        ok = w->cache32 && w->grads32 && w->X32 && w->cost_AL && w->cost_Y;
+    }
+    return ok;
+}
+
+dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local, long m_total,
+                                   int chunk, dnn_reduce_mode mode, dnn_dtype dtype)
+{
     if (!params || !local || m_total < 1 || chunk < 1 || local->m < 0 ||
+        (dtype != DNN_F64 && dtype != DNN_F32) ||
         (local->m > 0 && (!local->X || !local->Y || local->first % chunk != 0)) ||
         local->n_features != params->dims[0] || params->dims[params->L] != 1 ||
         (mode != DNN_REDUCE_EXACT && mode != DNN_REDUCE_FAST))
@@ -91,6 +134,7 @@ dnn_trainer *dnn_trainer_new(dnn_params *params, const dnn_dataset *local, long 
     t->m_total = m_total;
     t->chunk = chunk;
     t->mode = mode;
+    t->dtype = dtype;
     t->nthreads = omp_get_max_threads();
     t->n = params->count + 1;
     /* Threads come from OpenMP; a BLAS call runs on one of them, with the same kernels
@@ -103,16 +147,22 @@ dnn_trainer *dnn_trainer_new(dnn_params *params, const dnn_dataset *local, long 
     if (ok && mode == DNN_REDUCE_EXACT)
         ok = (t->exact = new_exact_sum(params)) != NULL &&
              (t->tops = malloc(((size_t)t->exact->nseg + 1) * sizeof *t->tops)) != NULL;
+    if (ok && mode == DNN_REDUCE_EXACT)
+        ok = (t->thread_sums = calloc((size_t)t->nthreads, sizeof *t->thread_sums)) != NULL;
     for (int i = 0; ok && i < t->nthreads; i++) {
         worker *w = &t->workers[i];
-        w->cache = dnn_cache_new(params, chunk);
+        w->cache = dtype == DNN_F64 ? dnn_cache_new(params, chunk) : NULL; /* f32: cache32 */
         w->grads = dnn_params_new_like(params);
         if (mode == DNN_REDUCE_EXACT)
             w->exact = new_exact_sum(params);
         else
             w->fast = malloc(t->n * sizeof *w->fast);
-        ok = w->cache && w->grads && (w->exact || w->fast);
+        ok = (w->cache || dtype == DNN_F32) && w->grads && (w->exact || w->fast);
+        if (ok && t->thread_sums)
+            t->thread_sums[i] = w->exact;
     }
+    if (ok && dtype == DNN_F32)
+        ok = setup_f32(t);
     if (!ok)
         dnn_trainer_free(&t);
     return t;
@@ -128,10 +178,19 @@ void dnn_trainer_free(dnn_trainer **trainer)
         dnn_params_free(&t->workers[i].grads);
         dnn_exact_sum_free(&t->workers[i].exact);
         free(t->workers[i].fast);
+        dnn_cache_free_f32(&t->workers[i].cache32);
+        dnn_params_f32_free(&t->workers[i].grads32);
+        free(t->workers[i].X32);
+        free(t->workers[i].cost_AL);
+        free(t->workers[i].cost_Y);
     }
+    dnn_params_f32_free(&t->params32);
+    free(t->X32);
+    free(t->Y32);
     free(t->workers);
     dnn_exact_sum_free(&t->exact);
     free(t->tops);
+    free(t->thread_sums);
     free(t->total);
     dnn_params_free(&t->grads);
     free(t);
@@ -143,6 +202,28 @@ static long local_chunks(const dnn_trainer *t, const dnn_dataset *data)
     return (data->m + t->chunk - 1) / t->chunk;
 }
 
+/* One chunk in float: the gradient sums are widened (exactly) into w->grads. */
+static dnn_status chunk_gradient_f32(dnn_trainer *t, worker *w, long first, int cols,
+                                     double *cost_sum)
+{
+    const dnn_params_f32 *p = t->params32;
+    const float *X = t->X32 + (size_t)first * (size_t)t->local->n_features, *Y = t->Y32 + first;
+    dnn_status st = dnn_L_model_forward_f32(p, X, cols, w->cache32);
+    const float *AL = w->cache32->A[p->L], *ZL = w->cache32->Z[p->L];
+    /* the cost from the logits in double, by the course's formula (see model_impl.h) */
+    for (int j = 0; st == DNN_OK && j < cols; j++) {
+        w->cost_AL[j] = 1.0 / (1.0 + exp(-(double)ZL[j]));
+        w->cost_Y[j] = Y[j];
+    }
+    if (st == DNN_OK)
+        st = dnn_cross_entropy_sum(cols, w->cost_AL, w->cost_Y, cost_sum);
+    if (st == DNN_OK)
+        st = dnn_L_model_backward_scaled_f32(p, w->cache32, AL, Y, 1.0, w->grads32, NULL);
+    for (size_t i = 0; st == DNN_OK && i < w->grads->count; i++)
+        w->grads->arena[i] = w->grads32->arena[i];
+    return st;
+}
+
 /* Forward and backward of local chunk c; its sums go into w's accumulator. */
 static dnn_status run_chunk(dnn_trainer *t, worker *w, long c)
 {
@@ -150,14 +231,19 @@ static dnn_status run_chunk(dnn_trainer *t, worker *w, long c)
     const dnn_params *p = t->params;
     long first = c * t->chunk;
     int cols = (int)(d->m - first < t->chunk ? d->m - first : t->chunk);
-    const double *X = d->X + (size_t)first * (size_t)d->n_features, *Y = d->Y + first;
     double cost_sum;
-    dnn_status st = dnn_L_model_forward(p, X, cols, w->cache);
-    const double *AL = w->cache->A[p->L];
-    if (st == DNN_OK)
-        st = dnn_cross_entropy_sum(cols, AL, Y, &cost_sum);
-    if (st == DNN_OK)
-        st = dnn_L_model_backward_scaled(p, w->cache, AL, Y, 1.0, w->grads, NULL);
+    dnn_status st;
+    if (t->dtype == DNN_F32) {
+        st = chunk_gradient_f32(t, w, first, cols, &cost_sum);
+    } else {
+        const double *X = d->X + (size_t)first * (size_t)d->n_features, *Y = d->Y + first;
+        st = dnn_L_model_forward(p, X, cols, w->cache);
+        const double *AL = w->cache->A[p->L];
+        if (st == DNN_OK)
+            st = dnn_cross_entropy_sum(cols, AL, Y, &cost_sum);
+        if (st == DNN_OK)
+            st = dnn_L_model_backward_scaled(p, w->cache, AL, Y, 1.0, w->grads, NULL);
+    }
     if (st != DNN_OK)
         return st;
     if (t->mode == DNN_REDUCE_FAST) {
@@ -207,16 +293,13 @@ static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
         return r->sum_double(r->ctx, t->total, t->n) == 0 ? DNN_OK : DNN_ERR_IO;
     }
     dnn_exact_sum *s = t->exact;
-    dnn_exact_sum_clear(s);
-    for (int i = 0; i < t->nthreads; i++) {
-        dnn_status st = dnn_exact_sum_merge(s, t->workers[i].exact);
-        if (st != DNN_OK)
-            return st;
-    }
+    dnn_status st = dnn_exact_sum_merge_all(s, t->thread_sums, t->nthreads);
+    if (st != DNN_OK)
+        return st;
     memcpy(t->tops, s->top, ((size_t)s->nseg + 1) * sizeof *t->tops);
     if (r->max_int(r->ctx, t->tops, s->nseg + 1) != 0)
         return DNN_ERR_IO;
-    dnn_status st = dnn_exact_sum_align(s, t->tops);
+    st = dnn_exact_sum_align(s, t->tops);
     if (st != DNN_OK)
         return st;
     if (r->sum_int64(r->ctx, s->digits, s->n * DNN_EXACT_DIGITS) != 0)
@@ -232,6 +315,8 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
     if (!t || !reducer || !cost)
         return DNN_ERR_ARG;
     double t0 = omp_get_wtime();
+    if (t->dtype == DNN_F32)
+        dnn_params_f32_round(t->params32, t->params);
     dnn_status st = local_pass(t);
     /* A failed thread must still take part in the collectives below; its status
      * travels as a non-finite cost so that every process stops together. */
@@ -271,6 +356,8 @@ dnn_status dnn_trainer_count_correct(dnn_trainer *t, const dnn_dataset *data,
         return DNN_ERR_ARG;
     long n_chunks = local_chunks(t, data), total = 0;
     int failed = 0;
+    if (t->dtype == DNN_F32)
+        dnn_params_f32_round(t->params32, t->params);
 #pragma omp parallel num_threads(t->nthreads) reduction(+ : total) reduction(| : failed)
     {
         worker *w = &t->workers[omp_get_thread_num()];
@@ -280,6 +367,18 @@ dnn_status dnn_trainer_count_correct(dnn_trainer *t, const dnn_dataset *data,
             long first = c * t->chunk;
             int cols = (int)(data->m - first < t->chunk ? data->m - first : t->chunk);
             const double *X = data->X + (size_t)first * (size_t)data->n_features;
+            if (t->dtype == DNN_F32) {
+                for (size_t i = 0; i < (size_t)cols * (size_t)data->n_features; i++)
+                    w->X32[i] = (float)X[i];
+                if (dnn_L_model_forward_f32(t->params32, w->X32, cols, w->cache32) != DNN_OK) {
+                    failed = 1;
+                    continue;
+                }
+                const float *AL = w->cache32->A[p->L];
+                for (int j = 0; j < cols; j++)
+                    total += (AL[j] > 0.5f ? 1.0 : 0.0) == data->Y[first + j];
+                continue;
+            }
             if (dnn_L_model_forward(p, X, cols, w->cache) != DNN_OK) {
                 failed = 1;
                 continue;

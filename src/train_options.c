@@ -33,10 +33,19 @@ void train_options_usage(FILE *out)
             "  --iters N             iterations >= 1 (default 2500)\n"
             "  --print-every N       print the cost every N iterations, 0 = never (default 100)\n"
             "  --save PATH           write the trained model as HDF5\n"
+            "checkpoints\n"
+            "  --checkpoint PATH     write the training state to PATH (HDF5, replaced\n"
+            "                        atomically) at the end and every --checkpoint-every\n"
+            "  --checkpoint-every N  iterations, N >= 1 (default: only at the end)\n"
+            "  --resume PATH         continue from a checkpoint made with the same layers, data,\n"
+            "                        --chunk, --reduce and --lr; --iters counts from the start\n"
             "parallel\n"
-            "  --chunk N             examples per unit of work (default 64); results depend on\n"
-            "                        it, never on the number of ranks or threads\n"
+            "  --chunk N|auto        examples per unit of work (default auto: m/4 within\n"
+            "                        16..1024); results depend on it, never on the ranks\n"
+            "                        or threads\n"
             "  --reduce MODE         exact (bitwise reproducible, default) | fast\n"
+            "  --dtype TYPE          f64 (default) | f32: arithmetic of the forward and\n"
+            "                        backward passes; parameters and sums stay in double\n"
             "  --timing              print per-iteration timings to stderr\n"
             "  --help                this text\n");
 }
@@ -48,9 +57,10 @@ static void defaults(train_options *o)
     o->iterations = 2500;
     o->print_every = 100;
     o->seed = 1;
-    o->chunk = 64;
+    o->chunk = 0; /* auto: chosen from the example count */
     o->init = DNN_INIT_LECUN;
     o->reduce = DNN_REDUCE_EXACT;
+    o->dtype = DNN_F64;
     o->scale_uint8 = 1;
 }
 
@@ -94,6 +104,13 @@ static int apply(train_options *o, const char *flag, const char *value, char *er
         o->y_dataset = value;
     } else if (strcmp(flag, "--save") == 0) {
         o->save_path = value;
+    } else if (strcmp(flag, "--checkpoint") == 0) {
+        o->checkpoint_path = value;
+    } else if (strcmp(flag, "--checkpoint-every") == 0) {
+        if (dnn_parse_long(value, 1, INT_MAX, &o->checkpoint_every))
+            BAD("expected an integer from 1 to 2147483647");
+    } else if (strcmp(flag, "--resume") == 0) {
+        o->resume_path = value;
     } else if (strcmp(flag, "--synthetic") == 0) {
         if (parse_synthetic(value, o))
             BAD("expected M,N with M, N >= 1");
@@ -116,8 +133,17 @@ static int apply(train_options *o, const char *flag, const char *value, char *er
         if (dnn_parse_long(value, 0, INT_MAX, &o->print_every))
             BAD("expected an integer >= 0");
     } else if (strcmp(flag, "--chunk") == 0) {
-        if (dnn_parse_long(value, 1, 1 << 20, &o->chunk))
-            BAD("expected an integer from 1 to 1048576");
+        if (strcmp(value, "auto") == 0)
+            o->chunk = 0;
+        else if (dnn_parse_long(value, 1, 1 << 20, &o->chunk))
+            BAD("expected auto or an integer from 1 to 1048576");
+    } else if (strcmp(flag, "--dtype") == 0) {
+        if (strcmp(value, "f64") == 0 || strcmp(value, "float64") == 0)
+            o->dtype = DNN_F64;
+        else if (strcmp(value, "f32") == 0 || strcmp(value, "float32") == 0)
+            o->dtype = DNN_F32;
+        else
+            BAD("expected f64 or f32");
     } else if (strcmp(flag, "--reduce") == 0) {
         if (strcmp(value, "exact") == 0)
             o->reduce = DNN_REDUCE_EXACT;
@@ -130,6 +156,19 @@ static int apply(train_options *o, const char *flag, const char *value, char *er
     }
     return 0;
 #undef BAD
+}
+
+static int takes_value(const char *flag)
+{
+    static const char *const flags[] = {
+        "--train", "--test",  "--x-dataset", "--y-dataset", "--save",        "--checkpoint",
+        "--checkpoint-every", "--resume",    "--synthetic", "--layers",      "--init",
+        "--seed",  "--lr",    "--iters",     "--print-every", "--chunk",     "--dtype",
+        "--reduce"};
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+        if (strcmp(flag, flags[i]) == 0)
+            return 1;
+    return 0;
 }
 
 int train_options_parse(int argc, char **argv, train_options *o, char *err, size_t err_size)
@@ -158,10 +197,18 @@ int train_options_parse(int argc, char **argv, train_options *o, char *err, size
             return snprintf(err, err_size, "unknown option '%.40s...'", arg), 2;
         memcpy(flag, arg, len);
         flag[len] = '\0';
+        if (!takes_value(flag))
+            return snprintf(err, err_size, "unknown option '%s' (see --help)", flag), 2;
         if (eq) {
             value = eq + 1;
         } else if (i + 1 < argc) {
             value = argv[++i];
+            if (strncmp(value, "--", 2) == 0) /* "--save --iters 5" forgot the path */
+                return snprintf(err, err_size,
+                                "%s needs a value, got the option '%s' (write %s=VALUE for a "
+                                "value that starts with --)",
+                                flag, value, flag),
+                       2;
         } else {
             return snprintf(err, err_size, "%s needs a value (see --help)", flag), 2;
         }
@@ -175,6 +222,8 @@ int train_options_parse(int argc, char **argv, train_options *o, char *err, size
         parse_synthetic(DEFAULT_SYNTHETIC, o);
     if (o->train_path && o->synthetic_m)
         return snprintf(err, err_size, "--train and --synthetic exclude each other"), 2;
+    if (o->checkpoint_every && !o->checkpoint_path)
+        return snprintf(err, err_size, "--checkpoint-every needs --checkpoint"), 2;
     if (o->test_path && !o->train_path)
         return snprintf(err, err_size, "--test needs --train"), 2;
     return 0;

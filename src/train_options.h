@@ -13,6 +13,9 @@ typedef struct {
     const char *train_path, *test_path; /* NULL: synthetic data */
     const char *x_dataset, *y_dataset;  /* NULL: found automatically */
     const char *save_path;
+    const char *checkpoint_path;        /* NULL: no checkpoints */
+    long checkpoint_every;              /* 0: only at the end */
+    const char *resume_path;            /* NULL: start from the initial parameters */
     long synthetic_m, synthetic_n;      /* examples, features */
     int n_dims;                         /* entries of --layers */
     int auto_input;                     /* first entry was "auto" */
@@ -21,6 +24,7 @@ typedef struct {
     long iterations, print_every, seed, chunk;
     dnn_init init;
     dnn_reduce_mode reduce;
+    dnn_dtype dtype;
     int scale_uint8;
     int timing;
     int help;

@@ -35,7 +35,7 @@ typedef struct {
     int nseg;            /* segments */
     size_t *seg_start;   /* nseg + 1 bounds: segment s is [seg_start[s], seg_start[s+1]) */
     int *top;            /* nseg + 1: T of each segment; top[nseg] is the non-finite flag */
-    int64_t *digits;     /* n * DNN_EXACT_DIGITS, element-major */
+    int64_t *digits;     /* DNN_EXACT_DIGITS planes of n: digit k of element i at [k·n + i] */
 } dnn_exact_sum;
 
 /* Segment s has seg_sizes[s] elements. Returns NULL on bad sizes or no memory. */
@@ -43,11 +43,14 @@ dnn_exact_sum *dnn_exact_sum_new(int nseg, const size_t *seg_sizes);
 void dnn_exact_sum_free(dnn_exact_sum **sum);
 void dnn_exact_sum_clear(dnn_exact_sum *sum);
 
-/* Adds values (the segment's length) to segment s. A NaN or Inf is not added:
- * it raises the non-finite flag instead. */
+/* Adds values (the segment's length) to segment s. A NaN or Inf raises the
+ * non-finite flag, after which the sum's digits are meaningless. */
 dnn_status dnn_exact_sum_add(dnn_exact_sum *sum, int s, const double *values);
 /* dst += src (same segment sizes). */
 dnn_status dnn_exact_sum_merge(dnn_exact_sum *dst, const dnn_exact_sum *src);
+/* dst = src[0] + ... + src[count-1], using the calling thread's OpenMP team size;
+ * the sources are aligned to a common scale on the way. */
+dnn_status dnn_exact_sum_merge_all(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count);
 /* Shifts every segment to tops[0..nseg-1] (each >= the segment's own) and takes the
  * non-finite flag tops[nseg]: a max over every process's top[0..nseg] taken into a
  * separate array (not sum->top itself). */

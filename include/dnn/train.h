@@ -25,6 +25,10 @@ typedef enum {
     DNN_REDUCE_FAST   /* plain double sums: depend on the partition in the last bits */
 } dnn_reduce_mode;
 
+/* The arithmetic of each chunk's forward and backward pass. Parameters, the exact
+ * sums of the chunks' gradients and the update stay in double either way. */
+typedef enum { DNN_F64, DNN_F32 } dnn_dtype;
+
 typedef struct dnn_trainer dnn_trainer;
 
 /* Full-batch gradient descent over m_total examples, of which this process holds
@@ -33,6 +37,10 @@ typedef struct dnn_trainer dnn_trainer;
  * with single-threaded BLAS. params is updated in place. */
 dnn_trainer *dnn_trainer_new(dnn_params *params, const dnn_dataset *local, long m_total,
                              int chunk, dnn_reduce_mode mode);
+/* The same with chunks computed in float when dtype is DNN_F32 (the local examples
+ * are then copied to float once). */
+dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local, long m_total,
+                                   int chunk, dnn_reduce_mode mode, dnn_dtype dtype);
 void dnn_trainer_free(dnn_trainer **trainer);
 
 /* One iteration on every process: forward and backward over all examples, gradients

@@ -30,6 +30,7 @@ check_matrix() { # name args...
 check_matrix "default synthetic problem" --iters 300 --print-every 25
 check_matrix "synthetic, 1001 examples in chunks of 7" --synthetic 1001,5 --layers auto,9,4,1 \
     --chunk 7 --init he --lr 0.05 --iters 100 --print-every 10
+check_matrix "float32 chunks (--dtype f32)" --dtype f32 --lr 0.1 --iters 60 --print-every 10
 if [ -f "$shared/train_catvnoncat.h5" ]; then
     check_matrix "course five-layer, 40 iterations" --train "$shared/train_catvnoncat.h5" \
         --test "$shared/test_catvnoncat.h5" --layers auto,20,7,5,1 --iters 40 --print-every 5

@@ -1,0 +1,89 @@
+#ifndef DNN_CHECKPOINT_H
+#define DNN_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnn/data.h"
+#include "dnn/params.h"
+#include "dnn/train.h"
+
+/* Training checkpoints: everything a full-batch gradient-descent run needs to continue
+ * exactly where it stopped, plus what it must agree with to be continued.
+ *
+ * File format, version 1: an HDF5 file with a 512-byte user block (which HDF5 skips)
+ * holding the seal, the text "dnn-checkpoint 1\nfnv1a64 HHHHHHHHHHHHHHHH\n" padded with
+ * zero bytes, where H... is FNV-1a 64 of every byte after the user block in lowercase
+ * hex. Every byte of the file is thus covered: the seal's own bytes must be exactly the
+ * expected ones. Inside:
+ *   dataset    parameters        float64 (count): the parameter arena W1, b1, ..., WL, bL,
+ *                                each W column-major (dnn_params' storage order)
+ *   attributes next_iteration    int64: iterations done, the first one still to run
+ *              layer_sizes       int32 (L + 1)
+ *              dtype             string: arithmetic of the passes, "float64" or "float32"
+ *              chunk             int64
+ *              reduce            string: "exact" or "fast"
+ *              learning_rate     float64
+ *              m_total           int64: training examples
+ *              n_features        int32
+ *              data_fingerprint  uint64 (dnn_data_fingerprint)
+ *              init, seed        string, uint32: how the parameters were first made
+ * The trainer has no optimizer state and no data order yet; when it gets them they go
+ * in new datasets under a new version, and version 1 files stay readable. A reader
+ * refuses versions it does not know. */
+enum { DNN_CHECKPOINT_VERSION = 1, DNN_CHECKPOINT_MAX_LAYERS = 64 };
+
+typedef struct {
+    /* what a resumed run must match (dnn_checkpoint_mismatch) */
+    int L;                                  /* weight layers */
+    int dims[DNN_CHECKPOINT_MAX_LAYERS + 1]; /* layer widths dims[0..L] */
+    char dtype[16];                         /* "float64" or "float32" (--dtype) */
+    long chunk;
+    dnn_reduce_mode reduce;
+    double learning_rate;
+    long m_total;                           /* training examples */
+    int n_features;
+    uint64_t data_fingerprint;
+    /* recorded only */
+    char init[32];
+    uint32_t seed;
+    /* the state besides the parameters */
+    long next_iteration;
+} dnn_checkpoint_info;
+
+/* Writes params (whose layer sizes must equal info's) and info to "path.tmp" in the
+ * same directory, flushes it to disk, renames it over path and flushes the directory:
+ * path always holds either its old content or the complete new checkpoint.
+ * DNN_ERR_NONFINITE, writing nothing, when a parameter is NaN or Inf. */
+dnn_status dnn_checkpoint_save(const char *path, const dnn_params *params,
+                               const dnn_checkpoint_info *info, dnn_error *err);
+
+/* Reads and verifies a checkpoint (seal, version, attributes, shapes, finite values).
+ * On success *params is allocated (dnn_params_free) and *info filled; on any failure
+ * *params is NULL, *info is untouched and err says why. */
+dnn_status dnn_checkpoint_load(const char *path, dnn_params **params, dnn_checkpoint_info *info,
+                               dnn_error *err);
+
+/* Compares what a resume must match: layer sizes, dtype, chunk, reduce mode, learning
+ * rate and data (example count, feature count, fingerprint). Returns how many differ
+ * and describes each in message ("layer sizes: checkpoint 16,8,1, this run 16,4,1; ...").
+ * init and seed are not compared: the checkpoint's parameters replace the initial ones. */
+int dnn_checkpoint_mismatch(const dnn_checkpoint_info *saved, const dnn_checkpoint_info *run,
+                            char *message, size_t size);
+
+/* The data fingerprint, computed piecewise so that any partition gives the same value:
+ * each example i contributes FNV-1a 64 of (i as uint64, its label, its features), all
+ * as little-endian 64-bit words, the values as the trainer sees them (after scaling);
+ * contributions are added mod 2^64. dnn_dataset_hash_sum does one block; the program
+ * adds the blocks of all ranks (an integer sum, so any order gives the same bits) and
+ * dnn_data_fingerprint mixes in the shape. */
+uint64_t dnn_dataset_hash_sum(const dnn_dataset *block);
+uint64_t dnn_data_fingerprint(long m_total, int n_features, uint64_t hash_sum);
+
+/* DNN_OK when a file can be written at path the way dnn_checkpoint_save and
+ * dnn_model_save do it: path is not a directory and a new file can be created next to
+ * it (checked by creating and removing one, so it works for root too). Nothing that
+ * exists is touched. */
+dnn_status dnn_check_writable(const char *path, dnn_error *err);
+
+#endif

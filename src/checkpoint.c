@@ -1,0 +1,607 @@
+/* Training checkpoints as HDF5; the format is described in include/dnn/checkpoint.h.
+ *
+ * A checkpoint is sealed: its first 512 bytes (an HDF5 user block, which HDF5 skips)
+ * hold the format, its version and FNV-1a 64 of every byte after them. Loading checks
+ * the seal before HDF5 parses anything, so a damaged or truncated file is refused
+ * whatever byte was hit; then every attribute must be there with its exact size and the
+ * parameter count must follow from the layer sizes. HDF5's own error printing is off
+ * while these functions run. */
+#include "dnn/checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { SEAL_SIZE = 512 }; /* the HDF5 user block: a power of two >= 512 */
+static const uint64_t FNV_OFFSET = 0xcbf29ce484222325u, FNV_PRIME = 0x100000001b3u;
+
+__attribute__((format(printf, 4, 5))) static dnn_status fail(dnn_error *err, dnn_status st,
+                                                             const char *path, const char *fmt,
+                                                             ...)
+{
+    if (!err)
+        return st;
+    int used = snprintf(err->message, sizeof err->message, "%s: ", path);
+    if (used >= 0 && (size_t)used < sizeof err->message) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message + used, sizeof err->message - (size_t)used, fmt, ap);
+        va_end(ap);
+    }
+    err->bad_index = -1;
+    return st;
+}
+
+/* ---- FNV-1a 64 over little-endian words ---- */
+
+static uint64_t fnv_u64(uint64_t h, uint64_t v)
+{
+    for (int byte = 0; byte < 8; byte++) {
+        h ^= (v >> (8 * byte)) & 0xffu;
+        h *= FNV_PRIME;
+    }
+    return h;
+}
+
+static uint64_t fnv_double(uint64_t h, double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    return fnv_u64(h, bits);
+}
+
+static uint64_t fnv_bytes(uint64_t h, const unsigned char *bytes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= bytes[i];
+        h *= FNV_PRIME;
+    }
+    return h;
+}
+
+static const char *reduce_name(dnn_reduce_mode mode)
+{
+    return mode == DNN_REDUCE_EXACT ? "exact" : mode == DNN_REDUCE_FAST ? "fast" : "unknown";
+}
+
+/* ---- data fingerprint ---- */
+
+uint64_t dnn_dataset_hash_sum(const dnn_dataset *block)
+{
+    if (!block || block->m < 1)
+        return 0;
+    size_t n = (size_t)block->n_features;
+    uint64_t sum = 0;
+#pragma omp parallel for reduction(+ : sum) schedule(static)
+    for (long j = 0; j < block->m; j++) {
+        uint64_t h = fnv_u64(FNV_OFFSET, (uint64_t)(block->first + j));
+        h = fnv_double(h, block->Y[j]);
+        const double *x = block->X + (size_t)j * n;
+        for (size_t k = 0; k < n; k++)
+            h = fnv_double(h, x[k]);
+        sum += h;
+    }
+    return sum;
+}
+
+uint64_t dnn_data_fingerprint(long m_total, int n_features, uint64_t hash_sum)
+{
+    uint64_t h = fnv_u64(FNV_OFFSET, (uint64_t)m_total);
+    h = fnv_u64(h, (uint64_t)n_features);
+    return fnv_u64(h, hash_sum);
+}
+
+/* ---- comparing a checkpoint with a run ---- */
+
+static void format_dims(char *buf, size_t size, const dnn_checkpoint_info *ci)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int l = 0; l <= ci->L && used < size; l++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%d", l ? "," : "", ci->dims[l]);
+}
+
+/* The shortest of %.15g, %.16g and %.17g that reads back as x. */
+static void format_double(char *buf, size_t size, double x)
+{
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
+}
+
+/* Appends "; " (after the first) and the formatted text. */
+__attribute__((format(printf, 4, 5))) static void add_difference(char *message, size_t size,
+                                                                 int *count, const char *fmt,
+                                                                 ...)
+{
+    size_t used = strlen(message);
+    if (*count > 0 && used + 2 < size) {
+        memcpy(message + used, "; ", 3);
+        used += 2;
+    }
+    (*count)++;
+    if (used + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message + used, size - used, fmt, ap);
+    va_end(ap);
+}
+
+int dnn_checkpoint_mismatch(const dnn_checkpoint_info *saved, const dnn_checkpoint_info *run,
+                            char *message, size_t size)
+{
+    char scratch[8];
+    if (!message || size == 0) {
+        message = scratch;
+        size = sizeof scratch;
+    }
+    message[0] = '\0';
+    int n = 0;
+    int same_dims = saved->L == run->L;
+    for (int l = 0; same_dims && l <= run->L; l++)
+        same_dims = saved->dims[l] == run->dims[l];
+    if (!same_dims) {
+        char a[256], b[256];
+        format_dims(a, sizeof a, saved);
+        format_dims(b, sizeof b, run);
+        add_difference(message, size, &n, "layer sizes: checkpoint %s, this run %s", a, b);
+    }
+    if (strcmp(saved->dtype, run->dtype) != 0)
+        add_difference(message, size, &n, "dtype: checkpoint %s, this run %s", saved->dtype,
+                       run->dtype);
+    if (saved->m_total != run->m_total || saved->n_features != run->n_features)
+        add_difference(message, size, &n,
+                       "data: checkpoint %ld examples of %d features, this run %ld of %d",
+                       saved->m_total, saved->n_features, run->m_total, run->n_features);
+    else if (saved->data_fingerprint != run->data_fingerprint)
+        add_difference(message, size, &n,
+                       "data: same shape but different values (fingerprint checkpoint "
+                       "0x%016llx, this run 0x%016llx)",
+                       (unsigned long long)saved->data_fingerprint,
+                       (unsigned long long)run->data_fingerprint);
+    if (saved->chunk != run->chunk)
+        add_difference(message, size, &n, "--chunk: checkpoint %ld, this run %ld", saved->chunk,
+                       run->chunk);
+    if (saved->reduce != run->reduce)
+        add_difference(message, size, &n, "--reduce: checkpoint %s, this run %s",
+                       reduce_name(saved->reduce), reduce_name(run->reduce));
+    if (saved->learning_rate != run->learning_rate) {
+        char a[32], b[32];
+        format_double(a, sizeof a, saved->learning_rate);
+        format_double(b, sizeof b, run->learning_rate);
+        add_difference(message, size, &n, "--lr: checkpoint %s, this run %s", a, b);
+    }
+    return n;
+}
+
+/* ---- HDF5 helpers ---- */
+
+typedef struct {
+    H5E_auto2_t func;
+    void *data;
+} h5_printing;
+
+static h5_printing quiet_begin(void)
+{
+    h5_printing saved = {NULL, NULL};
+    H5Eget_auto2(H5E_DEFAULT, &saved.func, &saved.data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    return saved;
+}
+
+static void quiet_end(h5_printing saved)
+{
+    H5Eclear2(H5E_DEFAULT);
+    H5Eset_auto2(H5E_DEFAULT, saved.func, saved.data);
+}
+
+static int write_attr(hid_t file, const char *name, hid_t file_type, hid_t mem_type, hsize_t n,
+                      const void *value)
+{
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t attr = space >= 0 ? H5Acreate2(file, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT)
+                            : H5I_INVALID_HID;
+    int ok = attr >= 0 && H5Awrite(attr, mem_type, value) >= 0;
+    if (attr >= 0)
+        H5Aclose(attr);
+    if (space >= 0)
+        H5Sclose(space);
+    return ok;
+}
+
+static int write_string(hid_t file, const char *name, const char *value)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    int ok = type >= 0 && H5Tset_size(type, strlen(value) + 1) >= 0 &&
+             write_attr(file, name, type, type, 1, value);
+    if (type >= 0)
+        H5Tclose(type);
+    return ok;
+}
+
+static int write_checkpoint(hid_t file, const dnn_params *p, const dnn_checkpoint_info *ci)
+{
+    int64_t next = ci->next_iteration, chunk = ci->chunk, m_total = ci->m_total;
+    hsize_t count = p->count;
+    hid_t space = H5Screate_simple(1, &count, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int ok = space >= 0 && dcpl >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0;
+    hid_t set = ok ? H5Dcreate2(file, "parameters", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl,
+                                H5P_DEFAULT)
+                   : H5I_INVALID_HID;
+    ok = set >= 0 && H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->arena) >= 0;
+    if (set >= 0)
+        H5Dclose(set);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    ok = ok && write_attr(file, "next_iteration", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &next);
+    ok = ok && write_attr(file, "layer_sizes", H5T_STD_I32LE, H5T_NATIVE_INT,
+                          (hsize_t)p->L + 1, p->dims);
+    ok = ok && write_string(file, "dtype", ci->dtype);
+    ok = ok && write_attr(file, "chunk", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &chunk);
+    ok = ok && write_string(file, "reduce", reduce_name(ci->reduce));
+    ok = ok && write_attr(file, "learning_rate", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                          &ci->learning_rate);
+    ok = ok && write_attr(file, "m_total", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &m_total);
+    ok = ok && write_attr(file, "n_features", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ci->n_features);
+    ok = ok && write_attr(file, "data_fingerprint", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1,
+                          &ci->data_fingerprint);
+    ok = ok && write_string(file, "init", ci->init);
+    ok = ok && write_attr(file, "seed", H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, &ci->seed);
+    return ok;
+}
+
+/* ---- the seal: format, version and checksum in the user block ---- */
+
+static void seal_text(unsigned char seal[SEAL_SIZE], int version, uint64_t sum)
+{
+    memset(seal, 0, SEAL_SIZE);
+    snprintf((char *)seal, SEAL_SIZE, "dnn-checkpoint %d\nfnv1a64 %016llx\n", version,
+             (unsigned long long)sum);
+}
+
+/* FNV-1a 64 of the bytes of fd from SEAL_SIZE to the end; returns 0 on a read error. */
+static int hash_after_seal(int fd, uint64_t *sum)
+{
+    unsigned char buf[1 << 16];
+    uint64_t h = FNV_OFFSET;
+    off_t at = SEAL_SIZE;
+    for (;;) {
+        ssize_t n = pread(fd, buf, sizeof buf, at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return 0;
+        if (n == 0)
+            break;
+        h = fnv_bytes(h, buf, (size_t)n);
+        at += n;
+    }
+    *sum = h;
+    return 1;
+}
+
+static int write_seal(const char *path)
+{
+    int fd = open(path, O_RDWR);
+    if (fd < 0)
+        return 0;
+    uint64_t sum;
+    unsigned char seal[SEAL_SIZE];
+    int ok = hash_after_seal(fd, &sum);
+    if (ok) {
+        seal_text(seal, DNN_CHECKPOINT_VERSION, sum);
+        ok = pwrite(fd, seal, SEAL_SIZE, 0) == SEAL_SIZE && fsync(fd) == 0;
+    }
+    return close(fd) == 0 && ok;
+}
+
+/* DNN_OK when the seal matches the rest of the file byte for byte. */
+static dnn_status check_seal(const char *path, dnn_error *err)
+{
+    static const char magic[] = "dnn-checkpoint ";
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return fail(err, DNN_ERR_IO, path, "cannot open: %s", strerror(errno));
+    unsigned char seal[SEAL_SIZE + 1] = {0}, expected[SEAL_SIZE];
+    uint64_t sum = 0;
+    int whole = pread(fd, seal, SEAL_SIZE, 0) == SEAL_SIZE;
+    int hashed = whole && hash_after_seal(fd, &sum);
+    close(fd);
+    if (!whole || memcmp(seal, magic, sizeof magic - 1) != 0)
+        return fail(err, DNN_ERR_DATA, path, "not a dnn checkpoint");
+    long version = strtol((const char *)seal + sizeof magic - 1, NULL, 10); /* NUL-ended */
+    if (version != DNN_CHECKPOINT_VERSION)
+        return fail(err, DNN_ERR_DATA, path,
+                    "checkpoint format version %ld; this program reads version %d", version,
+                    DNN_CHECKPOINT_VERSION);
+    seal_text(expected, DNN_CHECKPOINT_VERSION, sum);
+    if (!hashed || memcmp(seal, expected, SEAL_SIZE) != 0)
+        return fail(err, DNN_ERR_DATA, path, "checksum mismatch: damaged or truncated");
+    return DNN_OK;
+}
+
+static int fsync_path(const char *path, int flags)
+{
+    int fd = open(path, flags);
+    if (fd < 0)
+        return 0;
+    int ok = fsync(fd) == 0;
+    close(fd);
+    return ok;
+}
+
+/* The directory holding path, so that the rename itself reaches the disk. */
+static int fsync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return fsync_path(".", O_RDONLY);
+    if (slash == path)
+        return fsync_path("/", O_RDONLY);
+    size_t len = (size_t)(slash - path);
+    char *dir = malloc(len + 1);
+    if (!dir)
+        return 0;
+    memcpy(dir, path, len);
+    dir[len] = '\0';
+    int ok = fsync_path(dir, O_RDONLY);
+    free(dir);
+    return ok;
+}
+
+static int first_nonfinite_layer(const dnn_params *p)
+{
+    for (int l = 1; l <= p->L; l++) {
+        size_t n = (size_t)p->dims[l] * ((size_t)p->dims[l - 1] + 1); /* W[l] and b[l] */
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(p->W[l][i]))
+                return l;
+    }
+    return 0;
+}
+
+dnn_status dnn_checkpoint_save(const char *path, const dnn_params *params,
+                               const dnn_checkpoint_info *info, dnn_error *err)
+{
+    if (!path || !*path || !params || !info)
+        return fail(err, DNN_ERR_ARG, path ? path : "(null)", "no path, parameters or info");
+    int same = params->L == info->L && params->L <= DNN_CHECKPOINT_MAX_LAYERS;
+    for (int l = 0; same && l <= params->L; l++)
+        same = params->dims[l] == info->dims[l];
+    if (!same)
+        return fail(err, DNN_ERR_ARG, path, "the layer sizes of the parameters and info differ");
+    int bad_layer = first_nonfinite_layer(params);
+    if (bad_layer)
+        return fail(err, DNN_ERR_NONFINITE, path,
+                    "not written: parameters of layer %d are NaN or Inf", bad_layer);
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 5);
+    if (!tmp)
+        return fail(err, DNN_ERR_NOMEM, path, "out of memory");
+    snprintf(tmp, len + 5, "%s.tmp", path);
+
+    h5_printing printing = quiet_begin();
+    dnn_status st = DNN_OK;
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    /* room for the seal; no timestamps, so the same state always gives the same bytes */
+    if (fcpl < 0 || H5Pset_userblock(fcpl, SEAL_SIZE) < 0 || H5Pset_obj_track_times(fcpl, 0) < 0)
+        st = fail(err, DNN_ERR_IO, path, "cannot set up HDF5 file properties");
+    hid_t file = st == DNN_OK ? H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT)
+                              : H5I_INVALID_HID;
+    if (st == DNN_OK && file < 0) {
+        st = fail(err, DNN_ERR_IO, path,
+                  "cannot create %s (directory missing or not writable?)", tmp);
+    } else if (st == DNN_OK) {
+        int ok = write_checkpoint(file, params, info);
+        ok = H5Fclose(file) >= 0 && ok;
+        if (!ok || !write_seal(tmp))
+            st = fail(err, DNN_ERR_IO, path, "writing the checkpoint failed (disk full?)");
+        else if (rename(tmp, path) != 0)
+            st = fail(err, DNN_ERR_IO, path, "cannot replace the checkpoint: %s",
+                      strerror(errno));
+        else if (!fsync_parent(path))
+            st = fail(err, DNN_ERR_IO, path, "cannot flush its directory to disk");
+        if (st != DNN_OK)
+            remove(tmp);
+    }
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    quiet_end(printing);
+    free(tmp);
+    return st;
+}
+
+/* ---- loading ---- */
+
+/* An attribute of exactly n elements, converted to mem_type. */
+static int read_attr(hid_t file, const char *name, hid_t mem_type, hssize_t n, void *out)
+{
+    if (H5Aexists(file, name) <= 0)
+        return 0;
+    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
+    hid_t space = attr >= 0 ? H5Aget_space(attr) : H5I_INVALID_HID;
+    hid_t type = attr >= 0 ? H5Aget_type(attr) : H5I_INVALID_HID;
+    H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+    int ok = space >= 0 && H5Sget_simple_extent_npoints(space) == n &&
+             (cls == H5T_INTEGER || cls == H5T_FLOAT) && H5Aread(attr, mem_type, out) >= 0;
+    if (type >= 0)
+        H5Tclose(type);
+    if (space >= 0)
+        H5Sclose(space);
+    if (attr >= 0)
+        H5Aclose(attr);
+    return ok;
+}
+
+/* A fixed-length string attribute that fits in out (size bytes with its NUL). */
+static int read_string(hid_t file, const char *name, char *out, size_t size)
+{
+    if (H5Aexists(file, name) <= 0)
+        return 0;
+    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
+    hid_t type = attr >= 0 ? H5Aget_type(attr) : H5I_INVALID_HID;
+    hid_t space = attr >= 0 ? H5Aget_space(attr) : H5I_INVALID_HID;
+    size_t len = type >= 0 ? H5Tget_size(type) : 0;
+    int ok = type >= 0 && space >= 0 && H5Tget_class(type) == H5T_STRING &&
+             H5Tis_variable_str(type) == 0 && H5Sget_simple_extent_npoints(space) == 1 &&
+             len >= 1 && len <= size;
+    hid_t mem = ok ? H5Tcopy(H5T_C_S1) : H5I_INVALID_HID;
+    ok = ok && mem >= 0 && H5Tset_size(mem, len) >= 0 && H5Aread(attr, mem, out) >= 0;
+    if (ok)
+        out[len - 1] = '\0';
+    if (mem >= 0)
+        H5Tclose(mem);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (attr >= 0)
+        H5Aclose(attr);
+    return ok;
+}
+
+static int read_layer_sizes(hid_t file, dnn_checkpoint_info *ci)
+{
+    if (H5Aexists(file, "layer_sizes") <= 0)
+        return 0;
+    hid_t attr = H5Aopen(file, "layer_sizes", H5P_DEFAULT);
+    hid_t space = attr >= 0 ? H5Aget_space(attr) : H5I_INVALID_HID;
+    hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (attr >= 0)
+        H5Aclose(attr);
+    if (n < 2 || n > DNN_CHECKPOINT_MAX_LAYERS + 1)
+        return 0;
+    ci->L = (int)n - 1;
+    return read_attr(file, "layer_sizes", H5T_NATIVE_INT, n, ci->dims);
+}
+
+static int read_parameters(hid_t file, dnn_params *p)
+{
+    if (H5Lexists(file, "parameters", H5P_DEFAULT) <= 0)
+        return 0;
+    hid_t set = H5Dopen2(file, "parameters", H5P_DEFAULT);
+    hid_t space = set >= 0 ? H5Dget_space(set) : H5I_INVALID_HID;
+    hid_t type = set >= 0 ? H5Dget_type(set) : H5I_INVALID_HID;
+    int ok = space >= 0 && type >= 0 && H5Tget_class(type) == H5T_FLOAT &&
+             H5Sget_simple_extent_ndims(space) == 1 &&
+             H5Sget_simple_extent_npoints(space) == (hssize_t)p->count &&
+             H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->arena) >= 0;
+    if (type >= 0)
+        H5Tclose(type);
+    if (space >= 0)
+        H5Sclose(space);
+    if (set >= 0)
+        H5Dclose(set);
+    return ok;
+}
+
+/* Reads everything into ci and *params (allocated here). */
+static dnn_status read_checkpoint(hid_t file, const char *path, dnn_checkpoint_info *ci,
+                                  dnn_params **params, dnn_error *err)
+{
+    char reduce[16];
+    int64_t next, chunk, m_total;
+    int ok = read_attr(file, "next_iteration", H5T_NATIVE_INT64, 1, &next) &&
+             read_layer_sizes(file, ci) &&
+             read_string(file, "dtype", ci->dtype, sizeof ci->dtype) &&
+             read_attr(file, "chunk", H5T_NATIVE_INT64, 1, &chunk) &&
+             read_string(file, "reduce", reduce, sizeof reduce) &&
+             read_attr(file, "learning_rate", H5T_NATIVE_DOUBLE, 1, &ci->learning_rate) &&
+             read_attr(file, "m_total", H5T_NATIVE_INT64, 1, &m_total) &&
+             read_attr(file, "n_features", H5T_NATIVE_INT, 1, &ci->n_features) &&
+             read_attr(file, "data_fingerprint", H5T_NATIVE_UINT64, 1, &ci->data_fingerprint) &&
+             read_string(file, "init", ci->init, sizeof ci->init) &&
+             read_attr(file, "seed", H5T_NATIVE_UINT32, 1, &ci->seed);
+    if (!ok)
+        return fail(err, DNN_ERR_DATA, path, "bad checkpoint: an attribute is missing or bad");
+    if (strcmp(reduce, "exact") == 0)
+        ci->reduce = DNN_REDUCE_EXACT;
+    else if (strcmp(reduce, "fast") == 0)
+        ci->reduce = DNN_REDUCE_FAST;
+    else
+        return fail(err, DNN_ERR_DATA, path, "bad checkpoint: reduce mode '%s'", reduce);
+    if (next < 0 || chunk < 1 || m_total < 1 || ci->n_features < 1)
+        return fail(err, DNN_ERR_DATA, path, "bad checkpoint: a value is out of range");
+    ci->next_iteration = (long)next;
+    ci->chunk = (long)chunk;
+    ci->m_total = (long)m_total;
+    *params = dnn_params_new(ci->L, ci->dims);
+    if (!*params)
+        return fail(err, DNN_ERR_DATA, path, "bad checkpoint: bad layer sizes (or no memory)");
+    if (!read_parameters(file, *params))
+        return fail(err, DNN_ERR_DATA, path,
+                    "bad checkpoint: dataset 'parameters' missing, unreadable or of the wrong "
+                    "size");
+    int bad_layer = first_nonfinite_layer(*params);
+    if (bad_layer)
+        return fail(err, DNN_ERR_DATA, path, "parameters of layer %d are NaN or Inf", bad_layer);
+    return DNN_OK;
+}
+
+dnn_status dnn_checkpoint_load(const char *path, dnn_params **params, dnn_checkpoint_info *info,
+                               dnn_error *err)
+{
+    if (!path || !params || !info)
+        return fail(err, DNN_ERR_ARG, path ? path : "(null)", "no path, parameters or info");
+    *params = NULL;
+    dnn_status st = check_seal(path, err);
+    if (st != DNN_OK)
+        return st;
+    h5_printing printing = quiet_begin();
+    dnn_checkpoint_info ci;
+    memset(&ci, 0, sizeof ci);
+    dnn_params *p = NULL;
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        st = fail(err, DNN_ERR_DATA, path, "cannot open as HDF5");
+    else
+        st = read_checkpoint(file, path, &ci, &p, err);
+    if (file >= 0)
+        H5Fclose(file);
+    quiet_end(printing);
+    if (st != DNN_OK) {
+        dnn_params_free(&p);
+        return st;
+    }
+    *params = p;
+    *info = ci;
+    return DNN_OK;
+}
+dnn_status dnn_check_writable(const char *path, dnn_error *err)
+{
+    if (!path || !*path)
+        return fail(err, DNN_ERR_ARG, "(null)", "no path");
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return fail(err, DNN_ERR_IO, path, "is a directory");
+    size_t len = strlen(path);
+    char *probe = malloc(len + 32);
+    if (!probe)
+        return fail(err, DNN_ERR_NOMEM, path, "out of memory");
+    snprintf(probe, len + 32, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    dnn_status status = DNN_OK;
+    if (fd < 0) {
+        status = fail(err, DNN_ERR_IO, path, "cannot create a file there: %s", strerror(errno));
+    } else {
+        close(fd);
+        unlink(probe);
+    }
+    free(probe);
+    return status;
+}

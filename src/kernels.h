@@ -1,0 +1,26 @@
+#ifndef DNN_KERNELS_H
+#define DNN_KERNELS_H
+
+/* Products for layers with few units and many inputs (the course's first layer:
+ * 20 units x 12288 inputs), where BLAS reaches a third of the machine's peak.
+ * W and dW are row-major (M, K); X, Z and dZ column-major with N columns. Each
+ * output element is summed in an order that depends only on K, never on N or on
+ * which thread runs it. */
+
+/* Whether the AVX-512 kernels can run on this CPU and suit an (M, K) layer. */
+int dnn_kernel_suits(int M, int K);
+
+/* Z (M, N) = W (M, K) · X (K, N). */
+void dnn_kernel_forward(int M, int N, int K, const double *W, const double *X, double *Z);
+
+/* dW (M, K) = scale · dZ (M, N) · Xᵀ. */
+void dnn_kernel_weight_gradient(int M, int N, int K, double scale, const double *dZ,
+                                const double *X, double *dW);
+
+/* float twins. */
+int dnn_kernel_suits_f32(int M, int K);
+void dnn_kernel_forward_f32(int M, int N, int K, const float *W, const float *X, float *Z);
+void dnn_kernel_weight_gradient_f32(int M, int N, int K, double scale, const float *dZ,
+                                    const float *X, float *dW);
+
+#endif

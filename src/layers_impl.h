@@ -1,0 +1,187 @@
+/* The body of the layer functions, instantiated for double (layers.c) and float
+ * (layers_f32.c). Before including it, define REAL, FN(name) (the function's name for
+ * this type), EXP, LOG, REAL_TRUE_MIN, GEMM and the KERNEL_* names of kernels.h.
+ * Literals are double: float arguments are computed in double and rounded once. */
+
+dnn_status FN(dnn_sigmoid)(size_t count, const REAL *Z, REAL *A)
+{
+    if (!Z || !A || count == 0)
+        return DNN_ERR_ARG;
+    for (size_t i = 0; i < count; i++)
+        A[i] = 1.0 / (1.0 + EXP(-Z[i]));
+    return DNN_OK;
+}
+
+dnn_status FN(dnn_relu)(size_t count, const REAL *Z, REAL *A)
+{
+    if (!Z || !A || count == 0)
+        return DNN_ERR_ARG;
+    for (size_t i = 0; i < count; i++)
+        A[i] = Z[i] > 0.0 ? Z[i] : 0.0;
+    return DNN_OK;
+}
+
+dnn_status FN(dnn_sigmoid_backward)(size_t count, const REAL *dA, const REAL *Z, REAL *dZ)
+{
+    if (!dA || !Z || !dZ || count == 0)
+        return DNN_ERR_ARG;
+    for (size_t i = 0; i < count; i++) {
+        double s = 1.0 / (1.0 + EXP(-Z[i]));
+        dZ[i] = dA[i] * s * (1.0 - s);
+    }
+    return DNN_OK;
+}
+
+dnn_status FN(dnn_relu_backward)(size_t count, const REAL *dA, const REAL *Z, REAL *dZ)
+{
+    if (!dA || !Z || !dZ || count == 0)
+        return DNN_ERR_ARG;
+    for (size_t i = 0; i < count; i++)
+        dZ[i] = Z[i] > 0.0 ? dA[i] : 0.0;
+    return DNN_OK;
+}
+
+static int sizes_ok(int n, int n_prev, int m)
+{
+    return n > 0 && n_prev > 0 && m > 0;
+}
+
+dnn_status FN(dnn_linear_forward)(int n, int n_prev, int m, const REAL *A, const REAL *W,
+                              const REAL *b, REAL *Z)
+{
+    if (!A || !W || !b || !Z || !sizes_ok(n, n_prev, m))
+        return DNN_ERR_ARG;
+    if (KERNEL_SUITS(n, n_prev))
+        KERNEL_FORWARD(n, m, n_prev, W, A, Z);
+    else /* row-major W (n, n_prev) is column-major Wᵀ */
+        GEMM(CblasColMajor, CblasTrans, CblasNoTrans, n, m, n_prev, 1.0, W, n_prev, A,
+                    n_prev, 0.0, Z, n);
+    for (int j = 0; j < m; j++) {
+        REAL *z = Z + (size_t)j * (size_t)n;
+        for (int i = 0; i < n; i++)
+            z[i] += b[i];
+    }
+    return DNN_OK;
+}
+
+dnn_status FN(dnn_linear_activation_forward)(int n, int n_prev, int m, const REAL *A_prev,
+                                         const REAL *W, const REAL *b,
+                                         dnn_activation activation, REAL *Z, REAL *A)
+{
+    if (activation != DNN_RELU && activation != DNN_SIGMOID)
+        return DNN_ERR_ARG;
+    dnn_status st = FN(dnn_linear_forward)(n, n_prev, m, A_prev, W, b, Z);
+    if (st != DNN_OK)
+        return st;
+    size_t count = (size_t)n * (size_t)m;
+    return activation == DNN_RELU ? FN(dnn_relu)(count, Z, A) : FN(dnn_sigmoid)(count, Z, A);
+}
+
+dnn_status FN(dnn_linear_backward_scaled)(int n, int n_prev, int m, const REAL *dZ,
+                                      const REAL *A_prev, const REAL *W, double scale,
+                                      REAL *dA_prev, REAL *dW, REAL *db)
+{
+    if (!dZ || !A_prev || !W || !dW || !db || !sizes_ok(n, n_prev, m))
+        return DNN_ERR_ARG;
+    if (KERNEL_SUITS(n, n_prev))
+        KERNEL_GRADIENT(n, m, n_prev, scale, dZ, A_prev, dW);
+    else /* dWᵀ (n_prev, n) = A_prev · dZᵀ, column-major, is row-major dW */
+        GEMM(CblasColMajor, CblasNoTrans, CblasTrans, n_prev, n, m, scale, A_prev,
+                    n_prev, dZ, n, 0.0, dW, n_prev);
+    for (int i = 0; i < n; i++)
+        db[i] = 0.0;
+    for (int j = 0; j < m; j++) {
+        const REAL *dz = dZ + (size_t)j * (size_t)n;
+        for (int i = 0; i < n; i++)
+            db[i] += dz[i];
+    }
+    for (int i = 0; i < n; i++)
+        db[i] *= scale;
+    if (dA_prev)
+        GEMM(CblasColMajor, CblasNoTrans, CblasNoTrans, n_prev, m, n, 1.0, W, n_prev,
+                    dZ, n, 0.0, dA_prev, n_prev);
+    return DNN_OK;
+}
+
+dnn_status FN(dnn_linear_backward)(int n, int n_prev, int m, const REAL *dZ, const REAL *A_prev,
+                               const REAL *W, REAL *dA_prev, REAL *dW, REAL *db)
+{
+    if (m <= 0)
+        return DNN_ERR_ARG;
+    return FN(dnn_linear_backward_scaled)(n, n_prev, m, dZ, A_prev, W, 1.0 / m, dA_prev, dW, db);
+}
+
+dnn_status FN(dnn_linear_activation_backward_scaled)(int n, int n_prev, int m, const REAL *dA,
+                                                 const REAL *Z, const REAL *A_prev,
+                                                 const REAL *W, dnn_activation activation,
+                                                 double scale, REAL *dZ, REAL *dA_prev,
+                                                 REAL *dW, REAL *db)
+{
+    if (!sizes_ok(n, n_prev, m))
+        return DNN_ERR_ARG;
+    size_t count = (size_t)n * (size_t)m;
+    dnn_status st;
+    if (activation == DNN_RELU)
+        st = FN(dnn_relu_backward)(count, dA, Z, dZ);
+    else if (activation == DNN_SIGMOID)
+        st = FN(dnn_sigmoid_backward)(count, dA, Z, dZ);
+    else
+        st = DNN_ERR_ARG;
+    if (st != DNN_OK)
+        return st;
+    return FN(dnn_linear_backward_scaled)(n, n_prev, m, dZ, A_prev, W, scale, dA_prev, dW, db);
+}
+
+dnn_status FN(dnn_linear_activation_backward)(int n, int n_prev, int m, const REAL *dA,
+                                          const REAL *Z, const REAL *A_prev,
+                                          const REAL *W, dnn_activation activation,
+                                          REAL *dZ, REAL *dA_prev, REAL *dW, REAL *db)
+{
+    if (m <= 0)
+        return DNN_ERR_ARG;
+    return FN(dnn_linear_activation_backward_scaled)(n, n_prev, m, dA, Z, A_prev, W, activation,
+                                                 1.0 / m, dZ, dA_prev, dW, db);
+}
+
+static REAL safe_log(REAL x)
+{
+    return LOG(x > REAL_TRUE_MIN ? x : REAL_TRUE_MIN);
+}
+
+dnn_status FN(dnn_cross_entropy_sum)(int m, const REAL *AL, const REAL *Y, double *sum)
+{
+    if (!AL || !Y || !sum || m <= 0)
+        return DNN_ERR_ARG;
+    double total = 0.0;
+    for (int j = 0; j < m; j++) {
+        double y = Y[j], a = AL[j];
+        double term_pos = y != 0.0 ? y * safe_log(a) : 0.0;
+        double term_neg = y != 1.0 ? (1.0 - y) * safe_log(1.0 - a) : 0.0;
+        total += term_pos + term_neg;
+    }
+    *sum = -total;
+    return DNN_OK;
+}
+
+dnn_status FN(dnn_compute_cost)(int m, const REAL *AL, const REAL *Y, double *cost)
+{
+    double sum;
+    dnn_status st = FN(dnn_cross_entropy_sum)(m, AL, Y, &sum);
+    if (st != DNN_OK)
+        return st;
+    *cost = (-1.0 / m) * -sum;
+    return DNN_OK;
+}
+
+dnn_status FN(dnn_cost_backward)(int m, const REAL *AL, const REAL *Y, REAL *dAL)
+{
+    if (!AL || !Y || !dAL || m <= 0)
+        return DNN_ERR_ARG;
+    for (int j = 0; j < m; j++) {
+        double y = Y[j], a = AL[j];
+        double pos = y != 0.0 ? y / a : 0.0;
+        double neg = y != 1.0 ? (1.0 - y) / (1.0 - a) : 0.0;
+        dAL[j] = -(pos - neg);
+    }
+    return DNN_OK;
+}

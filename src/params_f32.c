@@ -1,0 +1,55 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnn/f32.h"
+
+/* The same layout as dnn_params_new, in float: one arena, per-layer views. */
+dnn_params_f32 *dnn_params_f32_new(int L, const int *dims)
+{
+    dnn_params *shape = dnn_params_new(L, dims); /* validates the sizes */
+    if (!shape)
+        return NULL;
+    dnn_params_f32 *p = calloc(1, sizeof *p);
+    if (p) {
+        p->L = L;
+        p->count = shape->count;
+        p->dims = malloc((size_t)(L + 1) * sizeof *p->dims);
+        p->W = calloc((size_t)L + 1, sizeof *p->W);
+        p->b = calloc((size_t)L + 1, sizeof *p->b);
+        p->arena = calloc(p->count, sizeof *p->arena);
+    }
+    if (p && p->dims && p->W && p->b && p->arena) {
+        memcpy(p->dims, dims, (size_t)(L + 1) * sizeof *dims);
+        for (int l = 1; l <= L; l++) {
+            p->W[l] = p->arena + (shape->W[l] - shape->arena);
+            p->b[l] = p->arena + (shape->b[l] - shape->arena);
+        }
+    } else {
+        dnn_params_f32_free(&p);
+    }
+    dnn_params_free(&shape);
+    return p;
+}
+
+void dnn_params_f32_free(dnn_params_f32 **params)
+{
+    if (!params || !*params)
+        return;
+    free((*params)->arena);
+    free((*params)->W);
+    free((*params)->b);
+    free((*params)->dims);
+    free(*params);
+    *params = NULL;
+}
+
+dnn_status dnn_params_f32_round(dnn_params_f32 *dst, const dnn_params *src)
+{
+    if (!dst || !src)
+        return DNN_ERR_ARG;
+    if (dst->count != src->count || dst->L != src->L)
+        return DNN_ERR_SHAPE;
+    for (size_t i = 0; i < src->count; i++)
+        dst->arena[i] = (float)src->arena[i];
+    return DNN_OK;
+}

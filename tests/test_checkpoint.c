@@ -1,0 +1,435 @@
+/* Checkpoints: a save/load round trip is bit for bit and byte-reproducible; every
+ * single-byte change and every truncation of a checkpoint is refused, with nothing
+ * loaded; failed saves leave the old
+ * file as it was; dnn_checkpoint_mismatch names each difference; the data fingerprint
+ * does not depend on how the examples are split into blocks. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include <dirent.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dnn/checkpoint.h"
+#include "dnn/model_io.h"
+#include "test_util.h"
+
+static char dir[64];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/dnn_test_checkpoint_XXXXXX");
+    ck_assert(mkdtemp(dir) != NULL);
+}
+
+static void teardown(void)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512];
+    while (d && (e = readdir(d)) != NULL) {
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 && unlink(path) != 0)
+            rmdir(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+static void path_of(char *out, size_t size, const char *name)
+{
+    ck_assert((size_t)snprintf(out, size, "%s/%s", dir, name) < size);
+}
+
+typedef struct {
+    unsigned char *bytes;
+    size_t size;
+} blob;
+
+static blob slurp(const char *path)
+{
+    blob b = {NULL, 0};
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    ck_assert(fseek(f, 0, SEEK_END) == 0);
+    long size = ftell(f);
+    ck_assert(size > 0 && fseek(f, 0, SEEK_SET) == 0);
+    b.size = (size_t)size;
+    b.bytes = malloc(b.size);
+    ck_assert(b.bytes && fread(b.bytes, 1, b.size, f) == b.size);
+    fclose(f);
+    return b;
+}
+
+/* A new file each time: rewriting one in place makes ext4 flush it on close. */
+static void spill(const char *path, const unsigned char *bytes, size_t size)
+{
+    unlink(path);
+    FILE *f = fopen(path, "wb");
+    ck_assert(f != NULL);
+    ck_assert(fwrite(bytes, 1, size, f) == size);
+    ck_assert(fclose(f) == 0);
+}
+
+static int same_file(const blob *b, const char *path)
+{
+    blob now = slurp(path);
+    int same = now.size == b->size && memcmp(now.bytes, b->bytes, b->size) == 0;
+    free(now.bytes);
+    return same;
+}
+
+static int entries(void)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    while (d && readdir(d))
+        n++;
+    if (d)
+        closedir(d);
+    return n - 2;
+}
+
+static void assert_nothing_open(void)
+{
+    ck_assert_int_eq((int)H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+}
+
+/* A 5-4-3-1 network and a description of a run that could have made it. */
+static const int dims[] = {5, 4, 3, 1};
+
+static dnn_params *sample_params(void)
+{
+    dnn_params *p = dnn_params_new(3, dims);
+    ck_assert(p != NULL);
+    dnn_initialize_parameters_deep(p, DNN_INIT_HE, 7);
+    p->b[2][1] = -0.0; /* signed zero and a subnormal must survive too */
+    p->b[3][0] = 4.9e-324;
+    return p;
+}
+
+static dnn_checkpoint_info sample_info(void)
+{
+    dnn_checkpoint_info ci;
+    memset(&ci, 0, sizeof ci);
+    ci.L = 3;
+    memcpy(ci.dims, dims, sizeof dims);
+    strcpy(ci.dtype, "float64");
+    ci.chunk = 64;
+    ci.reduce = DNN_REDUCE_EXACT;
+    ci.learning_rate = 0.0075;
+    ci.m_total = 1000;
+    ci.n_features = 5;
+    ci.data_fingerprint = 0x0123456789abcdefu;
+    strcpy(ci.init, "he");
+    ci.seed = 7;
+    ci.next_iteration = 120;
+    return ci;
+}
+
+static int same_info(const dnn_checkpoint_info *a, const dnn_checkpoint_info *b)
+{
+    return dnn_checkpoint_mismatch(a, b, NULL, 0) == 0 && strcmp(a->init, b->init) == 0 &&
+           a->seed == b->seed && a->next_iteration == b->next_iteration;
+}
+
+static int same_params(const dnn_params *a, const dnn_params *b)
+{
+    return a->L == b->L && a->count == b->count &&
+           memcmp(a->dims, b->dims, (size_t)(a->L + 1) * sizeof *a->dims) == 0 &&
+           memcmp(a->arena, b->arena, a->count * sizeof *a->arena) == 0;
+}
+
+static void save_sample(const char *path)
+{
+    dnn_params *p = sample_params();
+    dnn_checkpoint_info ci = sample_info();
+    dnn_error err;
+    ck_assert_msg(dnn_checkpoint_save(path, p, &ci, &err) == DNN_OK, "%s", err.message);
+    dnn_params_free(&p);
+    assert_nothing_open();
+}
+
+START_TEST(round_trip_is_exact_and_reproducible)
+{
+    char a[128], b[128];
+    path_of(a, sizeof a, "a.h5");
+    path_of(b, sizeof b, "b.h5");
+    save_sample(a);
+    save_sample(b);
+    ck_assert_int_eq(entries(), 2); /* no temporary file left */
+    blob first = slurp(a);
+    ck_assert_msg(same_file(&first, b), "two saves of the same state differ");
+    free(first.bytes);
+
+    dnn_params *p = NULL, *expected = sample_params();
+    dnn_checkpoint_info ci, want = sample_info();
+    dnn_error err;
+    ck_assert_msg(dnn_checkpoint_load(a, &p, &ci, &err) == DNN_OK, "%s", err.message);
+    assert_nothing_open();
+    ck_assert(same_params(p, expected));
+    ck_assert(same_info(&ci, &want));
+    ck_assert(signbit(p->b[2][1]) && p->b[3][0] == 4.9e-324);
+    dnn_params_free(&p);
+    dnn_params_free(&expected);
+}
+END_TEST
+
+/* Each changed byte, wherever it is, is refused and nothing is loaded. */
+static void check_every_byte(unsigned char mask)
+{
+    char good[128], bad[128];
+    path_of(good, sizeof good, "good.h5");
+    path_of(bad, sizeof bad, "bad.h5");
+    save_sample(good);
+    blob b = slurp(good);
+    for (size_t at = 0; at < b.size; at++) {
+        b.bytes[at] ^= mask;
+        spill(bad, b.bytes, b.size);
+        b.bytes[at] ^= mask;
+        dnn_params *p = NULL;
+        dnn_checkpoint_info ci = sample_info();
+        ci.next_iteration = -7; /* must stay untouched */
+        dnn_error err;
+        dnn_status st = dnn_checkpoint_load(bad, &p, &ci, &err);
+        assert_nothing_open();
+        ck_assert_msg(st != DNN_OK, "byte %zu ^ 0x%02x of %zu: loaded", at, mask, b.size);
+        ck_assert_msg(p == NULL && ci.next_iteration == -7, "byte %zu: half loaded", at);
+        ck_assert_msg(strstr(err.message, bad) != NULL, "byte %zu: %s", at, err.message);
+    }
+    free(b.bytes);
+}
+
+START_TEST(every_changed_byte_is_refused)
+{
+    check_every_byte(0x01);
+    check_every_byte(0xff);
+}
+END_TEST
+
+START_TEST(every_truncation_is_refused)
+{
+    char good[128], bad[128];
+    path_of(good, sizeof good, "good.h5");
+    path_of(bad, sizeof bad, "short.h5");
+    save_sample(good);
+    blob b = slurp(good);
+    for (size_t len = 0; len < b.size; len++) {
+        spill(bad, b.bytes, len);
+        dnn_params *p = NULL;
+        dnn_checkpoint_info ci;
+        dnn_error err;
+        ck_assert_msg(dnn_checkpoint_load(bad, &p, &ci, &err) != DNN_OK && p == NULL,
+                      "truncated to %zu of %zu bytes: loaded", len, b.size);
+        assert_nothing_open();
+    }
+    free(b.bytes);
+}
+END_TEST
+
+START_TEST(failed_saves_keep_the_old_file)
+{
+    char path[128], missing[128], sub[128];
+    path_of(path, sizeof path, "ck.h5");
+    path_of(missing, sizeof missing, "no-such-dir/ck.h5");
+    path_of(sub, sizeof sub, "a-directory");
+    save_sample(path);
+    blob before = slurp(path);
+    dnn_params *p = sample_params();
+    dnn_checkpoint_info ci = sample_info();
+    dnn_error err;
+
+    p->W[2][3] = NAN; /* a diverged state is never written */
+    ck_assert_int_eq(dnn_checkpoint_save(path, p, &ci, &err), DNN_ERR_NONFINITE);
+    ck_assert_msg(strstr(err.message, "layer 2") != NULL, "%s", err.message);
+    p->W[2][3] = 0.5;
+    ci.dims[1] = 6; /* info that does not describe the parameters */
+    ck_assert_int_eq(dnn_checkpoint_save(path, p, &ci, &err), DNN_ERR_ARG);
+    ci.dims[1] = dims[1];
+    ck_assert(same_file(&before, path));
+    ck_assert_int_eq(entries(), 1);
+
+    ck_assert_int_eq(dnn_checkpoint_save(missing, p, &ci, &err), DNN_ERR_IO);
+    ck_assert_msg(strstr(err.message, missing) != NULL, "%s", err.message);
+    ck_assert_int_eq(mkdir(sub, 0700), 0);
+    ck_assert_int_eq(dnn_checkpoint_save(sub, p, &ci, &err), DNN_ERR_IO);
+    ck_assert_int_eq(entries(), 2); /* ck.h5 and the directory, nothing else */
+    assert_nothing_open();
+    dnn_params_free(&p);
+    free(before.bytes);
+}
+END_TEST
+
+START_TEST(other_files_are_refused)
+{
+    char path[128];
+    dnn_params *p = NULL;
+    dnn_checkpoint_info ci;
+    dnn_error err;
+    path_of(path, sizeof path, "absent.h5");
+    ck_assert_int_eq(dnn_checkpoint_load(path, &p, &ci, &err), DNN_ERR_IO);
+    ck_assert(strstr(err.message, path) != NULL);
+
+    path_of(path, sizeof path, "text.h5");
+    spill(path, (const unsigned char *)"hello\n", 6);
+    ck_assert_int_eq(dnn_checkpoint_load(path, &p, &ci, &err), DNN_ERR_DATA);
+
+    path_of(path, sizeof path, "model.h5");
+    dnn_params *model = sample_params();
+    dnn_model_info info = {"he", 7, 10, 0.1};
+    ck_assert_int_eq(dnn_model_save(path, model, &info, &err), DNN_OK);
+    ck_assert_int_eq(dnn_checkpoint_load(path, &p, &ci, &err), DNN_ERR_DATA);
+    ck_assert_msg(strstr(err.message, "not a dnn checkpoint") != NULL, "%s", err.message);
+    dnn_params_free(&model);
+
+    /* a newer format version is refused by name */
+    path_of(path, sizeof path, "v2.h5");
+    save_sample(path);
+    blob b = slurp(path);
+    ck_assert(memcmp(b.bytes, "dnn-checkpoint 1\n", 17) == 0);
+    b.bytes[15] = '2';
+    spill(path, b.bytes, b.size);
+    free(b.bytes);
+    ck_assert_int_eq(dnn_checkpoint_load(path, &p, &ci, &err), DNN_ERR_DATA);
+    ck_assert_msg(strstr(err.message, "version 2") != NULL, "%s", err.message);
+    ck_assert(p == NULL);
+    assert_nothing_open();
+}
+END_TEST
+
+START_TEST(mismatch_names_each_difference)
+{
+    dnn_checkpoint_info a = sample_info(), b = sample_info();
+    char msg[1024];
+    b.seed = 99; /* init and seed do not matter: the checkpoint replaces the start */
+    strcpy(b.init, "lecun");
+    b.next_iteration = 0;
+    ck_assert_int_eq(dnn_checkpoint_mismatch(&a, &b, msg, sizeof msg), 0);
+    ck_assert_str_eq(msg, "");
+
+    b = sample_info();
+    b.dims[1] = 8;
+    ck_assert_int_eq(dnn_checkpoint_mismatch(&a, &b, msg, sizeof msg), 1);
+    ck_assert_str_eq(msg, "layer sizes: checkpoint 5,4,3,1, this run 5,8,3,1");
+    b = sample_info();
+    b.L = 2;
+    b.dims[2] = 1;
+    ck_assert_int_eq(dnn_checkpoint_mismatch(&a, &b, msg, sizeof msg), 1);
+    ck_assert_str_eq(msg, "layer sizes: checkpoint 5,4,3,1, this run 5,4,1");
+    b = sample_info();
+    strcpy(b.dtype, "float32");
+    ck_assert_int_eq(dnn_checkpoint_mismatch(&a, &b, msg, sizeof msg), 1);
+    ck_assert_str_eq(msg, "dtype: checkpoint float64, this run float32");
+    b = sample_info();
+    b.m_total = 999;
+    ck_assert_int_eq(dnn_checkpoint_mismatch(&a, &b, msg, sizeof msg), 1);
+    ck_assert_msg(strstr(msg, "data: checkpoint 1000 examples") != NULL, "%s", msg);
+    b = sample_info();
+    b.data_fingerprint ^= 1;
+    ck_assert_int_eq(dnn_checkpoint_mismatch(&a, &b, msg, sizeof msg), 1);
+    ck_assert_msg(strstr(msg, "different values") != NULL, "%s", msg);
+    b = sample_info();
+    b.chunk = 32;
+    b.reduce = DNN_REDUCE_FAST;
+    b.learning_rate = 0.1;
+    ck_assert_int_eq(dnn_checkpoint_mismatch(&a, &b, msg, sizeof msg), 3);
+    ck_assert_str_eq(msg, "--chunk: checkpoint 64, this run 32; --reduce: checkpoint exact, "
+                          "this run fast; --lr: checkpoint 0.0075, this run 0.1");
+    /* a short buffer is cut, never overrun */
+    char tiny[12];
+    ck_assert_int_eq(dnn_checkpoint_mismatch(&a, &b, tiny, sizeof tiny), 3);
+    ck_assert_int_eq((int)strlen(tiny), 11);
+}
+END_TEST
+
+START_TEST(fingerprint_ignores_the_split)
+{
+    const long m = 300;
+    dnn_dataset all, part;
+    ck_assert_int_eq(dnn_synthetic_load(3, m, 6, 0, m, &all, NULL), DNN_OK);
+    uint64_t whole = dnn_dataset_hash_sum(&all);
+    const long cuts[][3] = {{0, 1, m}, {0, 64, 128}, {0, 299, 300}, {0, 150, 150}};
+    for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+        uint64_t sum = 0;
+        for (int k = 0; k < 2; k++) {
+            long first = cuts[c][k], end = k == 0 ? cuts[c][1] : m;
+            if (end <= first)
+                continue;
+            ck_assert_int_eq(dnn_synthetic_load(3, m, 6, first, end - first, &part, NULL),
+                             DNN_OK);
+            sum += dnn_dataset_hash_sum(&part);
+            dnn_dataset_free(&part);
+        }
+        ck_assert_msg(sum == whole, "split at %ld changes the sum", cuts[c][1]);
+    }
+    uint64_t fp = dnn_data_fingerprint(m, 6, whole);
+    ck_assert(fp != dnn_data_fingerprint(m + 1, 6, whole));
+    ck_assert(fp != dnn_data_fingerprint(m, 7, whole));
+    /* one feature's last bit, one label, or two examples swapped */
+    all.X[6 * 17 + 2] = nextafter(all.X[6 * 17 + 2], 2.0);
+    ck_assert(dnn_dataset_hash_sum(&all) != whole);
+    all.X[6 * 17 + 2] = nextafter(all.X[6 * 17 + 2], -2.0);
+    ck_assert(dnn_dataset_hash_sum(&all) == whole);
+    all.Y[40] = 1.0 - all.Y[40];
+    ck_assert(dnn_dataset_hash_sum(&all) != whole);
+    all.Y[40] = 1.0 - all.Y[40];
+    double x[6], y = all.Y[1];
+    memcpy(x, all.X + 6, sizeof x);
+    memcpy(all.X + 6, all.X + 12, sizeof x);
+    memcpy(all.X + 12, x, sizeof x);
+    all.Y[1] = all.Y[2];
+    all.Y[2] = y;
+    ck_assert(dnn_dataset_hash_sum(&all) != whole);
+    dnn_dataset_free(&all);
+}
+END_TEST
+
+START_TEST(writable_paths_are_checked_without_touching_anything)
+{
+    char path[128], missing[128];
+    dnn_error err;
+    path_of(path, sizeof path, "model.h5");
+    ck_assert_int_eq(dnn_check_writable(path, &err), DNN_OK);
+    ck_assert_int_eq(entries(), 0);
+    save_sample(path);
+    blob before = slurp(path);
+    ck_assert_int_eq(dnn_check_writable(path, &err), DNN_OK);
+    ck_assert(same_file(&before, path));
+    ck_assert_int_eq(entries(), 1);
+    ck_assert_int_eq(dnn_check_writable(dir, &err), DNN_ERR_IO);
+    ck_assert_msg(strstr(err.message, "is a directory") != NULL, "%s", err.message);
+    path_of(missing, sizeof missing, "no-such-dir/model.h5");
+    ck_assert_int_eq(dnn_check_writable(missing, &err), DNN_ERR_IO);
+    ck_assert_msg(strstr(err.message, missing) != NULL, "%s", err.message);
+    free(before.bytes);
+}
+END_TEST
+
+static Suite *checkpoint_suite(void)
+{
+    Suite *s = suite_create("checkpoint");
+    TCase *tc = tcase_create("checkpoint");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, round_trip_is_exact_and_reproducible);
+    tcase_add_test(tc, every_changed_byte_is_refused);
+    tcase_add_test(tc, every_truncation_is_refused);
+    tcase_add_test(tc, failed_saves_keep_the_old_file);
+    tcase_add_test(tc, other_files_are_refused);
+    tcase_add_test(tc, mismatch_names_each_difference);
+    tcase_add_test(tc, fingerprint_ignores_the_split);
+    tcase_add_test(tc, writable_paths_are_checked_without_touching_anything);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return run_suite(checkpoint_suite());
+}

@@ -1,0 +1,677 @@
+/* Model files: a save/load round trip is bit for bit, the file's layout is read back
+ * with the HDF5 API directly, a failed save leaves no temporary file and no damaged
+ * model behind, and bad files are refused with a status and a message naming them.
+ * After every library call no HDF5 object may be left open and nothing may have been
+ * printed to stderr. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include <dirent.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dnn/model_io.h"
+#include "test_util.h"
+
+static const int dims_5431[] = {5, 4, 3, 1};
+static const dnn_model_info info_he3 = {"he", 3, 17, 0.25};
+
+/* ---- a temporary directory per test case ---- */
+
+static char tmpdir[64];
+
+static void make_tmpdir(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/dnn_test_model_io_XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        abort();
+    }
+}
+
+static void remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *dir = opendir(path);
+        struct dirent *entry;
+        char child[1024];
+        while (dir && (entry = readdir(dir)) != NULL) {
+            if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+                continue;
+            snprintf(child, sizeof child, "%s/%s", path, entry->d_name);
+            remove_tree(child);
+        }
+        if (dir)
+            closedir(dir);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static void remove_tmpdir(void)
+{
+    remove_tree(tmpdir);
+}
+
+/* A fresh directory tmpdir/name for one test, so its listing is the test's own. */
+static void test_dir(char *dir, size_t size, const char *name)
+{
+    int len = snprintf(dir, size, "%s/%s", tmpdir, name);
+    ck_assert(len > 0 && (size_t)len < size);
+    ck_assert_msg(mkdir(dir, 0700) == 0, "mkdir %s", dir);
+}
+
+static void join(char *path, size_t size, const char *dir, const char *name)
+{
+    int len = snprintf(path, size, "%s/%s", dir, name);
+    ck_assert(len > 0 && (size_t)len < size);
+}
+
+/* Entries of dir other than . and ..; any name containing ".tmp" fails the test. */
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    ck_assert_msg(d != NULL, "opendir %s", dir);
+    int n = 0;
+    struct dirent *entry;
+    while ((entry = readdir(d)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+            continue;
+        ck_assert_msg(strstr(entry->d_name, ".tmp") == NULL, "%s: temporary file '%s' left",
+                      dir, entry->d_name);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* ---- whole files as bytes ---- */
+
+typedef struct {
+    unsigned char *bytes;
+    size_t size;
+} blob;
+
+static blob read_blob(const char *path)
+{
+    blob b = {NULL, 0};
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    ck_assert(fseek(f, 0, SEEK_END) == 0);
+    long size = ftell(f);
+    ck_assert(size >= 0 && fseek(f, 0, SEEK_SET) == 0);
+    b.size = (size_t)size;
+    b.bytes = malloc(b.size + 1);
+    ck_assert(b.bytes != NULL);
+    ck_assert(fread(b.bytes, 1, b.size, f) == b.size);
+    fclose(f);
+    return b;
+}
+
+static void write_bytes(const char *path, const void *bytes, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot create %s", path);
+    ck_assert(fwrite(bytes, 1, size, f) == size);
+    ck_assert(fclose(f) == 0);
+}
+
+static void assert_same_bytes(const blob *before, const char *path)
+{
+    blob now = read_blob(path);
+    ck_assert_msg(now.size == before->size && memcmp(now.bytes, before->bytes, now.size) == 0,
+                  "%s changed (%zu bytes, was %zu)", path, now.size, before->size);
+    free(now.bytes);
+}
+
+/* ---- leak and silence checks ---- */
+
+static void assert_nothing_open(const char *what)
+{
+    ssize_t open = H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL);
+    ck_assert_msg(open == 0, "%s: %zd HDF5 objects left open", what, open);
+}
+
+/* stderr goes to a file while capturing; capture_end returns how many bytes were written. */
+typedef struct {
+    int saved_fd;
+    char path[512];
+} capture;
+
+static capture capture_begin(void)
+{
+    capture c;
+    join(c.path, sizeof c.path, tmpdir, "stderr.txt");
+    fflush(stderr);
+    c.saved_fd = dup(STDERR_FILENO);
+    int fd = open(c.path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert(c.saved_fd >= 0 && fd >= 0);
+    ck_assert(dup2(fd, STDERR_FILENO) >= 0);
+    close(fd);
+    return c;
+}
+
+static long capture_end(capture *c)
+{
+    fflush(stderr);
+    dup2(c->saved_fd, STDERR_FILENO);
+    close(c->saved_fd);
+    struct stat st;
+    ck_assert_int_eq(stat(c->path, &st), 0);
+    unlink(c->path);
+    return (long)st.st_size;
+}
+
+/* ---- library calls with the checks every call gets ---- */
+
+static dnn_params *random_params(int L, const int *dims, dnn_init init, uint32_t seed)
+{
+    dnn_params *p = dnn_params_new(L, dims);
+    ck_assert(p != NULL);
+    ck_assert_int_eq(dnn_initialize_parameters_deep(p, init, seed), DNN_OK);
+    return p;
+}
+
+static dnn_status save(const char *path, const dnn_params *p, const dnn_model_info *info,
+                       dnn_error *err)
+{
+    capture c = capture_begin();
+    dnn_status st = dnn_model_save(path, p, info, err);
+    long printed = capture_end(&c);
+    ck_assert_msg(printed == 0, "saving %s: %ld bytes printed to stderr", path, printed);
+    assert_nothing_open(path);
+    return st;
+}
+
+static dnn_status load(const char *path, dnn_params **p, dnn_model_info *info, dnn_error *err)
+{
+    capture c = capture_begin();
+    dnn_status st = dnn_model_load(path, p, info, err);
+    long printed = capture_end(&c);
+    ck_assert_msg(printed == 0, "loading %s: %ld bytes printed to stderr", path, printed);
+    assert_nothing_open(path);
+    return st;
+}
+
+static void save_ok(const char *path, const dnn_params *p, const dnn_model_info *info)
+{
+    dnn_error err = {"", -1};
+    dnn_status st = save(path, p, info, &err);
+    ck_assert_msg(st == DNN_OK, "saving %s: %s (%s)", path, dnn_status_string(st), err.message);
+}
+
+static dnn_params *load_ok(const char *path, dnn_model_info *info)
+{
+    dnn_error err = {"", -1};
+    dnn_params *p = NULL;
+    dnn_status st = load(path, &p, info, &err);
+    ck_assert_msg(st == DNN_OK, "loading %s: %s (%s)", path, dnn_status_string(st), err.message);
+    ck_assert(p != NULL);
+    return p;
+}
+
+static void assert_same_params(const dnn_params *a, const dnn_params *b)
+{
+    ck_assert_int_eq(a->L, b->L);
+    for (int l = 0; l <= a->L; l++)
+        ck_assert_int_eq(a->dims[l], b->dims[l]);
+    ck_assert_uint_eq(a->count, b->count);
+    ck_assert_msg(memcmp(a->arena, b->arena, a->count * sizeof *a->arena) == 0,
+                  "the arenas differ");
+    /* the views point at the same places of their arenas */
+    for (int l = 1; l <= a->L; l++) {
+        ck_assert(a->W[l] - a->arena == b->W[l] - b->arena);
+        ck_assert(a->b[l] - a->arena == b->b[l] - b->arena);
+    }
+}
+
+/* A load that must fail: status, no parameters, a message naming the file. */
+static void assert_load_fails(const char *path, dnn_status expected, const char *what)
+{
+    dnn_error err = {"", -1};
+    static dnn_params sentinel;
+    dnn_params *p = &sentinel; /* must come back NULL */
+    dnn_status st = load(path, &p, NULL, &err);
+    ck_assert_msg(st == expected, "%s: status %s, expected %s (%s)", what,
+                  dnn_status_string(st), dnn_status_string(expected), err.message);
+    ck_assert_msg(p == NULL, "%s: parameters returned on failure", what);
+    ck_assert_msg(strstr(err.message, path) != NULL, "%s: message '%s' does not name %s", what,
+                  err.message, path);
+}
+
+/* ---- reading the file with the HDF5 API ---- */
+
+static void read_dataset_2d(hid_t file, const char *name, hsize_t rows, hsize_t cols,
+                            double *rowmajor)
+{
+    hid_t set = H5Dopen2(file, name, H5P_DEFAULT);
+    ck_assert_msg(set >= 0, "dataset %s missing", name);
+    hid_t space = H5Dget_space(set), type = H5Dget_type(set);
+    hsize_t d[2] = {0, 0};
+    ck_assert_int_eq(H5Sget_simple_extent_ndims(space), 2);
+    H5Sget_simple_extent_dims(space, d, NULL);
+    ck_assert_msg(d[0] == rows && d[1] == cols, "%s: shape (%llu, %llu), expected (%llu, %llu)",
+                  name, (unsigned long long)d[0], (unsigned long long)d[1],
+                  (unsigned long long)rows, (unsigned long long)cols);
+    ck_assert(H5Tget_class(type) == H5T_FLOAT && H5Tget_size(type) == 8);
+    ck_assert(H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rowmajor) >= 0);
+    H5Tclose(type);
+    H5Sclose(space);
+    H5Dclose(set);
+}
+
+static void read_attribute(hid_t file, const char *name, hid_t type, hssize_t points,
+                           void *out)
+{
+    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
+    ck_assert_msg(attr >= 0, "attribute %s missing", name);
+    hid_t space = H5Aget_space(attr);
+    ck_assert_int_eq(H5Sget_simple_extent_npoints(space), points);
+    ck_assert(H5Aread(attr, type, out) >= 0);
+    H5Sclose(space);
+    H5Aclose(attr);
+}
+
+static void read_string_attribute(hid_t file, const char *name, char *out, size_t size)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, size);
+    memset(out, 0, size);
+    read_attribute(file, name, type, 1, out);
+    H5Tclose(type);
+    out[size - 1] = '\0';
+}
+
+/* ---- tests ---- */
+
+START_TEST(round_trip_is_bit_for_bit)
+{
+    char dir[512], path[512];
+    test_dir(dir, sizeof dir, "round_trip");
+    join(path, sizeof path, dir, "model.h5");
+    dnn_params *p = random_params(3, dims_5431, DNN_INIT_HE, 3);
+    save_ok(path, p, &info_he3);
+    ck_assert_int_eq(count_entries(dir), 1);
+
+    dnn_model_info info;
+    memset(&info, 0x5a, sizeof info);
+    dnn_params *q = load_ok(path, &info);
+    assert_same_params(p, q);
+    ck_assert_uint_eq(dnn_params_hash(p), dnn_params_hash(q));
+    ck_assert_uint_eq(info.seed, 3);
+    ck_assert_int_eq(info.iterations, 17);
+    ck_assert(info.learning_rate == 0.25);
+    ck_assert_msg(memchr(info.init, '\0', sizeof info.init) && strcmp(info.init, "he") == 0,
+                  "info.init after loading is '%.31s', saved 'he'",
+                  info.init);
+
+    /* info may be NULL on both sides */
+    dnn_params_free(&q);
+    save_ok(path, p, NULL);
+    q = load_ok(path, NULL);
+    assert_same_params(p, q);
+    dnn_params_free(&q);
+    dnn_params_free(&p);
+}
+END_TEST
+
+START_TEST(round_trip_of_other_shapes)
+{
+    const int one[] = {1, 1}, deep[] = {7, 6, 5, 4, 3, 2, 1}, wide[] = {300, 1};
+    const struct {
+        int L;
+        const int *dims;
+        dnn_init init;
+    } cases[] = {{1, one, DNN_INIT_NORMAL_001}, {6, deep, DNN_INIT_LECUN}, {1, wide, DNN_INIT_HE}};
+    char dir[512], path[512];
+    test_dir(dir, sizeof dir, "shapes");
+    join(path, sizeof path, dir, "model.h5");
+    for (int i = 0; i < (int)(sizeof cases / sizeof *cases); i++) {
+        dnn_params *p = random_params(cases[i].L, cases[i].dims, cases[i].init, 1000 + i);
+        /* biases are zero after initialization: make them count */
+        for (int l = 1; l <= p->L; l++)
+            for (int k = 0; k < p->dims[l]; k++)
+                p->b[l][k] = -0.5 * (l + k) + 1e-300;
+        save_ok(path, p, &info_he3);
+        dnn_params *q = load_ok(path, NULL);
+        assert_same_params(p, q);
+        dnn_params_free(&q);
+        dnn_params_free(&p);
+    }
+}
+END_TEST
+
+START_TEST(file_layout_is_row_major_with_attributes)
+{
+    char dir[512], path[512];
+    test_dir(dir, sizeof dir, "layout");
+    join(path, sizeof path, dir, "model.h5");
+    dnn_params *p = random_params(3, dims_5431, DNN_INIT_HE, 3);
+    for (int l = 1; l <= p->L; l++)
+        for (int k = 0; k < p->dims[l]; k++)
+            p->b[l][k] = 0.125 * (k + 1) * l;
+    save_ok(path, p, &info_he3);
+
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert(file >= 0);
+    char name[16];
+    double buf[64];
+    for (int l = 1; l <= p->L; l++) {
+        int rows = p->dims[l], cols = p->dims[l - 1];
+        snprintf(name, sizeof name, "W%d", l);
+        read_dataset_2d(file, name, (hsize_t)rows, (hsize_t)cols, buf);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+                ck_assert_msg(memcmp(&buf[i * cols + j], &p->W[l][i * cols + j],
+                                     sizeof(double)) == 0,
+                              "%s(%d, %d) = %.17g in the file, %.17g in memory", name, i, j,
+                              buf[i * cols + j], p->W[l][i * cols + j]);
+        snprintf(name, sizeof name, "b%d", l);
+        read_dataset_2d(file, name, (hsize_t)rows, 1, buf);
+        ck_assert(memcmp(buf, p->b[l], (size_t)rows * sizeof(double)) == 0);
+    }
+    /* W1 (4, 5), row-major in the file and (dnn/params.h) in memory: the file's second
+     * element is W1(0, 1), its sixth W1(1, 0) */
+    read_dataset_2d(file, "W1", 4, 5, buf);
+    ck_assert(buf[1] == p->W[1][0 * 5 + 1] && buf[5] == p->W[1][1 * 5 + 0]);
+    ck_assert(buf[1] != buf[5]); /* so a transposed layout would not pass */
+
+    int sizes[4] = {0};
+    read_attribute(file, "layer_sizes", H5T_NATIVE_INT, 4, sizes);
+    ck_assert(memcmp(sizes, dims_5431, sizeof sizes) == 0);
+    char text[64];
+    read_string_attribute(file, "activations", text, sizeof text);
+    ck_assert_str_eq(text, "relu,relu,sigmoid");
+    read_string_attribute(file, "init", text, sizeof text);
+    ck_assert_str_eq(text, "he");
+    unsigned seed = 0;
+    long long iterations = 0;
+    double lr = 0;
+    read_attribute(file, "seed", H5T_NATIVE_UINT, 1, &seed);
+    read_attribute(file, "iterations", H5T_NATIVE_LLONG, 1, &iterations);
+    read_attribute(file, "learning_rate", H5T_NATIVE_DOUBLE, 1, &lr);
+    ck_assert_uint_eq(seed, 3);
+    ck_assert_int_eq(iterations, 17);
+    ck_assert(lr == 0.25);
+    ck_assert_int_eq(H5Fget_obj_count(file, H5F_OBJ_ALL & ~H5F_OBJ_FILE), 0);
+    H5Fclose(file);
+    dnn_params_free(&p);
+}
+END_TEST
+
+START_TEST(save_replaces_an_existing_file)
+{
+    char dir[512], path[512];
+    test_dir(dir, sizeof dir, "replace");
+    join(path, sizeof path, dir, "model.h5");
+    dnn_params *a = random_params(3, dims_5431, DNN_INIT_HE, 3);
+    const int other[] = {2, 9, 1};
+    dnn_params *b = random_params(2, other, DNN_INIT_LECUN, 4);
+
+    write_bytes(path, "not a model\n", 12); /* any file at the path is replaced */
+    save_ok(path, a, &info_he3);
+    dnn_params *q = load_ok(path, NULL);
+    assert_same_params(a, q);
+    dnn_params_free(&q);
+
+    save_ok(path, b, NULL); /* a different shape over the old model */
+    q = load_ok(path, NULL);
+    assert_same_params(b, q);
+    dnn_params_free(&q);
+    ck_assert_int_eq(count_entries(dir), 1);
+    dnn_params_free(&a);
+    dnn_params_free(&b);
+}
+END_TEST
+
+/* A save that must fail: status, a message naming the path, no temporary file. */
+static void assert_save_fails(const char *dir, const char *path, const dnn_params *p,
+                              dnn_status expected, int entries)
+{
+    dnn_error err = {"", -1};
+    dnn_status st = save(path, p, &info_he3, &err);
+    ck_assert_msg(st == expected, "saving %s: status %s, expected %s (%s)", path,
+                  dnn_status_string(st), dnn_status_string(expected), err.message);
+    ck_assert_msg(strstr(err.message, path) != NULL, "message '%s' does not name %s",
+                  err.message, path);
+    ck_assert_int_eq(count_entries(dir), entries);
+}
+
+START_TEST(failed_saves_leave_nothing_behind)
+{
+    char dir[512], path[512], sub[512];
+    test_dir(dir, sizeof dir, "failed_save");
+    dnn_params *p = random_params(3, dims_5431, DNN_INIT_HE, 3);
+
+    /* a directory that does not exist */
+    join(path, sizeof path, dir, "missing/model.h5");
+    assert_save_fails(dir, path, p, DNN_ERR_IO, 0);
+
+    /* a path that is a directory: it stays a directory, and empty */
+    join(sub, sizeof sub, dir, "adir");
+    ck_assert_int_eq(mkdir(sub, 0700), 0);
+    assert_save_fails(dir, sub, p, DNN_ERR_IO, 1);
+    ck_assert_int_eq(count_entries(sub), 0);
+
+    /* a path under a regular file */
+    join(path, sizeof path, dir, "model.h5");
+    save_ok(path, p, &info_he3);
+    join(sub, sizeof sub, dir, "model.h5/x.h5");
+    assert_save_fails(dir, sub, p, DNN_ERR_IO, 2);
+
+    /* no path, no parameters */
+    dnn_error err = {"", -1};
+    ck_assert_int_eq(dnn_model_save(NULL, p, NULL, &err), DNN_ERR_ARG);
+    ck_assert_int_eq(dnn_model_save("", p, NULL, &err), DNN_ERR_ARG);
+    ck_assert_int_eq(dnn_model_save(path, NULL, NULL, &err), DNN_ERR_ARG);
+    ck_assert_int_eq(count_entries(dir), 2);
+    dnn_params_free(&p);
+}
+END_TEST
+
+/* A save that fails while writing (the file size limit stands in for a full disk, and
+ * stops root too) leaves the model that was there byte for byte, and no temporary file. */
+START_TEST(a_save_failing_midway_keeps_the_old_model)
+{
+    char dir[512], path[512];
+    test_dir(dir, sizeof dir, "midway");
+    join(path, sizeof path, dir, "model.h5");
+    dnn_params *small = random_params(3, dims_5431, DNN_INIT_HE, 3);
+    save_ok(path, small, &info_he3);
+    blob before = read_blob(path);
+
+    const int big_dims[] = {4000, 8, 1}; /* 256 KB of weights */
+    dnn_params *big = random_params(2, big_dims, DNN_INIT_HE, 5);
+    struct rlimit old, limit;
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    limit = old;
+    limit.rlim_cur = 64 * 1024;
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &limit), 0);
+    dnn_error err = {"", -1};
+    dnn_status st = save(path, big, &info_he3, &err);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_handler);
+
+    ck_assert_msg(st == DNN_ERR_IO, "status %s (%s)", dnn_status_string(st), err.message);
+    ck_assert_msg(strstr(err.message, path) != NULL, "message '%s' does not name %s",
+                  err.message, path);
+    assert_same_bytes(&before, path);
+    ck_assert_int_eq(count_entries(dir), 1);
+    dnn_params *q = load_ok(path, NULL);
+    assert_same_params(small, q);
+
+    /* without the limit the same save goes through */
+    save_ok(path, big, &info_he3);
+    dnn_params_free(&q);
+    q = load_ok(path, NULL);
+    assert_same_params(big, q);
+    ck_assert_int_eq(count_entries(dir), 1);
+    free(before.bytes);
+    dnn_params_free(&q);
+    dnn_params_free(&big);
+    dnn_params_free(&small);
+}
+END_TEST
+
+/* Rewrites one dataset of a saved model with another shape. */
+static void replace_dataset(const char *path, const char *name, hsize_t rows, hsize_t cols)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert(file >= 0);
+    ck_assert(H5Ldelete(file, name, H5P_DEFAULT) >= 0);
+    hsize_t d[2] = {rows, cols};
+    double zeros[64] = {0};
+    ck_assert(rows * cols <= 64);
+    hid_t space = H5Screate_simple(2, d, NULL);
+    hid_t set = H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                           H5P_DEFAULT);
+    ck_assert(set >= 0);
+    ck_assert(H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros) >= 0);
+    H5Dclose(set);
+    H5Sclose(space);
+    H5Fclose(file);
+}
+
+static void remove_object(const char *path, const char *name)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert(file >= 0);
+    herr_t rc = strcmp(name, "layer_sizes") == 0 ? H5Adelete(file, name)
+                                                 : H5Ldelete(file, name, H5P_DEFAULT);
+    ck_assert(rc >= 0);
+    H5Fclose(file);
+}
+
+static void replace_layer_sizes(const char *path, int n, const int *sizes)
+{
+    remove_object(path, "layer_sizes");
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert(file >= 0);
+    hsize_t count = (hsize_t)n;
+    hid_t space = H5Screate_simple(1, &count, NULL);
+    hid_t attr = H5Acreate2(file, "layer_sizes", H5T_NATIVE_INT, space, H5P_DEFAULT,
+                            H5P_DEFAULT);
+    ck_assert(attr >= 0 && H5Awrite(attr, H5T_NATIVE_INT, sizes) >= 0);
+    H5Aclose(attr);
+    H5Sclose(space);
+    H5Fclose(file);
+}
+
+START_TEST(bad_files_are_refused)
+{
+    char dir[512], path[512], good[512];
+    test_dir(dir, sizeof dir, "bad_files");
+    dnn_params *p = random_params(3, dims_5431, DNN_INIT_HE, 3);
+    join(good, sizeof good, dir, "good.h5");
+    save_ok(good, p, &info_he3);
+    blob model = read_blob(good);
+
+    join(path, sizeof path, dir, "missing.h5");
+    assert_load_fails(path, DNN_ERR_IO, "a missing file");
+
+    join(path, sizeof path, dir, "text.h5");
+    write_bytes(path, "W1,b1\n1,2\n", 10);
+    assert_load_fails(path, DNN_ERR_IO, "a text file");
+
+    join(path, sizeof path, dir, "empty.h5");
+    write_bytes(path, "", 0);
+    assert_load_fails(path, DNN_ERR_IO, "an empty file");
+
+    join(path, sizeof path, dir, "truncated.h5");
+    write_bytes(path, model.bytes, model.size / 2);
+    dnn_error err = {"", -1};
+    dnn_params *q = NULL;
+    dnn_status st = load(path, &q, NULL, &err);
+    ck_assert_msg(st == DNN_ERR_IO || st == DNN_ERR_DATA, "a truncated model: %s",
+                  dnn_status_string(st));
+    ck_assert(q == NULL && strstr(err.message, path) != NULL);
+
+    join(path, sizeof path, dir, "a_directory.h5");
+    ck_assert_int_eq(mkdir(path, 0700), 0);
+    assert_load_fails(path, DNN_ERR_IO, "a directory");
+
+    /* HDF5, but not a model: a data file with no layer_sizes */
+    join(path, sizeof path, dir, "no_sizes.h5");
+    write_bytes(path, model.bytes, model.size);
+    remove_object(path, "layer_sizes");
+    assert_load_fails(path, DNN_ERR_DATA, "no layer_sizes");
+
+    const int not_one[] = {5, 4, 3, 2}, zero[] = {5, 0, 3, 1}, single[] = {5};
+    const struct {
+        const char *name;
+        int n;
+        const int *sizes;
+    } bad_sizes[] = {{"last_not_1.h5", 4, not_one}, {"zero_width.h5", 4, zero},
+                     {"one_size.h5", 1, single}};
+    for (int i = 0; i < (int)(sizeof bad_sizes / sizeof *bad_sizes); i++) {
+        join(path, sizeof path, dir, bad_sizes[i].name);
+        write_bytes(path, model.bytes, model.size);
+        replace_layer_sizes(path, bad_sizes[i].n, bad_sizes[i].sizes);
+        assert_load_fails(path, DNN_ERR_DATA, bad_sizes[i].name);
+    }
+
+    const struct {
+        const char *file, *dataset;
+        hsize_t rows, cols;
+    } bad_shapes[] = {{"w2_transposed.h5", "W2", 4, 3}, {"w2_rows.h5", "W2", 2, 4},
+                      {"w2_cols.h5", "W2", 3, 3},       {"b1_row.h5", "b1", 1, 4},
+                      {"b2_rows.h5", "b2", 4, 1},       {"w3_wide.h5", "W3", 1, 4}};
+    for (int i = 0; i < (int)(sizeof bad_shapes / sizeof *bad_shapes); i++) {
+        join(path, sizeof path, dir, bad_shapes[i].file);
+        write_bytes(path, model.bytes, model.size);
+        replace_dataset(path, bad_shapes[i].dataset, bad_shapes[i].rows, bad_shapes[i].cols);
+        assert_load_fails(path, DNN_ERR_DATA, bad_shapes[i].file);
+    }
+
+    join(path, sizeof path, dir, "no_b3.h5");
+    write_bytes(path, model.bytes, model.size);
+    remove_object(path, "b3");
+    assert_load_fails(path, DNN_ERR_DATA, "no b3");
+
+    /* the course's data file is HDF5 but no model */
+    const char course[] = DNN_SHARED_DATA_DIR "/test_catvnoncat.h5";
+    if (access(course, R_OK) == 0)
+        assert_load_fails(course, DNN_ERR_DATA, "the course's test set");
+    else
+        printf("skipped: %s not found\n", course);
+
+    ck_assert_int_eq(dnn_model_load(NULL, &q, NULL, &err), DNN_ERR_ARG);
+    ck_assert_int_eq(dnn_model_load(good, NULL, NULL, &err), DNN_ERR_ARG);
+    /* the good copy still loads */
+    q = load_ok(good, NULL);
+    assert_same_params(p, q);
+    dnn_params_free(&q);
+    free(model.bytes);
+    dnn_params_free(&p);
+}
+END_TEST
+
+int main(void)
+{
+    H5open();
+    Suite *s = suite_create("model_io");
+    TCase *tc = tcase_create("model_io");
+    tcase_add_unchecked_fixture(tc, make_tmpdir, remove_tmpdir);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, round_trip_is_bit_for_bit);
+    tcase_add_test(tc, round_trip_of_other_shapes);
+    tcase_add_test(tc, file_layout_is_row_major_with_attributes);
+    tcase_add_test(tc, save_replaces_an_existing_file);
+    tcase_add_test(tc, failed_saves_leave_nothing_behind);
+    tcase_add_test(tc, a_save_failing_midway_keeps_the_old_model);
+    tcase_add_test(tc, bad_files_are_refused);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
