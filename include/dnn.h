@@ -3,6 +3,7 @@
 
 /* dnn: the course's L-layer binary classifier as a C library.
  * See README.md for the API at a glance. */
+#include "dnn/checkpoint.h"
 #include "dnn/layers.h"
 #include "dnn/model.h"
 #include "dnn/params.h"
