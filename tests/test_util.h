@@ -2,6 +2,7 @@
 #define DNN_TEST_UTIL_H
 
 #include <check.h>
+#include <stdio.h>
 
 #include "dnn/rng.h"
 
@@ -24,12 +25,14 @@ double worst_relative_diff_weights(int rows, int cols, const double *actual, con
 #define ck_assert_matrix(rows, cols, actual, expected, tol)                                   \
     do {                                                                                      \
         double worst_ = worst_relative_diff((rows), (cols), (actual), (expected));            \
+        printf("%s: worst relative difference %.3g\n", #actual, worst_);                      \
         ck_assert_msg(worst_ <= (tol), "%s: worst relative difference %.3g > %.3g", #actual, \
                       worst_, (double)(tol));                                                 \
     } while (0)
 #define ck_assert_weights(rows, cols, actual, expected, tol)                                  \
     do {                                                                                      \
         double worst_ = worst_relative_diff_weights((rows), (cols), (actual), (expected));    \
+        printf("%s: worst relative difference %.3g\n", #actual, worst_);                      \
         ck_assert_msg(worst_ <= (tol), "%s: worst relative difference %.3g > %.3g", #actual, \
                       worst_, (double)(tol));                                                 \
     } while (0)
