@@ -321,6 +321,34 @@ static dnn_status check_y(h5_source *s)
     return DNN_OK;
 }
 
+/* A compact dataset keeps its values inside its header. HDF5 1.10 trusts the shape when
+ * reading one and, in a damaged file whose stored values are shorter than the shape
+ * says, copies from past its buffer or from NULL (tests/fuzz/known_issues/): the stored
+ * size must be exactly the shape's. */
+static dnn_status check_compact_size(h5_source *s, hid_t dset, const char *name, int rank,
+                                     const hsize_t *dims)
+{
+    hid_t dcpl = H5Dget_create_plist(dset);
+    if (dcpl < 0)
+        return fail(s->err, DNN_ERR_IO, -1, s->path, name, "cannot read its storage layout");
+    H5D_layout_t layout = H5Pget_layout(dcpl);
+    H5Pclose(dcpl);
+    if (layout != H5D_COMPACT)
+        return DNN_OK;
+    hid_t type = H5Dget_type(dset);
+    hsize_t need = type >= 0 ? (hsize_t)H5Tget_size(type) : 0;
+    if (type >= 0)
+        H5Tclose(type);
+    for (int k = 0; k < rank && need > 0; k++)
+        need = dims[k] <= (hsize_t)-1 / need ? need * dims[k] : 0; /* 0: overflow */
+    hsize_t stored = H5Dget_storage_size(dset);
+    if (need == 0 || stored != need)
+        return fail(s->err, DNN_ERR_IO, -1, s->path, name,
+                    "damaged HDF5 file: %llu bytes of compact data for a shape of %llu bytes",
+                    (unsigned long long)stored, (unsigned long long)need);
+    return DNN_OK;
+}
+
 static void source_close(h5_source *s)
 {
     if (s->x >= 0)
@@ -370,7 +398,9 @@ static dnn_status source_open(h5_source *s, const char *path, const dnn_h5_optio
 
     if ((st = open_dataset(s, s->x_name, &s->x)) != DNN_OK ||
         (st = open_dataset(s, s->y_name, &s->y)) != DNN_OK || (st = check_x(s)) != DNN_OK ||
-        (st = check_y(s)) != DNN_OK)
+        (st = check_y(s)) != DNN_OK ||
+        (st = check_compact_size(s, s->x, s->x_name, s->x_rank, s->x_dims)) != DNN_OK ||
+        (st = check_compact_size(s, s->y, s->y_name, s->y_rank, s->y_dims)) != DNN_OK)
         return st;
     return DNN_OK;
 }

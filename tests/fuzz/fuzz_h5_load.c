@@ -60,8 +60,8 @@ static void write_input(const uint8_t *data, size_t size)
 
 /* Open HDF5 identifiers of files and of what lives in them (datasets, groups, named
  * datatypes, attributes). HDF5 1.10 cannot count transient dataspaces and datatypes; a
- * leaked one is a leak LeakSanitizer reports (tests/sanitizer/lsan.supp spares only
- * HDF5's own metadata cache). */
+ * leaked one is a leak LeakSanitizer reports (tests/sanitizer/lsan.supp spares only what
+ * HDF5 itself loses when decoding a damaged file fails). */
 static ssize_t count_ids(void)
 {
     ssize_t n = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL);
