@@ -38,15 +38,17 @@ def parse_args():
     ap.add_argument("--iters", type=int, default=2500)
     ap.add_argument("--print-every", type=int, default=100, help="0: only the last cost")
     ap.add_argument("--dtype", default="float64", choices=["float32", "float64"])
-    ap.add_argument("--threads", type=int, default=1, help="torch and OpenBLAS threads")
+    ap.add_argument("--threads", type=int, default=1, help="torch's threads (set_num_threads)")
+    ap.add_argument("--blas-threads", type=int,
+                    help="OpenBLAS's threads, which do the matrix products (default: --threads)")
     ap.add_argument("--mode", default="manual", choices=["manual", "autograd"])
     return ap.parse_args()
 
 
 args = parse_args()
-# Debian's torch calls OpenBLAS (pthread build), which reads its thread count when it
-# is loaded: set it before numpy or torch is imported.
-os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
+# Debian's torch calls OpenBLAS (pthread build) for matrix products; OpenBLAS has its own
+# threads and reads their count when it is loaded: set it before numpy or torch is imported.
+os.environ["OPENBLAS_NUM_THREADS"] = str(args.blas_threads or args.threads)
 os.environ["OMP_NUM_THREADS"] = str(args.threads)
 
 import h5py  # noqa: E402
@@ -175,8 +177,9 @@ def main():
     Y = torch.from_numpy(np.ascontiguousarray(Y)).to(dtype)
     parameters = {k: torch.from_numpy(v).to(dtype)
                   for k, v in initialize_parameters_deep(layer_dims, args.init, args.seed).items()}
-    print("torch %s, %s, %d thread(s), %s mode, X %s" % (torch.__version__, args.dtype,
-          torch.get_num_threads(), args.mode, tuple(X.shape)), flush=True)
+    print("torch %s, %s, %d thread(s), OpenBLAS %s thread(s), %s mode, X %s" % (
+          torch.__version__, args.dtype, torch.get_num_threads(),
+          os.environ["OPENBLAS_NUM_THREADS"], args.mode, tuple(X.shape)), flush=True)
 
     train = train_manual if args.mode == "manual" else train_autograd
     with torch.no_grad() if args.mode == "manual" else torch.enable_grad():
