@@ -230,7 +230,10 @@ dnn_status dnn_exact_sum_merge_all(dnn_exact_sum *dst, dnn_exact_sum *const *src
     for (int w = 0; w < count; w++)
         if (!src[w] || !same_layout(dst, src[w]))
             return DNN_ERR_SHAPE;
-    dnn_exact_sum_clear(dst);
+    /* every digit of dst is written below: only the scales need resetting */
+    for (int s = 0; s < dst->nseg; s++)
+        dst->top[s] = DNN_EXACT_NO_TOP;
+    dst->top[dst->nseg] = 0;
     for (int s = 0; s <= dst->nseg; s++)
         for (int w = 0; w < count; w++)
             dst->top[s] = src[w]->top[s] > dst->top[s] ? src[w]->top[s] : dst->top[s];

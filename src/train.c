@@ -292,8 +292,10 @@ static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
                 t->total[k] += t->workers[i].fast[k];
         return r->sum_double(r->ctx, t->total, t->n) == 0 ? DNN_OK : DNN_ERR_IO;
     }
-    dnn_exact_sum *s = t->exact;
-    dnn_status st = dnn_exact_sum_merge_all(s, t->thread_sums, t->nthreads);
+    /* one thread: its own sum is the rank's (it is cleared before the next pass) */
+    dnn_exact_sum *s = t->nthreads == 1 ? t->thread_sums[0] : t->exact;
+    dnn_status st = t->nthreads == 1 ? DNN_OK
+                                     : dnn_exact_sum_merge_all(s, t->thread_sums, t->nthreads);
     if (st != DNN_OK)
         return st;
     memcpy(t->tops, s->top, ((size_t)s->nseg + 1) * sizeof *t->tops);
