@@ -110,6 +110,7 @@ def summarize(case, runs):
            "threads": int(case["threads"]), "dtype": case["dtype"], "iters": iters,
            "m": m, "layers": case["layers"], "runs_ok": len(ok), "runs": len(runs),
            "loop_s": median(r["loop_s"] for r in ok),
+           "loop_s_min": min((r["loop_s"] for r in ok), default=None),
            "wall_s": median(r["wall_s"] for r in ok)}
     row["s_per_iter"] = row["loop_s"] / iters if row["loop_s"] is not None else None
     if case["program"] == "dnn-dgemm-probe":
@@ -292,7 +293,7 @@ def probe_lines(rows):
 
 
 def text_table(rows, torch_available):
-    head = ["problem", "program", "layout", "dtype", "iters", "loop s", "s/iter", "wall s",
+    head = ["problem", "program", "layout", "dtype", "iters", "loop s", "min s", "s/iter", "wall s",
             "GFLOP/s", "% peak", "x numpy", "x torch", "comb %", "RSS MB/rank"]
     lines = []
     for r in rows:
@@ -302,6 +303,7 @@ def text_table(rows, torch_available):
         lines.append([
             r["problem"], r["program"], r["layout"], r["dtype"], str(r["iters"]),
             fmt(r["loop_s"], ".3f", "FAILED") + ("*" if failed and r["loop_s"] else ""),
+            fmt(r["loop_s_min"], ".3f"),
             fmt(r["s_per_iter"], ".4g"), fmt(r["wall_s"], ".2f"),
             fmt(r["gflops"], ".1f"), fmt(r["pct_peak"], ".0f", ""),
             fmt(r["x_numpy"], ".2f", ""), fmt(r["x_torch"], ".2f", ""),
@@ -368,7 +370,7 @@ def main():
     print()
     print(text_table(rows, torch_available))
     print()
-    print("loop s: training loop wall time; wall s: whole process (start-up, data, evaluation)."
+    print("loop s: training loop wall time, median (min s: fastest run); wall s: whole process."
           "\n% peak: of the probe's 2-thread dgemm (sgemm for f32) rate. x numpy, x torch: best"
           "\npeer loop time (torch: same dtype) / this row's. comb %: dnn-train rank 0's"
           "\n(threads + Allreduce) share. RSS: peak resident set of each rank (/usr/bin/time).")
@@ -378,7 +380,7 @@ def main():
             print("  %-68s %10.4g" % (n["text"], n["value"]))
 
     fields = ["case", "problem", "program", "layout", "ranks", "threads", "dtype", "iters", "m",
-              "layers", "runs_ok", "runs", "loop_s", "s_per_iter", "wall_s", "gflops", "pct_peak",
+              "layers", "runs_ok", "runs", "loop_s", "loop_s_min", "s_per_iter", "wall_s", "gflops", "pct_peak",
               "x_numpy", "x_torch", "combine_share", "rss_mb", "last_cost", "train_accuracy",
               "gbytes_per_s"]
     with open(os.path.join(out_dir, "results.csv"), "w", newline="") as f:
