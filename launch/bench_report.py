@@ -62,9 +62,10 @@ def flops_per_iteration(layers, m):
     return 6.0 * products * m - 2.0 * dims[1] * dims[0] * m
 
 
-def parse_run(case, run):
+def parse_run(case, run, out_dir):
     """What one run's logs say; None values where a log lacks a number."""
-    out, err = read_text(run["log"] + ".out"), read_text(run["log"] + ".err")
+    log = os.path.join(out_dir, run["log"])  # logs/CASE.REPEAT, relative to the directory
+    out, err = read_text(log + ".out"), read_text(log + ".err")
     r = {"case": case["case"], "repeat": int(run["repeat"]), "rc": int(run["rc"]),
          "wall_s": float(run["wall_s"]), "busy_before": to_float(run.get("busy_before")),
          "loop_s": None, "combine_s": None,
@@ -302,7 +303,8 @@ def text_table(rows, torch_available):
         failed = r["runs_ok"] < r["runs"]
         lines.append([
             r["problem"], r["program"], r["layout"], r["dtype"], str(r["iters"]),
-            fmt(r["loop_s"], ".3f", "FAILED") + ("*" if failed and r["loop_s"] else ""),
+            fmt(r["loop_s"], ".3f", "FAILED") + ("*" if failed and r["loop_s"] else "") +
+            ("~" if r["loop_s"] and r["loop_s"] > 1.15 * r["loop_s_min"] else ""),
             fmt(r["loop_s_min"], ".3f"),
             fmt(r["s_per_iter"], ".4g"), fmt(r["wall_s"], ".2f"),
             fmt(r["gflops"], ".1f"), fmt(r["pct_peak"], ".0f", ""),
@@ -338,7 +340,7 @@ def main():
     meta = {row[0]: row[1] if len(row) > 1 else "" for row in
             (line.split("\t", 1) for line in read_text(os.path.join(out_dir, "meta.tsv")).splitlines())}
     by_case = {c["case"]: c for c in cases}
-    parsed = [parse_run(by_case[r["case"]], r) for r in runs if r["case"] in by_case]
+    parsed = [parse_run(by_case[r["case"]], r, out_dir) for r in runs if r["case"] in by_case]
     rows = [summarize(c, [p for p in parsed if p["case"] == c["case"]]) for c in cases]
     rows = [r for r in rows if r["runs"] > 0]
     peaks = {"f64": next((r["gflops"] for r in rows if r["case"] == "probe_d2"), None),
@@ -370,7 +372,8 @@ def main():
     print()
     print(text_table(rows, torch_available))
     print()
-    print("loop s: training loop wall time, median (min s: fastest run); wall s: whole process."
+    print("loop s: training loop wall time, median (min s: fastest run; ~: median > 1.15 x min,"
+          "\nthe machine was busy during some runs; *: some runs failed); wall s: whole process."
           "\n% peak: of the probe's 2-thread dgemm (sgemm for f32) rate. x numpy, x torch: best"
           "\npeer loop time (torch: same dtype) / this row's. comb %: dnn-train rank 0's"
           "\n(threads + Allreduce) share. RSS: peak resident set of each rank (/usr/bin/time).")
