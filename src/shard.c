@@ -7,8 +7,13 @@ long dnn_chunk_count(long m, long chunk)
 
 long dnn_default_chunk(long m)
 {
-    long quarter = (m + 3) / 4;
-    return quarter < 16 ? 16 : quarter > 1024 ? 1024 : quarter;
+    enum { MIN_CHUNK = 96, MAX_CHUNKS_SMALL = 4, MAX_CHUNK = 1024 };
+    if (m < 1)
+        return 1;
+    long n = m / MIN_CHUNK;
+    n = n < 1 ? 1 : n > MAX_CHUNKS_SMALL ? MAX_CHUNKS_SMALL : n;
+    long chunk = (m + n - 1) / n;
+    return chunk > MAX_CHUNK ? MAX_CHUNK : chunk;
 }
 
 dnn_shard dnn_shard_of(int rank, int nranks, long m, long chunk)

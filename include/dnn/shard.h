@@ -11,8 +11,10 @@ typedef struct {
 } dnn_shard;
 
 long dnn_chunk_count(long m, long chunk);
-/* The default chunk for m examples: a quarter of them (so 1, 2 or 4 workers share the
- * work evenly), at least 16, at most 1024 (bounding each worker's activations). */
+/* The default chunk for m examples: up to 4 equal chunks of at least 96 examples (so
+ * 1, 2 or 4 workers share small problems evenly, and each chunk's conversion into the
+ * exact sum, worth ~16 examples of work, stays a small part of it), and never more
+ * than 1024 examples (bounding each worker's activations). */
 long dnn_default_chunk(long m);
 dnn_shard dnn_shard_of(int rank, int nranks, long m, long chunk);
 

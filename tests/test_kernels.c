@@ -1,0 +1,188 @@
+/* The AVX-512 products of the first layer (src/kernels.h), double and float:
+ * error within the bound of floating-point dot products, and every element's bits
+ * independent of the tile it falls in (how many examples or units are computed with
+ * it), which chunked training relies on for reproducibility. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnn/rng.h"
+#include "kernels.h"
+#include "test_util.h"
+
+/* Shapes around the tile and block edges (5 x 4 forward tiles, 10-unit gradient
+ * tiles, 512/1024-input forward blocks, 16/32-input gradient tiles). */
+static const int Ms[] = {1, 3, 5, 7, 10, 11, 20, 23, 64};
+static const int Ks[] = {256, 263, 512, 513, 1030, 2100};
+static const int Ns[] = {1, 3, 4, 5, 9};
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int have_kernels(void)
+{
+    if (dnn_kernel_suits(20, 12288))
+        return 1;
+    printf("SKIP: this CPU has no AVX-512F; the kernels are not used here\n");
+    return 0;
+}
+
+/* Checks one type. The error of a computed dot product of n terms, in any order, is
+ * at most gamma(n) · Σ|a·b| with gamma(n) = n·u / (1 - n·u); the gradient's scale
+ * adds one rounding, and the forward kernel's lane sums log2(LANES) more terms. */
+#define DEFINE_CHECKS(REAL, SUFFIX, UNIT_ROUNDOFF)                                          \
+    static double gamma_##SUFFIX(int n)                                                     \
+    {                                                                                       \
+        double nu = n * (UNIT_ROUNDOFF);                                                    \
+        return nu / (1.0 - nu);                                                             \
+    }                                                                                       \
+                                                                                            \
+    static REAL *random_##SUFFIX(dnn_rng *rng, size_t n)                                    \
+    {                                                                                       \
+        REAL *v = malloc(n * sizeof *v);                                                    \
+        ck_assert_ptr_nonnull(v);                                                           \
+        for (size_t i = 0; i < n; i++)                                                      \
+            v[i] = (REAL)dnn_rng_normal(rng);                                               \
+        return v;                                                                           \
+    }                                                                                       \
+                                                                                            \
+    /* Returns the worst error as a fraction of its bound. */                              \
+    static double forward_##SUFFIX(dnn_rng *rng, int M, int N, int K)                       \
+    {                                                                                       \
+        REAL *W = random_##SUFFIX(rng, (size_t)M * K), *X = random_##SUFFIX(rng, (size_t)K * N); \
+        REAL *Z = malloc((size_t)M * N * sizeof *Z), one[1];                                \
+        ck_assert_ptr_nonnull(Z);                                                           \
+        dnn_kernel_forward##SUFFIX(M, N, K, W, X, Z);                                       \
+        double worst = 0.0;                                                                 \
+        for (int j = 0; j < N; j++)                                                         \
+            for (int i = 0; i < M; i++) {                                                   \
+                long double exact = 0.0L, mag = 0.0L;                                       \
+                for (int k = 0; k < K; k++) {                                               \
+                    long double p = (long double)W[(size_t)i * K + k] * X[(size_t)j * K + k]; \
+                    exact += p;                                                             \
+                    mag += fabsl(p);                                                        \
+                }                                                                           \
+                double bound = gamma_##SUFFIX(K + 4) * (double)mag;                         \
+                double err = fabs((double)((long double)Z[i + (size_t)j * M] - exact));     \
+                worst = fmax(worst, err / bound);                                           \
+                /* alone: one unit and one example */                                      \
+                dnn_kernel_forward##SUFFIX(1, 1, K, W + (size_t)i * K, X + (size_t)j * K, one); \
+                ck_assert_msg(memcmp(one, &Z[i + (size_t)j * M], sizeof one) == 0,          \
+                              "forward M=%d N=%d K=%d: Z[%d,%d] depends on its tile", M, N, K, \
+                              i, j);                                                        \
+            }                                                                               \
+        free(W), free(X), free(Z);                                                          \
+        return worst;                                                                       \
+    }                                                                                       \
+                                                                                            \
+    static double gradient_##SUFFIX(dnn_rng *rng, int M, int N, int K)                      \
+    {                                                                                       \
+        const double scale = 0.375;                                                         \
+        REAL *dZ = random_##SUFFIX(rng, (size_t)M * N), *X = random_##SUFFIX(rng, (size_t)K * N); \
+        REAL *dW = malloc((size_t)M * K * sizeof *dW), *row = malloc((size_t)K * sizeof *row); \
+        REAL *dz1 = malloc((size_t)N * sizeof *dz1);                                        \
+        ck_assert(dW && row && dz1);                                                        \
+        dnn_kernel_weight_gradient##SUFFIX(M, N, K, scale, dZ, X, dW);                      \
+        double worst = 0.0;                                                                 \
+        for (int i = 0; i < M; i++) {                                                       \
+            for (int k = 0; k < K; k++) {                                                   \
+                long double exact = 0.0L, mag = 0.0L;                                       \
+                for (int j = 0; j < N; j++) {                                               \
+                    long double p = (long double)dZ[i + (size_t)j * M] * X[(size_t)j * K + k]; \
+                    exact += p;                                                             \
+                    mag += fabsl(p);                                                        \
+                }                                                                           \
+                double bound = gamma_##SUFFIX(N + 1) * scale * (double)mag;                 \
+                double err = fabs((double)((long double)dW[(size_t)i * K + k] - scale * exact)); \
+                worst = fmax(worst, bound > 0 ? err / bound : err);                         \
+            }                                                                               \
+            /* unit i alone */                                                              \
+            for (int j = 0; j < N; j++)                                                     \
+                dz1[j] = dZ[i + (size_t)j * M];                                             \
+            dnn_kernel_weight_gradient##SUFFIX(1, N, K, scale, dz1, X, row);                \
+            ck_assert_msg(memcmp(row, dW + (size_t)i * K, (size_t)K * sizeof *row) == 0,    \
+                          "gradient M=%d N=%d K=%d: row %d depends on its tile", M, N, K, i); \
+        }                                                                                   \
+        free(dZ), free(X), free(dW), free(row), free(dz1);                                  \
+        return worst;                                                                       \
+    }                                                                                       \
+                                                                                            \
+    static void all_shapes_##SUFFIX(double (*check)(dnn_rng *, int, int, int),              \
+                                     const char *what)                                      \
+    {                                                                                       \
+        dnn_rng rng;                                                                        \
+        dnn_rng_seed(&rng, 11);                                                             \
+        double worst = 0.0;                                                                 \
+        for (int a = 0; a < COUNT(Ms); a++)                                                 \
+            for (int b = 0; b < COUNT(Ks); b++)                                             \
+                for (int c = 0; c < COUNT(Ns); c++)                                         \
+                    worst = fmax(worst, check(&rng, Ms[a], Ns[c], Ks[b]));                  \
+        printf("%s: worst error %.3g of its bound\n", what, worst);                         \
+        ck_assert_msg(worst <= 1.0, "%s: error %.3g times its bound", what, worst);         \
+    }
+
+DEFINE_CHECKS(double, , DBL_EPSILON / 2)
+DEFINE_CHECKS(float, _f32, FLT_EPSILON / 2)
+
+START_TEST(forward_double)
+{
+    if (have_kernels())
+        all_shapes_(forward_, "forward (double)");
+}
+END_TEST
+
+START_TEST(gradient_double)
+{
+    if (have_kernels())
+        all_shapes_(gradient_, "weight gradient (double)");
+}
+END_TEST
+
+START_TEST(forward_float)
+{
+    if (have_kernels())
+        all_shapes__f32(forward__f32, "forward (float)");
+}
+END_TEST
+
+START_TEST(gradient_float)
+{
+    if (have_kernels())
+        all_shapes__f32(gradient__f32, "weight gradient (float)");
+}
+END_TEST
+
+/* The course's first layer, with chunks of different sizes: a column's bits do not
+ * depend on how many examples share its chunk. */
+START_TEST(course_layer_chunks)
+{
+    if (!have_kernels())
+        return;
+    enum { M = 20, K = 12288, N = 13 };
+    dnn_rng rng;
+    dnn_rng_seed(&rng, 3);
+    double *W = random_(&rng, (size_t)M * K), *X = random_(&rng, (size_t)K * N);
+    double *Z = malloc((size_t)M * N * sizeof *Z), *part = malloc((size_t)M * N * sizeof *part);
+    ck_assert(Z && part);
+    dnn_kernel_forward(M, N, K, W, X, Z);
+    for (int first = 0; first < N; first += 6) {
+        int cols = N - first < 6 ? N - first : 6;
+        dnn_kernel_forward(M, cols, K, W, X + (size_t)first * K, part);
+        ck_assert(memcmp(part, Z + (size_t)first * M, (size_t)M * cols * sizeof *Z) == 0);
+    }
+    free(W), free(X), free(Z), free(part);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("kernels");
+    TCase *tc = tcase_create("kernels");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, forward_double);
+    tcase_add_test(tc, gradient_double);
+    tcase_add_test(tc, forward_float);
+    tcase_add_test(tc, gradient_float);
+    tcase_add_test(tc, course_layer_chunks);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
