@@ -16,8 +16,10 @@ dnn_status FN(dnn_relu)(size_t count, const REAL *Z, REAL *A)
 {
     if (!Z || !A || count == 0)
         return DNN_ERR_ARG;
-    for (size_t i = 0; i < count; i++)
-        A[i] = Z[i] > 0.0 ? Z[i] : 0.0;
+    for (size_t i = 0; i < count; i++) {
+        REAL z = Z[i];
+        A[i] = z > (REAL)0 ? z : (REAL)0;
+    }
     return DNN_OK;
 }
 
@@ -36,8 +38,11 @@ dnn_status FN(dnn_relu_backward)(size_t count, const REAL *dA, const REAL *Z, RE
 {
     if (!dA || !Z || !dZ || count == 0)
         return DNN_ERR_ARG;
-    for (size_t i = 0; i < count; i++)
-        dZ[i] = Z[i] > 0.0 ? dA[i] : 0.0;
+    /* both loads unconditional, so that the loop compiles to vector selects */
+    for (size_t i = 0; i < count; i++) {
+        REAL d = dA[i];
+        dZ[i] = Z[i] > (REAL)0 ? d : (REAL)0;
+    }
     return DNN_OK;
 }
 
@@ -46,16 +51,22 @@ static int sizes_ok(int n, int n_prev, int m)
     return n > 0 && n_prev > 0 && m > 0;
 }
 
-dnn_status FN(dnn_linear_forward)(int n, int n_prev, int m, const REAL *A, const REAL *W,
-                              const REAL *b, REAL *Z)
+/* Z (n, m) = W · A without the bias. */
+static void FN(linear_product)(int n, int n_prev, int m, const REAL *A, const REAL *W, REAL *Z)
 {
-    if (!A || !W || !b || !Z || !sizes_ok(n, n_prev, m))
-        return DNN_ERR_ARG;
     if (KERNEL_SUITS(n, n_prev))
         KERNEL_FORWARD(n, m, n_prev, W, A, Z);
     else /* row-major W (n, n_prev) is column-major Wᵀ */
         GEMM(CblasColMajor, CblasTrans, CblasNoTrans, n, m, n_prev, 1.0, W, n_prev, A,
                     n_prev, 0.0, Z, n);
+}
+
+dnn_status FN(dnn_linear_forward)(int n, int n_prev, int m, const REAL *A, const REAL *W,
+                              const REAL *b, REAL *Z)
+{
+    if (!A || !W || !b || !Z || !sizes_ok(n, n_prev, m))
+        return DNN_ERR_ARG;
+    FN(linear_product)(n, n_prev, m, A, W, Z);
     for (int j = 0; j < m; j++) {
         REAL *z = Z + (size_t)j * (size_t)n;
         for (int i = 0; i < n; i++)
@@ -64,17 +75,39 @@ dnn_status FN(dnn_linear_forward)(int n, int n_prev, int m, const REAL *A, const
     return DNN_OK;
 }
 
+static void FN(add_bias_relu)(int n, const REAL *restrict b, REAL *restrict z,
+                              REAL *restrict a)
+{
+    for (int i = 0; i < n; i++) {
+        REAL v = z[i] + b[i];
+        z[i] = v;
+        a[i] = v > (REAL)0 ? v : (REAL)0;
+    }
+}
+
+/* The bias and the activation in one pass over Z: the same values as
+ * dnn_linear_forward followed by dnn_relu or dnn_sigmoid, read from memory once. */
 dnn_status FN(dnn_linear_activation_forward)(int n, int n_prev, int m, const REAL *A_prev,
                                          const REAL *W, const REAL *b,
                                          dnn_activation activation, REAL *Z, REAL *A)
 {
     if (activation != DNN_RELU && activation != DNN_SIGMOID)
         return DNN_ERR_ARG;
-    dnn_status st = FN(dnn_linear_forward)(n, n_prev, m, A_prev, W, b, Z);
-    if (st != DNN_OK)
-        return st;
-    size_t count = (size_t)n * (size_t)m;
-    return activation == DNN_RELU ? FN(dnn_relu)(count, Z, A) : FN(dnn_sigmoid)(count, Z, A);
+    if (!A_prev || !W || !b || !Z || !A || !sizes_ok(n, n_prev, m))
+        return DNN_ERR_ARG;
+    FN(linear_product)(n, n_prev, m, A_prev, W, Z);
+    for (int j = 0; j < m; j++) {
+        REAL *z = Z + (size_t)j * (size_t)n, *a = A + (size_t)j * (size_t)n;
+        if (activation == DNN_RELU) {
+            FN(add_bias_relu)(n, b, z, a);
+        } else {
+            for (int i = 0; i < n; i++) {
+                z[i] += b[i];
+                a[i] = 1.0 / (1.0 + EXP(-z[i]));
+            }
+        }
+    }
+    return DNN_OK;
 }
 
 dnn_status FN(dnn_linear_backward_scaled)(int n, int n_prev, int m, const REAL *dZ,
