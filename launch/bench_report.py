@@ -10,7 +10,8 @@ dnn-train's "timing:" line, the numpy reference's and bench_torch.py's "Training
 time:"), whole-process wall seconds, GFLOP/s of the loop, % of the GEMM probe's
 2-thread peak (dgemm for float64 rows, sgemm for float32), speed relative to the best
 numpy and the best PyTorch run of the same dtype (peer seconds / this row's seconds),
-dnn-train's combine share (threads' partial sums + Allreduce, rank 0), peak RSS.
+dnn-train's combine share (threads' partial sums + MPI collectives, rank 0) and the
+collectives' own share, peak RSS.
 
 FLOPs per iteration, for layer widths n_0..n_L and m examples: forward
 2 * sum_l n_l n_(l-1) m, backward 4 * sum_l n_l n_(l-1) m minus the dA0 product,
@@ -26,8 +27,11 @@ import statistics
 import subprocess
 import sys
 
+# dnn-train's line; older builds said "combine (threads + Allreduce) Y s" and had no
+# "of which MPI collectives Z s"
 TIMING_DNN = re.compile(r"timing: (\d+) iterations in ([0-9.]+) s .*rank 0 compute ([0-9.]+) s, "
-                        r"combine \(threads \+ Allreduce\) ([0-9.]+) s")
+                        r"combine (?:\(threads \+ Allreduce\) )?([0-9.]+) s"
+                        r"(?:, of which MPI collectives ([0-9.]+) s)?")
 TIMING_PY = re.compile(r"Training time: ([0-9.]+) s")
 RSS = re.compile(r"^rss_kb (\d+)$", re.M)
 PROBE = re.compile(r"^(\w+) .*core=(\S+) best_s=([0-9.]+) (?:gflops|gbytes_per_s)=([0-9.]+)", re.M)
@@ -68,7 +72,7 @@ def parse_run(case, run, out_dir):
     out, err = read_text(log + ".out"), read_text(log + ".err")
     r = {"case": case["case"], "repeat": int(run["repeat"]), "rc": int(run["rc"]),
          "wall_s": float(run["wall_s"]), "busy_before": to_float(run.get("busy_before")),
-         "loop_s": None, "combine_s": None,
+         "loop_s": None, "combine_s": None, "collectives_s": None,
          "probe": None, "probe_rate": None, "core": None, "last_cost": None, "train_accuracy": None, "torch_version": None,
          "rss_kb": [int(v) for v in RSS.findall(err)]}
     if case["program"] == "dnn-dgemm-probe":
@@ -80,6 +84,7 @@ def parse_run(case, run, out_dir):
         m = TIMING_DNN.search(err)
         if m:
             r["loop_s"], r["combine_s"] = float(m.group(2)), float(m.group(4))
+            r["collectives_s"] = to_float(m.group(5))
     else:
         m = TIMING_PY.search(err)
         if m:
@@ -128,6 +133,9 @@ def summarize(case, runs):
         row["gflops"] = None
     combine = median(r["combine_s"] for r in ok)
     row["combine_share"] = combine / row["loop_s"] if combine is not None and row["loop_s"] else None
+    collectives = median(r["collectives_s"] for r in ok)
+    row["collectives_share"] = (collectives / row["loop_s"]
+                                if collectives is not None and row["loop_s"] else None)
     # peak RSS of each rank: median over repeats, rank by rank (ranks print in any order,
     # so sort each run's values first)
     per_run = [sorted(r["rss_kb"], reverse=True) for r in ok if r["rss_kb"]]
@@ -223,8 +231,12 @@ def derived_numbers(rows):
         r = by.get("A_dnn_" + layout)
         if r and r["combine_share"] is not None:
             note("A_combine_share_" + layout,
-                 "A %s: combine (threads + Allreduce) share of the loop, %%" % layout,
+                 "A %s: combine (threads + MPI collectives) share of the loop, %%" % layout,
                  100 * r["combine_share"])
+        if r and r["collectives_share"] is not None:
+            note("A_collectives_share_" + layout,
+                 "A %s: MPI collectives share of the loop (rank 0), %%" % layout,
+                 100 * r["collectives_share"])
     return notes
 
 
@@ -295,7 +307,7 @@ def probe_lines(rows):
 
 def text_table(rows, torch_available):
     head = ["problem", "program", "layout", "dtype", "iters", "loop s", "min s", "s/iter", "wall s",
-            "GFLOP/s", "% peak", "x numpy", "x torch", "comb %", "RSS MB/rank"]
+            "GFLOP/s", "% peak", "x numpy", "x torch", "comb %", "MPI %", "RSS MB/rank"]
     lines = []
     for r in rows:
         if r["program"] == "dnn-dgemm-probe":
@@ -310,6 +322,8 @@ def text_table(rows, torch_available):
             fmt(r["gflops"], ".1f"), fmt(r["pct_peak"], ".0f", ""),
             fmt(r["x_numpy"], ".2f", ""), fmt(r["x_torch"], ".2f", ""),
             fmt(None if r["combine_share"] is None else 100 * r["combine_share"], ".1f", ""),
+            fmt(None if r["collectives_share"] is None else 100 * r["collectives_share"], ".1f",
+                ""),
             "/".join("%.0f" % v for v in r["rss_mb"]),
         ])
     if not torch_available:
@@ -376,7 +390,8 @@ def main():
           "\nthe machine was busy during some runs; *: some runs failed); wall s: whole process."
           "\n% peak: of the probe's 2-thread dgemm (sgemm for f32) rate. x numpy, x torch: best"
           "\npeer loop time (torch: same dtype) / this row's. comb %: dnn-train rank 0's"
-          "\n(threads + Allreduce) share. RSS: peak resident set of each rank (/usr/bin/time).")
+          "\ncombine (threads' sums + MPI collectives) share; MPI %: the collectives' share"
+          "\n(with waits for the slower rank). RSS: peak resident set of each rank (/usr/bin/time).")
     if notes:
         print()
         for n in notes:
@@ -384,7 +399,7 @@ def main():
 
     fields = ["case", "problem", "program", "layout", "ranks", "threads", "dtype", "iters", "m",
               "layers", "runs_ok", "runs", "loop_s", "loop_s_min", "s_per_iter", "wall_s", "gflops", "pct_peak",
-              "x_numpy", "x_torch", "combine_share", "rss_mb", "last_cost", "train_accuracy",
+              "x_numpy", "x_torch", "combine_share", "collectives_share", "rss_mb", "last_cost", "train_accuracy",
               "gbytes_per_s"]
     with open(os.path.join(out_dir, "results.csv"), "w", newline="") as f:
         w = csv.writer(f)

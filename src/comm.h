@@ -19,6 +19,8 @@ double dnn_comm_wtime(void);
 int dnn_comm_first_failure(int local_ok);
 /* Collective max / min / sum of one value. */
 double dnn_comm_max_double(double value);
+/* Collective element-wise max of n values, in place. */
+void dnn_comm_max_doubles(double *values, int n);
 long dnn_comm_sum_long(long value);
 /* Collective sum of one value modulo 2^64 (any order gives the same bits). */
 uint64_t dnn_comm_sum_uint64(uint64_t value);
@@ -26,6 +28,9 @@ uint64_t dnn_comm_sum_uint64(uint64_t value);
 void dnn_comm_bcast(void *buf, size_t bytes);
 /* Collective sums and maxima for the trainer. */
 dnn_reducer dnn_comm_reducer(void);
+/* Local: the largest element count of one MPI call (default and upper bound 2^30, as
+ * counts are int); tests lower it to run the paths for buffers larger than that. */
+void dnn_comm_set_max_piece(size_t count); /* 0: the default */
 
 /* Ends every rank at once: for failures in the middle of a step. */
 void dnn_comm_abort(int exit_code);

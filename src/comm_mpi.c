@@ -1,6 +1,22 @@
 #include <mpi.h>
+#include <stdlib.h>
 
 #include "comm.h"
+
+/* The reducer's state: a receive buffer kept from one call to the next. */
+typedef struct {
+    int64_t *scratch;
+    size_t scratch_len;
+} reducer_state;
+
+static reducer_state the_reducer;
+
+static void free_reducer_state(void)
+{
+    free(the_reducer.scratch);
+    the_reducer.scratch = NULL;
+    the_reducer.scratch_len = 0;
+}
 
 int dnn_comm_init(int *argc, char ***argv)
 {
@@ -15,6 +31,7 @@ int dnn_comm_init(int *argc, char ***argv)
 
 void dnn_comm_finalize(void)
 {
+    free_reducer_state();
     MPI_Finalize();
 }
 
@@ -53,6 +70,12 @@ double dnn_comm_max_double(double value)
     return out;
 }
 
+void dnn_comm_max_doubles(double *values, int n)
+{
+    if (MPI_Allreduce(MPI_IN_PLACE, values, n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
+        dnn_comm_abort(1);
+}
+
 long dnn_comm_sum_long(long value)
 {
     long out;
@@ -72,17 +95,24 @@ uint64_t dnn_comm_sum_uint64(uint64_t value)
 static int max_int(void *ctx, int *values, int n)
 {
     (void)ctx;
+    if (dnn_comm_size() == 1)
+        return 0;
     return MPI_Allreduce(MPI_IN_PLACE, values, n, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS;
 }
 
-/* MPI counts are int: large buffers go in pieces. */
-static const size_t MAX_PIECE = (size_t)1 << 30;
+/* MPI counts are int: large buffers go in pieces of at most max_piece elements. */
+static size_t max_piece = (size_t)1 << 30;
+
+void dnn_comm_set_max_piece(size_t count)
+{
+    max_piece = count > 0 && count < ((size_t)1 << 30) ? count : (size_t)1 << 30;
+}
 
 static int sum_int64(void *ctx, int64_t *values, size_t n)
 {
     (void)ctx;
-    for (size_t at = 0; at < n; at += MAX_PIECE) {
-        int count = (int)(n - at < MAX_PIECE ? n - at : MAX_PIECE);
+    for (size_t at = 0; at < n; at += max_piece) {
+        int count = (int)(n - at < max_piece ? n - at : max_piece);
         if (MPI_Allreduce(MPI_IN_PLACE, values + at, count, MPI_INT64_T, MPI_SUM,
                           MPI_COMM_WORLD) != MPI_SUCCESS)
             return 1;
@@ -93,8 +123,8 @@ static int sum_int64(void *ctx, int64_t *values, size_t n)
 static int sum_double(void *ctx, double *values, size_t n)
 {
     (void)ctx;
-    for (size_t at = 0; at < n; at += MAX_PIECE) {
-        int count = (int)(n - at < MAX_PIECE ? n - at : MAX_PIECE);
+    for (size_t at = 0; at < n; at += max_piece) {
+        int count = (int)(n - at < max_piece ? n - at : max_piece);
         if (MPI_Allreduce(MPI_IN_PLACE, values + at, count, MPI_DOUBLE, MPI_SUM,
                           MPI_COMM_WORLD) != MPI_SUCCESS)
             return 1;
@@ -102,10 +132,148 @@ static int sum_double(void *ctx, double *values, size_t n)
     return 0;
 }
 
+/* Process r's block of n elements: contiguous, in rank order, sizes differing by at
+ * most one. */
+static void block_of(int r, int size, size_t n, size_t *begin, size_t *end)
+{
+    size_t q = n / (size_t)size, rem = n % (size_t)size, ur = (size_t)r;
+    *begin = q * ur + (ur < rem ? ur : rem);
+    *end = *begin + q + (ur < rem);
+}
+
+/* Makes state->scratch hold at least len int64. */
+static int reserve_scratch(reducer_state *state, size_t len)
+{
+    if (state->scratch_len >= len)
+        return 0;
+    free(state->scratch);
+    state->scratch_len = 0;
+    if (!(state->scratch = malloc((len ? len : 1) * sizeof *state->scratch)))
+        return 1;
+    state->scratch_len = len;
+    return 0;
+}
+
+/* The part of each of `planes` planes of n int64 given by blocks of blen elements from
+ * the byte offsets at[k]: one MPI datatype, so that a rank's share of all the planes
+ * travels as one message (addresses as MPI_Aint, so no int overflows). */
+static int planes_type(int planes, const MPI_Aint *at, size_t blen, MPI_Datatype *type)
+{
+    if (MPI_Type_create_hindexed_block(planes, (int)blen, at, MPI_INT64_T, type) != MPI_SUCCESS)
+        return 1;
+    if (MPI_Type_commit(type) != MPI_SUCCESS) {
+        MPI_Type_free(type);
+        return 1;
+    }
+    return 0;
+}
+
+/* A reduce-scatter done as one all-to-all of the blocks (each rank receives the other
+ * ranks' parts of its own block of every plane), then summed here in place. Open MPI's
+ * MPI_Reduce_scatter (ring) first copies the whole input and ends with another copy,
+ * one call per plane: on the cat model (3 planes of 246k digits, 2 ranks on shared
+ * memory) 0.62 ms against 0.3 ms for this. */
+static int reduce_scatter_int64(void *ctx, int64_t *values, size_t n, int planes, size_t *begin,
+                                size_t *end)
+{
+    reducer_state *state = ctx;
+    int rank = dnn_comm_rank(), size = dnn_comm_size();
+    block_of(rank, size, n, begin, end);
+    if (size == 1 || planes < 1)
+        return 0;
+    /* a rank's message must have an int count of elements: past max_piece, a whole
+     * Allreduce in pieces, which leaves every block summed as well */
+    size_t count = *end - *begin, largest = n / (size_t)size + (n % (size_t)size != 0);
+    if (largest * (size_t)planes > max_piece)
+        return sum_int64(ctx, values, n * (size_t)planes);
+    /* the other ranks' parts of our block, rank r's in slot r (r < rank) or r - 1 */
+    if (reserve_scratch(state, (size_t)(size - 1) * (size_t)planes * count))
+        return 1;
+    int *ints = malloc(4 * (size_t)size * sizeof *ints);
+    MPI_Datatype *types = malloc(2 * (size_t)size * sizeof *types);
+    MPI_Aint *at = malloc((size_t)planes * sizeof *at);
+    int rc = !ints || !types || !at, made = 0; /* made: ranks whose two types exist */
+    int *scounts = ints, *rcounts = ints + size, *sdispls = ints + 2 * size,
+        *rdispls = ints + 3 * size;
+    MPI_Datatype *stypes = types, *rtypes = types + size;
+    for (int r = 0; r < size && rc == 0; r++) {
+        size_t b, e, slot = (size_t)(r - (r > rank));
+        block_of(r, size, n, &b, &e);
+        for (int k = 0; k < planes; k++)
+            at[k] = (MPI_Aint)(((size_t)k * n + b) * sizeof *values);
+        /* our own part stays where it is: empty types, count 0 */
+        rc = planes_type(planes, at, r == rank ? 0 : e - b, &stypes[r]);
+        if (rc != 0)
+            break;
+        for (int k = 0; k < planes; k++)
+            at[k] = (MPI_Aint)((slot * (size_t)planes + (size_t)k) * count * sizeof *values);
+        if ((rc = planes_type(planes, at, r == rank ? 0 : count, &rtypes[r])) != 0) {
+            MPI_Type_free(&stypes[r]);
+            break;
+        }
+        made++;
+        scounts[r] = rcounts[r] = r != rank;
+        sdispls[r] = rdispls[r] = 0;
+    }
+    if (rc == 0)
+        rc = MPI_Alltoallw(values, scounts, sdispls, stypes, state->scratch, rcounts, rdispls,
+                           rtypes, MPI_COMM_WORLD) != MPI_SUCCESS;
+    for (int r = 0; r < made; r++) {
+        MPI_Type_free(&stypes[r]);
+        MPI_Type_free(&rtypes[r]);
+    }
+    for (int k = 0; k < planes && rc == 0; k++) {
+        int64_t *mine = values + (size_t)k * n + *begin;
+        for (size_t slot = 0; slot + 1 < (size_t)size; slot++) {
+            const int64_t *part = state->scratch + (slot * (size_t)planes + (size_t)k) * count;
+            for (size_t i = 0; i < count; i++)
+                mine[i] += part[i];
+        }
+    }
+    free(ints);
+    free(types);
+    free(at);
+    return rc;
+}
+
+static int allgather_double(void *ctx, double *values, size_t n)
+{
+    (void)ctx;
+    int size = dnn_comm_size();
+    if (size == 1)
+        return 0;
+    if (n <= max_piece) {
+        int *counts = malloc(2 * (size_t)size * sizeof *counts), *displs = counts + size;
+        if (!counts)
+            return 1;
+        for (int r = 0; r < size; r++) {
+            size_t b, e;
+            block_of(r, size, n, &b, &e);
+            counts[r] = (int)(e - b);
+            displs[r] = (int)b;
+        }
+        int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, values, counts, displs,
+                                MPI_DOUBLE, MPI_COMM_WORLD) != MPI_SUCCESS;
+        free(counts);
+        return rc;
+    }
+    /* displacements past an int: each block broadcast by its owner, in pieces */
+    for (int r = 0; r < size; r++) {
+        size_t b, e;
+        block_of(r, size, n, &b, &e);
+        for (size_t at = b; at < e; at += max_piece) {
+            int count = (int)(e - at < max_piece ? e - at : max_piece);
+            if (MPI_Bcast(values + at, count, MPI_DOUBLE, r, MPI_COMM_WORLD) != MPI_SUCCESS)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 void dnn_comm_bcast(void *buf, size_t bytes)
 {
-    for (size_t at = 0; at < bytes; at += MAX_PIECE) {
-        int count = (int)(bytes - at < MAX_PIECE ? bytes - at : MAX_PIECE);
+    for (size_t at = 0; at < bytes; at += max_piece) {
+        int count = (int)(bytes - at < max_piece ? bytes - at : max_piece);
         if (MPI_Bcast((char *)buf + at, count, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
             dnn_comm_abort(1);
     }
@@ -113,7 +281,8 @@ void dnn_comm_bcast(void *buf, size_t bytes)
 
 dnn_reducer dnn_comm_reducer(void)
 {
-    dnn_reducer r = {max_int, sum_int64, sum_double, NULL};
+    dnn_reducer r = {max_int, sum_int64, sum_double, reduce_scatter_int64, allgather_double,
+                     &the_reducer};
     return r;
 }
 

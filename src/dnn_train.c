@@ -237,15 +237,17 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
                                              o->dtype);
     if (agree(t != NULL, "out of memory setting up the trainer"))
         return EXIT_RUNTIME;
-    double start = dnn_comm_wtime(), compute = 0, combine = 0;
-    long first = ci->next_iteration, saved_at = -1;
+    double start = dnn_comm_wtime(), compute = 0, combine = 0, collective = 0;
+    long first = ci->next_iteration, saved_at = -1, done = 0; /* done: steps taken */
     int rc = 0;
     for (long i = first; i < o->iterations; i++) {
         double cost, c1, c2;
         dnn_status st = dnn_trainer_step(t, &reducer, o->learning_rate, &cost);
+        done++;
         dnn_trainer_last_times(t, &c1, &c2);
         compute += c1;
         combine += c2;
+        collective += dnn_trainer_last_collective_time(t);
         if (st != DNN_OK) {
             rc = step_failed(o, d, params, i, st, saved_at);
             break;
@@ -258,13 +260,17 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
             (rc = write_checkpoint(o, params, ci, i + 1, &saved_at)) != 0)
             break;
     }
-    double elapsed = dnn_comm_max_double(dnn_comm_wtime() - start);
-    long done = o->iterations - first;
+    /* the loop's time, and each part's largest over ranks, in one reduction */
+    double most[4] = {dnn_comm_wtime() - start, compute, combine, collective};
+    dnn_comm_max_doubles(most, 4);
+    double elapsed = most[0];
     if (o->timing && dnn_comm_rank() == 0 && done > 0)
         fprintf(stderr,
                 "timing: %ld iterations in %.3f s (%.3f ms each): rank 0 compute %.3f s, "
-                "combine (threads + Allreduce) %.3f s\n",
-                done, elapsed, 1e3 * elapsed / (double)done, compute, combine);
+                "combine %.3f s, of which MPI collectives %.3f s (%.1f%% of the loop); "
+                "max over ranks: compute %.3f s, combine %.3f s, MPI collectives %.3f s\n",
+                done, elapsed, 1e3 * elapsed / (double)done, compute, combine, collective,
+                elapsed > 0 ? 100.0 * collective / elapsed : 0.0, most[1], most[2], most[3]);
     long correct;
     if (rc == 0) {
         dnn_status st = dnn_trainer_count_correct(t, &d->train, &reducer, &correct);

@@ -202,25 +202,39 @@ HOT static void digits_to_doubles(const int64_t *d0, const int64_t *d1, const in
     }
 }
 
+dnn_status dnn_exact_sum_result_range(const dnn_exact_sum *sum, size_t begin, size_t end,
+                                      double *out)
+{
+    if (!sum || (!out && begin != end) || begin > end || end > sum->n)
+        return DNN_ERR_ARG;
+    for (int s = 0; s < sum->nseg; s++) {
+        /* the part [lo, hi) of segment s inside [begin, end) */
+        size_t lo = sum->seg_start[s] > begin ? sum->seg_start[s] : begin;
+        size_t hi = sum->seg_start[s + 1] < end ? sum->seg_start[s + 1] : end;
+        if (lo >= hi)
+            continue;
+        size_t len = hi - lo;
+        double *o = out + (lo - begin);
+        int t = sum->top[s];
+        if (t == DNN_EXACT_NO_TOP) {
+            memset(o, 0, len * sizeof *o);
+            continue;
+        }
+        const int64_t *d = sum->digits + lo;
+#pragma omp parallel for schedule(static) if (len > 65536)
+        for (size_t at = 0; at < len; at += BLOCK) {
+            size_t n = len - at < BLOCK ? len - at : BLOCK;
+            digits_to_doubles(d + at, d + sum->n + at, d + 2 * sum->n + at, n, t, o + at);
+        }
+    }
+    return DNN_OK;
+}
+
 dnn_status dnn_exact_sum_result(const dnn_exact_sum *sum, double *out)
 {
     if (!sum || !out)
         return DNN_ERR_ARG;
-    for (int s = 0; s < sum->nseg; s++) {
-        size_t begin = sum->seg_start[s], len = sum->seg_start[s + 1] - begin;
-        int t = sum->top[s];
-        if (t == DNN_EXACT_NO_TOP) {
-            memset(out + begin, 0, len * sizeof *out);
-            continue;
-        }
-        const int64_t *d = sum->digits + begin;
-#pragma omp parallel for schedule(static) if (len > 65536)
-        for (size_t at = 0; at < len; at += BLOCK) {
-            size_t n = len - at < BLOCK ? len - at : BLOCK;
-            digits_to_doubles(d + at, d + sum->n + at, d + 2 * sum->n + at, n, t, out + begin + at);
-        }
-    }
-    return DNN_OK;
+    return dnn_exact_sum_result_range(sum, 0, sum->n, out);
 }
 
 dnn_status dnn_exact_sum_merge_all(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count)

@@ -41,6 +41,7 @@ struct dnn_trainer {
     double *total;        /* combined sums, n */
     dnn_params *grads;    /* the gradient, total / m_total */
     double seconds_compute, seconds_combine;
+    double seconds_collective; /* the part of seconds_combine inside the reducer */
 };
 
 static int no_max(void *ctx, int *values, int n)
@@ -61,9 +62,26 @@ static int no_sum_double(void *ctx, double *values, size_t n)
     return 0;
 }
 
+/* One process holds every element, already summed. */
+static int no_reduce_scatter_int64(void *ctx, int64_t *values, size_t n, int planes,
+                                   size_t *begin, size_t *end)
+{
+    (void)ctx, (void)values, (void)planes;
+    *begin = 0;
+    *end = n;
+    return 0;
+}
+
+static int no_allgather_double(void *ctx, double *values, size_t n)
+{
+    (void)ctx, (void)values, (void)n;
+    return 0;
+}
+
 dnn_reducer dnn_reducer_local(void)
 {
-    dnn_reducer r = {no_max, no_sum_int64, no_sum_double, NULL};
+    dnn_reducer r = {no_max, no_sum_int64, no_sum_double, no_reduce_scatter_int64,
+                     no_allgather_double, NULL};
     return r;
 }
 
@@ -282,15 +300,20 @@ static dnn_status local_pass(dnn_trainer *t)
     return DNN_OK;
 }
 
-/* Sums over threads, then over processes, into t->total. */
+/* Sums over threads, then over processes, into t->total; t->seconds_collective gets
+ * the time spent in the reducer's collectives. */
 static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
 {
+    double t0;
     if (t->mode == DNN_REDUCE_FAST) {
         memset(t->total, 0, t->n * sizeof *t->total);
         for (int i = 0; i < t->nthreads; i++)
             for (size_t k = 0; k < t->n; k++)
                 t->total[k] += t->workers[i].fast[k];
-        return r->sum_double(r->ctx, t->total, t->n) == 0 ? DNN_OK : DNN_ERR_IO;
+        t0 = omp_get_wtime();
+        int rc = r->sum_double(r->ctx, t->total, t->n);
+        t->seconds_collective = omp_get_wtime() - t0;
+        return rc == 0 ? DNN_OK : DNN_ERR_IO;
     }
     /* one thread: its own sum is the rank's (it is cleared before the next pass) */
     dnn_exact_sum *s = t->nthreads == 1 ? t->thread_sums[0] : t->exact;
@@ -299,22 +322,38 @@ static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
     if (st != DNN_OK)
         return st;
     memcpy(t->tops, s->top, ((size_t)s->nseg + 1) * sizeof *t->tops);
-    if (r->max_int(r->ctx, t->tops, s->nseg + 1) != 0)
+    t0 = omp_get_wtime();
+    int rc = r->max_int(r->ctx, t->tops, s->nseg + 1);
+    t->seconds_collective = omp_get_wtime() - t0;
+    if (rc != 0)
         return DNN_ERR_IO;
     st = dnn_exact_sum_align(s, t->tops);
     if (st != DNN_OK)
         return st;
-    if (r->sum_int64(r->ctx, s->digits, s->n * DNN_EXACT_DIGITS) != 0)
-        return DNN_ERR_IO;
+    /* the flag is part of the agreed tops: every process stops here alike */
     if (dnn_exact_sum_nonfinite(s))
         return DNN_ERR_NONFINITE;
-    return dnn_exact_sum_result(s, t->total);
+    /* Each process gets the integer totals of its block of elements, rounds just those
+     * to doubles, and the doubles (a third of the digits' bytes) go to everyone. */
+    size_t begin, end;
+    t0 = omp_get_wtime();
+    rc = r->reduce_scatter_int64(r->ctx, s->digits, s->n, DNN_EXACT_DIGITS, &begin, &end);
+    t->seconds_collective += omp_get_wtime() - t0;
+    if (rc != 0)
+        return DNN_ERR_IO;
+    st = dnn_exact_sum_result_range(s, begin, end, t->total + begin);
+    /* taken part in even after a local failure, so that no process is left waiting */
+    t0 = omp_get_wtime();
+    rc = r->allgather_double(r->ctx, t->total, t->n);
+    t->seconds_collective += omp_get_wtime() - t0;
+    return rc != 0 ? DNN_ERR_IO : st;
 }
 
 dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double learning_rate,
                             double *cost)
 {
-    if (!t || !reducer || !cost)
+    if (!t || !reducer || !cost || !reducer->max_int || !reducer->sum_double ||
+        !reducer->reduce_scatter_int64 || !reducer->allgather_double)
         return DNN_ERR_ARG;
     double t0 = omp_get_wtime();
     if (t->dtype == DNN_F32)
@@ -331,6 +370,7 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
         }
     }
     double t1 = omp_get_wtime();
+    t->seconds_collective = 0.0;
     dnn_status combined = combine(t, reducer);
     t->seconds_compute = t1 - t0;
     t->seconds_combine = omp_get_wtime() - t1;
@@ -405,4 +445,9 @@ void dnn_trainer_last_times(const dnn_trainer *t, double *compute, double *combi
         *compute = t ? t->seconds_compute : 0.0;
     if (combine_seconds)
         *combine_seconds = t ? t->seconds_combine : 0.0;
+}
+
+double dnn_trainer_last_collective_time(const dnn_trainer *t)
+{
+    return t ? t->seconds_collective : 0.0;
 }

@@ -144,6 +144,135 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+/* Every range [begin, end) of the sum of v, converted alone, against the full result:
+ * the same bits, and nothing written past out[end - begin - 1]. */
+static void check_every_range(const dnn_exact_sum *s)
+{
+    size_t n = s->n;
+    double *full = malloc(n * sizeof *full), *part = malloc((n + 1) * sizeof *part);
+    ck_assert(full && part);
+    ck_assert_int_eq(dnn_exact_sum_result(s, full), DNN_OK);
+    for (size_t begin = 0; begin <= n; begin++) {
+        for (size_t end = begin; end <= n; end++) {
+            for (size_t i = 0; i <= n; i++)
+                part[i] = -7.0; /* a value no sum here has */
+            ck_assert_int_eq(dnn_exact_sum_result_range(s, begin, end, part), DNN_OK);
+            ck_assert_msg(memcmp(part, full + begin, (end - begin) * sizeof *part) == 0,
+                          "range [%zu, %zu) differs from the full result", begin, end);
+            ck_assert_msg(part[end - begin] == -7.0, "range [%zu, %zu) wrote past its end",
+                          begin, end);
+        }
+    }
+    free(full);
+    free(part);
+}
+
+START_TEST(result_range_is_the_full_results_slice)
+{
+    static double v[NVEC][NELEM];
+    make_vectors(v);
+    dnn_exact_sum *s = dnn_exact_sum_new(NSEG, seg_sizes);
+    ck_assert_ptr_nonnull(s);
+    for (int k = 0; k < NVEC; k++)
+        add_vector(s, v[k]);
+    check_every_range(s);
+    /* a segment that saw only zeros (no scale) in the middle */
+    dnn_exact_sum_clear(s);
+    double zeros[NELEM] = {0};
+    ck_assert_int_eq(dnn_exact_sum_add(s, 0, v[0]), DNN_OK);
+    ck_assert_int_eq(dnn_exact_sum_add(s, 1, zeros), DNN_OK);
+    ck_assert_int_eq(dnn_exact_sum_add(s, 2, v[1] + 57), DNN_OK);
+    ck_assert_int_eq(s->top[1], DNN_EXACT_NO_TOP);
+    check_every_range(s);
+    /* bad ranges, and an empty one needs no output */
+    double out[NELEM];
+    ck_assert_int_eq(dnn_exact_sum_result_range(s, 3, 2, out), DNN_ERR_ARG);
+    ck_assert_int_eq(dnn_exact_sum_result_range(s, 0, NELEM + 1, out), DNN_ERR_ARG);
+    ck_assert_int_eq(dnn_exact_sum_result_range(s, 1, 2, NULL), DNN_ERR_ARG);
+    ck_assert_int_eq(dnn_exact_sum_result_range(NULL, 0, 0, out), DNN_ERR_ARG);
+    ck_assert_int_eq(dnn_exact_sum_result_range(s, NELEM, NELEM, NULL), DNN_OK);
+    dnn_exact_sum_free(&s);
+}
+END_TEST
+
+/* A segment long enough for the conversion's OpenMP loop, cut at awkward places. */
+START_TEST(result_range_of_a_long_segment)
+{
+    const size_t sizes[3] = {3, 70001, 2};
+    size_t n = sizes[0] + sizes[1] + sizes[2];
+    dnn_exact_sum *s = dnn_exact_sum_new(3, sizes);
+    double *v = malloc(n * sizeof *v), *full = malloc(n * sizeof *full),
+           *part = malloc(n * sizeof *part);
+    ck_assert(s && v && full && part);
+    dnn_rng rng;
+    dnn_rng_seed(&rng, 11);
+    for (int k = 0; k < 3; k++) {
+        for (size_t i = 0; i < n; i++)
+            v[i] = dnn_rng_normal(&rng) * ldexp(1.0, (int)(dnn_rng_uint32(&rng) % 40) - 20);
+        for (int seg = 0, at = 0; seg < 3; at += (int)sizes[seg], seg++)
+            ck_assert_int_eq(dnn_exact_sum_add(s, seg, v + at), DNN_OK);
+    }
+    ck_assert_int_eq(dnn_exact_sum_result(s, full), DNN_OK);
+    const size_t cuts[][2] = {{0, 70006}, {1, 70005}, {4, 70004}, {2, 257}, {300, 65837},
+                              {35003, 70006}, {70003, 70006}, {65536, 65537}};
+    for (size_t c = 0; c < sizeof cuts / sizeof *cuts; c++) {
+        size_t begin = cuts[c][0], end = cuts[c][1];
+        ck_assert_int_eq(dnn_exact_sum_result_range(s, begin, end, part), DNN_OK);
+        ck_assert_msg(memcmp(part, full + begin, (end - begin) * sizeof *part) == 0,
+                      "range [%zu, %zu) differs from the full result", begin, end);
+    }
+    free(v);
+    free(full);
+    free(part);
+    dnn_exact_sum_free(&s);
+}
+END_TEST
+
+/* What the trainer does across P processes, simulated in one: every "process" sums its
+ * own vectors, the tops are agreed (max) and aligned, each process adds up only its
+ * block of the digits (a reduce-scatter) and converts that block, and the blocks are
+ * put together (an allgather). The result must be the one-process result, bit for bit. */
+START_TEST(scattered_conversion_equals_the_full_result)
+{
+    static double v[NVEC][NELEM];
+    make_vectors(v);
+    double first[NELEM], other[NELEM];
+    grouped_sum(v, 1, 1, first);
+    for (int P = 1; P <= 9; P++) {
+        dnn_exact_sum *part[9];
+        int tops[NSEG + 1];
+        for (int p = 0; p < P; p++) {
+            part[p] = dnn_exact_sum_new(NSEG, seg_sizes);
+            ck_assert_ptr_nonnull(part[p]);
+            for (int k = p * NVEC / P; k < (p + 1) * NVEC / P; k++)
+                add_vector(part[p], v[k]);
+        }
+        for (int s = 0; s <= NSEG; s++) {
+            tops[s] = part[0]->top[s];
+            for (int p = 1; p < P; p++)
+                tops[s] = part[p]->top[s] > tops[s] ? part[p]->top[s] : tops[s];
+        }
+        for (int p = 0; p < P; p++)
+            ck_assert_int_eq(dnn_exact_sum_align(part[p], tops), DNN_OK);
+        for (int p = 0; p < P; p++) {
+            size_t begin = (size_t)NELEM * (size_t)p / (size_t)P;
+            size_t end = (size_t)NELEM * (size_t)(p + 1) / (size_t)P;
+            /* process p's block of every digit plane, summed over the processes */
+            for (int k = 0; k < DNN_EXACT_DIGITS; k++)
+                for (size_t i = begin; i < end; i++)
+                    for (int q = 0; q < P; q++)
+                        if (q != p)
+                            part[p]->digits[k * NELEM + i] += part[q]->digits[k * NELEM + i];
+            ck_assert_int_eq(dnn_exact_sum_result_range(part[p], begin, end, other + begin),
+                             DNN_OK);
+        }
+        ck_assert_msg(memcmp(first, other, sizeof first) == 0, "%d processes differ", P);
+        for (int p = 0; p < P; p++)
+            dnn_exact_sum_free(&part[p]);
+    }
+}
+END_TEST
+
 START_TEST(shards_partition_the_examples_into_whole_chunks)
 {
     const long ms[] = {1, 2, 17, 209, 1000, 65536};
@@ -182,6 +311,9 @@ int main(void)
     tcase_add_test(tc, sum_is_accurate);
     tcase_add_test(tc, non_finite_values_raise_the_flag);
     tcase_add_test(tc, bad_arguments);
+    tcase_add_test(tc, result_range_is_the_full_results_slice);
+    tcase_add_test(tc, result_range_of_a_long_segment);
+    tcase_add_test(tc, scattered_conversion_equals_the_full_result);
     tcase_add_test(tc, shards_partition_the_examples_into_whole_chunks);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -19,7 +19,9 @@
  * gives the same digits as if the larger T had been used from the start. So the
  * state after adding any set of vectors, in any order and grouping, depends only on
  * the set: merging per-thread states, then summing per-rank states with an integer
- * Allreduce after agreeing on T (a max), gives identical digits everywhere.
+ * Allreduce after agreeing on T (a max), gives identical digits everywhere; so does a
+ * reduce-scatter, each rank summing (and converting with dnn_exact_sum_result_range)
+ * only its own block of the elements.
  *
  * Accuracy: each added value loses less than 2^(T - 114), i.e. 2^-76 of the
  * segment's largest value. Capacity: fewer than 2^25 values added per element. */
@@ -57,6 +59,11 @@ dnn_status dnn_exact_sum_merge_all(dnn_exact_sum *dst, dnn_exact_sum *const *src
 dnn_status dnn_exact_sum_align(dnn_exact_sum *sum, const int *tops);
 /* Writes the n sums, each rounded deterministically from its digits. */
 dnn_status dnn_exact_sum_result(const dnn_exact_sum *sum, double *out);
+/* Sums begin .. end-1 only (0 <= begin <= end <= n), to out[0 .. end-begin-1]: the same
+ * bits as dnn_exact_sum_result gives them, reading only those elements' digits (so a
+ * process may convert just the elements it holds the totals of). */
+dnn_status dnn_exact_sum_result_range(const dnn_exact_sum *sum, size_t begin, size_t end,
+                                      double *out);
 /* True when a NaN or Inf was added (top[nseg] != 0). */
 int dnn_exact_sum_nonfinite(const dnn_exact_sum *sum);
 

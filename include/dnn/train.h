@@ -7,14 +7,26 @@
 #include "dnn/data.h"
 #include "dnn/params.h"
 
-/* Collective sums and maxima across processes, in place, called by every process
- * in the same order. Each returns 0 on success. The library never calls MPI itself:
- * the program passes these in (src/comm_mpi.c), and a single process passes
- * dnn_reducer_local(), whose operations do nothing. */
+/* Collective sums and maxima across processes, called by every process in the same
+ * order. Each returns 0 on success. The library never calls MPI itself: the program
+ * passes these in (src/comm_mpi.c), and a single process passes dnn_reducer_local(),
+ * whose operations do nothing.
+ *
+ * reduce_scatter_int64 and allgather_double work on a split of n elements into one
+ * contiguous block per process, in process order, that depends only on n and the
+ * number of processes (blocks may be empty): *begin and *end tell a process its own. */
 typedef struct {
     int (*max_int)(void *ctx, int *values, int n);
     int (*sum_int64)(void *ctx, int64_t *values, size_t n);
     int (*sum_double)(void *ctx, double *values, size_t n);
+    /* planes arrays of n int64 (plane k at values[k·n]) summed over processes, in place,
+     * but only this process's block [*begin, *end) of each plane is written: the rest
+     * is left unspecified. */
+    int (*reduce_scatter_int64)(void *ctx, int64_t *values, size_t n, int planes,
+                                size_t *begin, size_t *end);
+    /* values[0..n-1], of which each process holds its own block: on return every
+     * process holds all of them. */
+    int (*allgather_double)(void *ctx, double *values, size_t n);
     void *ctx;
 } dnn_reducer;
 
@@ -58,5 +70,8 @@ dnn_status dnn_trainer_count_correct(dnn_trainer *trainer, const dnn_dataset *da
 /* Wall seconds of the last step: local forward/backward, and combining across
  * threads and processes. */
 void dnn_trainer_last_times(const dnn_trainer *trainer, double *compute, double *combine);
+/* The part of the last step's combine spent in the reducer's collectives (with any
+ * wait for slower processes); the rest is merging threads' sums and converting them. */
+double dnn_trainer_last_collective_time(const dnn_trainer *trainer);
 
 #endif

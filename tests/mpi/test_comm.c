@@ -1,0 +1,124 @@
+/* The trainer's collectives over MPI (src/comm_mpi.c), run under mpiexec on any number
+ * of ranks: the reduce-scatter's blocks tile the elements in rank order and hold the
+ * exact int64 sums, and the allgather gives every rank every block bit for bit; both
+ * also through the paths for counts past an int (forced with a small piece size).
+ * Exit status 0 when every rank passed. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "comm.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                   \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
+            failures++;                                                                    \
+            fprintf(stderr, "rank %d: %s:%d: ", dnn_comm_rank(), __FILE__, __LINE__);     \
+            fprintf(stderr, __VA_ARGS__);                                                  \
+            fputc('\n', stderr);                                                           \
+        }                                                                                  \
+    } while (0)
+
+/* Rank p's contribution to element i of plane k: large, of both signs, so that a sum
+ * done in double or with lost carries would show. */
+static int64_t contribution(int p, int k, size_t i)
+{
+    int64_t big = (INT64_C(1) << 58) + (int64_t)(i * 7919u) + k;
+    return ((p + (int)i + k) % 3 == 0 ? -big : big) + p * 1000003;
+}
+
+/* Bits that no two elements share, with -0.0 and subnormals among them. */
+static double element_value(size_t i)
+{
+    if (i % 5 == 0)
+        return -0.0;
+    if (i % 5 == 1)
+        return ldexp(1.0 + (double)i, -1070);
+    return (i % 2 ? -1.0 : 1.0) * (1.0 / 3.0 + (double)i);
+}
+
+static void check_collectives(const dnn_reducer *r, size_t n, int planes)
+{
+    int rank = dnn_comm_rank(), size = dnn_comm_size();
+    int64_t *v = malloc((n * (size_t)planes + 1) * sizeof *v);
+    double *d = malloc((n + 1) * sizeof *d);
+    if (!v || !d) {
+        CHECK(0, "out of memory");
+        free(v);
+        free(d);
+        return;
+    }
+    for (int k = 0; k < planes; k++)
+        for (size_t i = 0; i < n; i++)
+            v[(size_t)k * n + i] = contribution(rank, k, i);
+    size_t begin = n + 1, end = n + 2;
+    CHECK(r->reduce_scatter_int64(r->ctx, v, n, planes, &begin, &end) == 0,
+          "reduce_scatter_int64 failed");
+    CHECK(begin <= end && end <= n, "n %zu: block [%zu, %zu)", n, begin, end);
+    if (begin > end || end > n)
+        begin = end = 0;
+    /* the blocks tile [0, n) in rank order */
+    long count = (long)(end - begin);
+    CHECK(dnn_comm_sum_long(count) == (long)n, "n %zu: the blocks do not add up", n);
+    for (int q = 0; q < size; q++) {
+        long before = dnn_comm_sum_long(rank < q ? count : 0);
+        if (rank == q)
+            CHECK((size_t)before == begin, "n %zu: block starts at %zu, not %ld", n, begin,
+                  before);
+    }
+    for (int k = 0; k < planes; k++) {
+        for (size_t i = begin; i < end; i++) {
+            int64_t want = 0;
+            for (int p = 0; p < size; p++)
+                want += contribution(p, k, i);
+            if (v[(size_t)k * n + i] != want) {
+                CHECK(0, "n %zu: plane %d element %zu: %" PRId64 ", not %" PRId64, n, k, i,
+                      v[(size_t)k * n + i], want);
+                break;
+            }
+        }
+    }
+    /* allgather: each rank fills its block, NaN elsewhere */
+    for (size_t i = 0; i < n; i++)
+        d[i] = i >= begin && i < end ? element_value(i) : NAN;
+    d[n] = 42.0;
+    CHECK(r->allgather_double(r->ctx, d, n) == 0, "allgather_double failed");
+    for (size_t i = 0; i < n; i++) {
+        double want = element_value(i);
+        if (memcmp(&d[i], &want, sizeof want) != 0) {
+            CHECK(0, "n %zu: gathered element %zu is %a, not %a", n, i, d[i], want);
+            break;
+        }
+    }
+    CHECK(d[n] == 42.0, "n %zu: allgather wrote past the end", n);
+    free(v);
+    free(d);
+}
+
+int main(int argc, char **argv)
+{
+    if (dnn_comm_init(&argc, &argv) != 0)
+        return 1;
+    dnn_reducer r = dnn_comm_reducer();
+    const size_t ns[] = {0, 1, 2, 3, 5, 64, 1001, 245974};
+    const size_t pieces[] = {0, 7, 1000}; /* 0: the default; small ones force pieces */
+    for (size_t p = 0; p < sizeof pieces / sizeof *pieces; p++) {
+        dnn_comm_set_max_piece(pieces[p]);
+        for (size_t i = 0; i < sizeof ns / sizeof *ns; i++) {
+            if (pieces[p] && ns[i] > 20000)
+                continue; /* pieces of 7 would take long: 1001 elements cover them */
+            check_collectives(&r, ns[i], 3);
+            check_collectives(&r, ns[i], 1);
+        }
+    }
+    dnn_comm_set_max_piece(0);
+    int first = dnn_comm_first_failure(failures == 0);
+    if (dnn_comm_rank() == 0)
+        printf("%s: %d ranks\n", first < 0 ? "ok" : "FAILED", dnn_comm_size());
+    dnn_comm_finalize();
+    return first < 0 ? 0 : 1;
+}
