@@ -18,7 +18,8 @@ dnn_exact_sum *dnn_exact_sum_new(int nseg, const size_t *seg_sizes)
     s->nseg = nseg;
     s->seg_start = malloc(((size_t)nseg + 1) * sizeof *s->seg_start);
     s->top = malloc(((size_t)nseg + 1) * sizeof *s->top);
-    if (!s->seg_start || !s->top) {
+    s->unset = malloc((size_t)nseg);
+    if (!s->seg_start || !s->top || !s->unset) {
         dnn_exact_sum_free(&s);
         return NULL;
     }
@@ -41,6 +42,7 @@ void dnn_exact_sum_free(dnn_exact_sum **sum)
         return;
     free((*sum)->seg_start);
     free((*sum)->top);
+    free((*sum)->unset);
     free((*sum)->digits);
     free(*sum);
     *sum = NULL;
@@ -48,10 +50,22 @@ void dnn_exact_sum_free(dnn_exact_sum **sum)
 
 void dnn_exact_sum_clear(dnn_exact_sum *sum)
 {
-    for (int i = 0; i < sum->nseg; i++)
+    for (int i = 0; i < sum->nseg; i++) {
         sum->top[i] = DNN_EXACT_NO_TOP;
+        sum->unset[i] = 1;
+    }
     sum->top[sum->nseg] = 0;
-    memset(sum->digits, 0, sum->n * K * sizeof *sum->digits);
+}
+
+/* Writes the zeros an unset segment stands for. */
+static void define_segment(dnn_exact_sum *sum, int s)
+{
+    if (!sum->unset[s])
+        return;
+    size_t begin = sum->seg_start[s], len = sum->seg_start[s + 1] - begin;
+    for (int k = 0; k < K; k++)
+        memset(sum->digits + k * sum->n + begin, 0, len * sizeof *sum->digits);
+    sum->unset[s] = 0;
 }
 
 /* The smallest multiple of W with max_abs < 2^T. */
@@ -119,30 +133,48 @@ HOT static void add_digits(const double *values, size_t len, int t, int64_t *d0,
     }
 }
 
-/* Values go in blocks small enough to be read twice from L1: once for their largest
- * magnitude, which may raise the segment's scale (a shift, equivalent to having used
- * the larger scale from the start), then for their digits. */
-enum { BLOCK = 256 };
+/* The same digits written rather than added: a segment's first vector. */
+HOT static void set_digits(const double *values, size_t len, int t, int64_t *d0, int64_t *d1,
+                           int64_t *d2)
+{
+    const double s0 = ldexp(1.0, W - t), s1 = ldexp(1.0, 2 * W - t), s2 = ldexp(1.0, 3 * W - t);
+    const double u0 = ldexp(1.0, t - W), u1 = ldexp(1.0, t - 2 * W);
+    for (size_t i = 0; i < len; i++) {
+        double r = values[i];
+        int64_t c0 = (int64_t)(r * s0);
+        r -= (double)c0 * u0;
+        int64_t c1 = (int64_t)(r * s1);
+        r -= (double)c1 * u1;
+        d0[i] = c0;
+        d1[i] = c1;
+        d2[i] = (int64_t)(r * s2);
+    }
+}
 
+/* The largest magnitude first: it may raise the segment's scale (a shift, the same as
+ * having used the larger scale from the start), once per vector. */
 dnn_status dnn_exact_sum_add(dnn_exact_sum *sum, int s, const double *values)
 {
     if (!sum || !values || s < 0 || s >= sum->nseg)
         return DNN_ERR_ARG;
     size_t begin = sum->seg_start[s], len = sum->seg_start[s + 1] - begin;
     int64_t *d = sum->digits + begin;
-    for (size_t at = 0; at < len; at += BLOCK) {
-        size_t n = len - at < BLOCK ? len - at : BLOCK;
-        double max_abs = max_abs_of(values + at, n);
-        if (max_abs < 0.0) { /* the sum is void: only the flag matters now */
-            sum->top[sum->nseg] = 1;
-            return DNN_OK;
-        }
-        int t = top_for(max_abs);
-        if (t > sum->top[s])
-            shift_segment(sum, s, t);
-        if (sum->top[s] != DNN_EXACT_NO_TOP)
-            add_digits(values + at, n, sum->top[s], d + at, d + sum->n + at, d + 2 * sum->n + at);
+    double max_abs = max_abs_of(values, len);
+    if (max_abs < 0.0) { /* the sum is void: only the flag matters now */
+        sum->top[sum->nseg] = 1;
+        return DNN_OK;
     }
+    int t = top_for(max_abs);
+    if (sum->unset[s] && t != DNN_EXACT_NO_TOP) {
+        sum->top[s] = t;
+        sum->unset[s] = 0;
+        set_digits(values, len, t, d, d + sum->n, d + 2 * sum->n);
+        return DNN_OK;
+    }
+    if (t > sum->top[s])
+        shift_segment(sum, s, t);
+    if (sum->top[s] != DNN_EXACT_NO_TOP)
+        add_digits(values, len, sum->top[s], d, d + sum->n, d + 2 * sum->n);
     return DNN_OK;
 }
 
@@ -161,6 +193,7 @@ dnn_status dnn_exact_sum_merge(dnn_exact_sum *dst, const dnn_exact_sum *src)
     for (int s = 0; s < dst->nseg; s++) {
         if (src->top[s] == DNN_EXACT_NO_TOP)
             continue;
+        define_segment(dst, s);
         if (src->top[s] > dst->top[s])
             shift_segment(dst, s, src->top[s]);
         int j = (dst->top[s] - src->top[s]) / W;
@@ -179,8 +212,10 @@ dnn_status dnn_exact_sum_align(dnn_exact_sum *sum, const int *tops)
     for (int s = 0; s < sum->nseg; s++)
         if (tops[s] < sum->top[s] || (tops[s] != DNN_EXACT_NO_TOP && tops[s] % W != 0))
             return DNN_ERR_ARG;
-    for (int s = 0; s < sum->nseg; s++)
+    for (int s = 0; s < sum->nseg; s++) {
+        define_segment(sum, s);
         shift_segment(sum, s, tops[s]);
+    }
     sum->top[sum->nseg] = tops[sum->nseg];
     return DNN_OK;
 }
@@ -201,6 +236,8 @@ HOT static void digits_to_doubles(const int64_t *d0, const int64_t *d1, const in
         out[i] = (double)hi * u0 + ((double)lo1 * u1 + (double)lo2 * u2);
     }
 }
+
+enum { BLOCK = 4096 }; /* elements per unit of parallel work */
 
 dnn_status dnn_exact_sum_result_range(const dnn_exact_sum *sum, size_t begin, size_t end,
                                       double *out)
@@ -237,6 +274,35 @@ dnn_status dnn_exact_sum_result(const dnn_exact_sum *sum, double *out)
     return dnn_exact_sum_result_range(sum, 0, sum->n, out);
 }
 
+/* Digit k of segment s of dst (whose top is set) = Σ over the sources of their digit
+ * k - j, j being how many digits the source's scale lies below dst's: as if each
+ * source had been shifted, which leaves the sources as they are. */
+static void merge_plane(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count, int s, int k)
+{
+    size_t begin = dst->seg_start[s], len = dst->seg_start[s + 1] - begin;
+    int64_t *out = dst->digits + (size_t)k * dst->n + begin;
+#pragma omp parallel for schedule(static) if (len > 65536)
+    for (size_t at = 0; at < len; at += BLOCK) {
+        size_t n = len - at < BLOCK ? len - at : BLOCK;
+        int64_t *o = out + at;
+        int written = 0;
+        for (int w = 0; w < count; w++) {
+            int j = (dst->top[s] - src[w]->top[s]) / W;
+            if (src[w]->top[s] == DNN_EXACT_NO_TOP || k < j)
+                continue;
+            const int64_t *d = src[w]->digits + (size_t)(k - j) * src[w]->n + begin + at;
+            if (written)
+                for (size_t i = 0; i < n; i++)
+                    o[i] += d[i];
+            else
+                memcpy(o, d, n * sizeof *o);
+            written = 1;
+        }
+        if (!written)
+            memset(o, 0, n * sizeof *o);
+    }
+}
+
 dnn_status dnn_exact_sum_merge_all(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count)
 {
     if (!dst || !src || count < 1)
@@ -244,24 +310,17 @@ dnn_status dnn_exact_sum_merge_all(dnn_exact_sum *dst, dnn_exact_sum *const *src
     for (int w = 0; w < count; w++)
         if (!src[w] || !same_layout(dst, src[w]))
             return DNN_ERR_SHAPE;
-    /* every digit of dst is written below: only the scales need resetting */
-    for (int s = 0; s < dst->nseg; s++)
-        dst->top[s] = DNN_EXACT_NO_TOP;
     dst->top[dst->nseg] = 0;
-    for (int s = 0; s <= dst->nseg; s++)
-        for (int w = 0; w < count; w++)
-            dst->top[s] = src[w]->top[s] > dst->top[s] ? src[w]->top[s] : dst->top[s];
     for (int w = 0; w < count; w++)
-        for (int s = 0; s < dst->nseg; s++)
-            shift_segment(src[w], s, dst->top[s]);
-    size_t total = dst->n * K;
-    int64_t *d = dst->digits;
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < total; i++) {
-        int64_t acc = 0;
+        dst->top[dst->nseg] |= src[w]->top[src[w]->nseg];
+    for (int s = 0; s < dst->nseg; s++) {
+        int top = DNN_EXACT_NO_TOP;
         for (int w = 0; w < count; w++)
-            acc += src[w]->digits[i];
-        d[i] = acc;
+            top = src[w]->top[s] > top ? src[w]->top[s] : top;
+        dst->top[s] = top;
+        dst->unset[s] = top == DNN_EXACT_NO_TOP;
+        for (int k = 0; top != DNN_EXACT_NO_TOP && k < K; k++)
+            merge_plane(dst, src, count, s, k);
     }
     return DNN_OK;
 }

@@ -379,16 +379,24 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
     if (st != DNN_OK)
         return st;
     const double m = (double)t->m_total;
-    double *g = t->grads->arena;
+    double *g = t->grads->arena, *p = t->params->arena;
+    const double *total = t->total;
+    long count = (long)t->n - 1;
     int finite = 1;
-    for (size_t i = 0; i + 1 < t->n; i++) {
-        g[i] = (1.0 / m) * t->total[i];
-        finite &= isfinite(g[i]);
+#pragma omp parallel for schedule(static) num_threads(t->nthreads) reduction(&& : finite) \
+    if (count > 65536)
+    for (long i = 0; i < count; i++) {
+        g[i] = (1.0 / m) * total[i];
+        finite = finite && isfinite(g[i]);
     }
     *cost = (-1.0 / m) * -t->total[t->n - 1];
     if (!finite || !isfinite(*cost))
         return DNN_ERR_NONFINITE;
-    return dnn_update_parameters(t->params, t->grads, learning_rate);
+    /* dnn_update_parameters' arithmetic, on every thread */
+#pragma omp parallel for schedule(static) num_threads(t->nthreads) if (count > 65536)
+    for (long i = 0; i < count; i++)
+        p[i] = p[i] - learning_rate * g[i];
+    return DNN_OK;
 }
 
 dnn_status dnn_trainer_count_correct(dnn_trainer *t, const dnn_dataset *data,

@@ -144,6 +144,46 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+/* A cleared sum does not rewrite its digits: a segment's first add writes them. A sum
+ * reused after clear must give the bits of a new one, and states merged with
+ * merge_all (some never added to, as a thread with no chunk) those of one sum of all. */
+START_TEST(reuse_after_clear_and_merge_all)
+{
+    static double v[NVEC][NELEM];
+    make_vectors(v);
+    double expected[NELEM], got[NELEM];
+    dnn_exact_sum *ref = dnn_exact_sum_new(NSEG, seg_sizes);
+    for (int k = 0; k < NVEC; k++)
+        add_vector(ref, v[k]);
+    ck_assert_int_eq(dnn_exact_sum_result(ref, expected), DNN_OK);
+
+    dnn_exact_sum *part[4], *all = dnn_exact_sum_new(NSEG, seg_sizes);
+    for (int p = 0; p < 4; p++)
+        part[p] = dnn_exact_sum_new(NSEG, seg_sizes);
+    for (int round = 0; round < 3; round++) {
+        for (int p = 0; p < 4; p++)
+            dnn_exact_sum_clear(part[p]);
+        /* part 3 gets nothing; the others get every third vector, in rounds that
+         * start with a different part, so each round reuses digits of the last */
+        for (int k = 0; k < NVEC; k++)
+            add_vector(part[(k + round) % 3], v[k]);
+        ck_assert_int_eq(dnn_exact_sum_merge_all(all, part, 4), DNN_OK);
+        ck_assert_int_eq(dnn_exact_sum_result(all, got), DNN_OK);
+        ck_assert_msg(memcmp(got, expected, sizeof got) == 0, "round %d differs", round);
+    }
+    /* align after a clear with no add: the digits are zeros */
+    dnn_exact_sum_clear(ref);
+    int tops[NSEG + 1] = {0, 38, -38, 0};
+    ck_assert_int_eq(dnn_exact_sum_align(ref, tops), DNN_OK);
+    for (size_t i = 0; i < ref->n * DNN_EXACT_DIGITS; i++)
+        ck_assert_int_eq(ref->digits[i], 0);
+    for (int p = 0; p < 4; p++)
+        dnn_exact_sum_free(&part[p]);
+    dnn_exact_sum_free(&all);
+    dnn_exact_sum_free(&ref);
+}
+END_TEST
+
 /* Every range [begin, end) of the sum of v, converted alone, against the full result:
  * the same bits, and nothing written past out[end - begin - 1]. */
 static void check_every_range(const dnn_exact_sum *s)
@@ -311,6 +351,7 @@ int main(void)
     tcase_add_test(tc, sum_is_accurate);
     tcase_add_test(tc, non_finite_values_raise_the_flag);
     tcase_add_test(tc, bad_arguments);
+    tcase_add_test(tc, reuse_after_clear_and_merge_all);
     tcase_add_test(tc, result_range_is_the_full_results_slice);
     tcase_add_test(tc, result_range_of_a_long_segment);
     tcase_add_test(tc, scattered_conversion_equals_the_full_result);

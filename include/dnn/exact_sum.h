@@ -38,11 +38,13 @@ typedef struct {
     size_t *seg_start;   /* nseg + 1 bounds: segment s is [seg_start[s], seg_start[s+1]) */
     int *top;            /* nseg + 1: T of each segment; top[nseg] is the non-finite flag */
     int64_t *digits;     /* DNN_EXACT_DIGITS planes of n: digit k of element i at [k·n + i] */
+    unsigned char *unset; /* nseg: the segment's digits are not written yet (read as 0) */
 } dnn_exact_sum;
 
 /* Segment s has seg_sizes[s] elements. Returns NULL on bad sizes or no memory. */
 dnn_exact_sum *dnn_exact_sum_new(int nseg, const size_t *seg_sizes);
 void dnn_exact_sum_free(dnn_exact_sum **sum);
+/* Back to zero. The digits are not touched: a segment's first add writes them. */
 void dnn_exact_sum_clear(dnn_exact_sum *sum);
 
 /* Adds values (the segment's length) to segment s. A NaN or Inf raises the
