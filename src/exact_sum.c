@@ -274,55 +274,80 @@ dnn_status dnn_exact_sum_result(const dnn_exact_sum *sum, double *out)
     return dnn_exact_sum_result_range(sum, 0, sum->n, out);
 }
 
-/* Digit k of segment s of dst (whose top is set) = Σ over the sources of their digit
- * k - j, j being how many digits the source's scale lies below dst's: as if each
- * source had been shifted, which leaves the sources as they are. */
-static void merge_plane(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count, int s, int k)
+/* Block [at, at + n) of segment s of dst, whose top is set: digit k is the sum over
+ * the sources of their digit k - j, j being how many digits the source's scale lies
+ * below dst's (as if it had been shifted, which leaves the sources as they are), plus
+ * the digits of each vector at dst's scale. */
+static void merge_block(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
+                        const double *const *vectors, int nvec, int s, size_t at, size_t n)
 {
-    size_t begin = dst->seg_start[s], len = dst->seg_start[s + 1] - begin;
-    int64_t *out = dst->digits + (size_t)k * dst->n + begin;
-#pragma omp parallel for schedule(static) if (len > 65536)
-    for (size_t at = 0; at < len; at += BLOCK) {
-        size_t n = len - at < BLOCK ? len - at : BLOCK;
-        int64_t *o = out + at;
+    size_t begin = dst->seg_start[s] + at;
+    int64_t *out[K];
+    for (int k = 0; k < K; k++) {
+        out[k] = dst->digits + (size_t)k * dst->n + begin;
         int written = 0;
         for (int w = 0; w < count; w++) {
             int j = (dst->top[s] - src[w]->top[s]) / W;
             if (src[w]->top[s] == DNN_EXACT_NO_TOP || k < j)
                 continue;
-            const int64_t *d = src[w]->digits + (size_t)(k - j) * src[w]->n + begin + at;
+            const int64_t *d = src[w]->digits + (size_t)(k - j) * src[w]->n + begin;
             if (written)
                 for (size_t i = 0; i < n; i++)
-                    o[i] += d[i];
+                    out[k][i] += d[i];
             else
-                memcpy(o, d, n * sizeof *o);
+                memcpy(out[k], d, n * sizeof *out[k]);
             written = 1;
         }
         if (!written)
-            memset(o, 0, n * sizeof *o);
+            memset(out[k], 0, n * sizeof *out[k]);
     }
+    for (int v = 0; v < nvec; v++)
+        add_digits(vectors[v * dst->nseg + s] + at, n, dst->top[s], out[0], out[1], out[2]);
 }
 
-dnn_status dnn_exact_sum_merge_all(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count)
+dnn_status dnn_exact_sum_merge_all_with(dnn_exact_sum *dst, dnn_exact_sum *const *src,
+                                        int count, const double *const *vectors, int nvec)
 {
-    if (!dst || !src || count < 1)
+    if (!dst || (!src && count > 0) || count < 0 || nvec < 0 || (!vectors && nvec > 0))
         return DNN_ERR_ARG;
     for (int w = 0; w < count; w++)
         if (!src[w] || !same_layout(dst, src[w]))
             return DNN_ERR_SHAPE;
+    for (int i = 0; i < nvec * dst->nseg; i++)
+        if (!vectors[i])
+            return DNN_ERR_ARG;
     dst->top[dst->nseg] = 0;
     for (int w = 0; w < count; w++)
         dst->top[dst->nseg] |= src[w]->top[src[w]->nseg];
     for (int s = 0; s < dst->nseg; s++) {
+        size_t len = dst->seg_start[s + 1] - dst->seg_start[s];
         int top = DNN_EXACT_NO_TOP;
         for (int w = 0; w < count; w++)
             top = src[w]->top[s] > top ? src[w]->top[s] : top;
+        for (int v = 0; v < nvec; v++) {
+            double max_abs = max_abs_of(vectors[v * dst->nseg + s], len);
+            if (max_abs < 0.0)
+                dst->top[dst->nseg] = 1;
+            int t = max_abs > 0.0 ? top_for(max_abs) : DNN_EXACT_NO_TOP;
+            top = t > top ? t : top;
+        }
         dst->top[s] = top;
-        dst->unset[s] = top == DNN_EXACT_NO_TOP;
-        for (int k = 0; top != DNN_EXACT_NO_TOP && k < K; k++)
-            merge_plane(dst, src, count, s, k);
+        /* no digits, or digits that no longer matter: left to read as zeros */
+        dst->unset[s] = top == DNN_EXACT_NO_TOP || dst->top[dst->nseg];
+        if (dst->unset[s])
+            continue;
+#pragma omp parallel for schedule(static) if (len > 65536)
+        for (size_t at = 0; at < len; at += BLOCK)
+            merge_block(dst, src, count, vectors, nvec, s, at, len - at < BLOCK ? len - at : BLOCK);
     }
     return DNN_OK;
+}
+
+dnn_status dnn_exact_sum_merge_all(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count)
+{
+    if (count < 1)
+        return DNN_ERR_ARG;
+    return dnn_exact_sum_merge_all_with(dst, src, count, NULL, 0);
 }
 
 int dnn_exact_sum_nonfinite(const dnn_exact_sum *sum)

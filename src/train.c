@@ -19,6 +19,12 @@ typedef struct {
     float *X32;               /* DNN_F32: staging for examples not kept in float */
     double *cost_AL, *cost_Y; /* DNN_F32: a chunk's output and labels in double */
     dnn_exact_sum *exact; /* DNN_REDUCE_EXACT: this thread's chunks, summed exactly */
+    /* DNN_REDUCE_EXACT: the last chunk's gradient is left in grads (pending) and added
+     * only when the next chunk needs grads, or in the combine's merge pass; segments
+     * points at its parts in the exact sum's order, the cost last. */
+    int pending;
+    double pending_cost;
+    const double **segments;
     double *fast;         /* DNN_REDUCE_FAST: this thread's chunks, summed in double */
     dnn_status status;
 } worker;
@@ -38,6 +44,7 @@ struct dnn_trainer {
     dnn_exact_sum *exact; /* all threads */
     int *tops;            /* the segments' scales, agreed across processes */
     dnn_exact_sum **thread_sums; /* the workers' exact sums, for merging */
+    const double **pending;      /* the pending gradients' segments, nthreads · nseg */
     double *total;        /* combined sums, n */
     dnn_params *grads;    /* the gradient, total / m_total */
     double seconds_compute, seconds_combine;
@@ -166,16 +173,27 @@ dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local,
         ok = (t->exact = new_exact_sum(params)) != NULL &&
              (t->tops = malloc(((size_t)t->exact->nseg + 1) * sizeof *t->tops)) != NULL;
     if (ok && mode == DNN_REDUCE_EXACT)
-        ok = (t->thread_sums = calloc((size_t)t->nthreads, sizeof *t->thread_sums)) != NULL;
+        ok = (t->thread_sums = calloc((size_t)t->nthreads, sizeof *t->thread_sums)) != NULL &&
+             (t->pending = calloc((size_t)t->nthreads * (size_t)t->exact->nseg,
+                                  sizeof *t->pending)) != NULL;
     for (int i = 0; ok && i < t->nthreads; i++) {
         worker *w = &t->workers[i];
         w->cache = dtype == DNN_F64 ? dnn_cache_new(params, chunk) : NULL; /* f32: cache32 */
         w->grads = dnn_params_new_like(params);
-        if (mode == DNN_REDUCE_EXACT)
+        if (mode == DNN_REDUCE_EXACT) {
             w->exact = new_exact_sum(params);
-        else
+            w->segments = malloc(((size_t)params->L * 2 + 1) * sizeof *w->segments);
+        } else {
             w->fast = malloc(t->n * sizeof *w->fast);
-        ok = (w->cache || dtype == DNN_F32) && w->grads && (w->exact || w->fast);
+        }
+        ok = (w->cache || dtype == DNN_F32) && w->grads &&
+             ((w->exact && w->segments) || w->fast);
+        for (int l = 1; ok && w->segments && l <= params->L; l++) {
+            w->segments[2 * l - 2] = w->grads->W[l];
+            w->segments[2 * l - 1] = w->grads->b[l];
+        }
+        if (ok && w->segments)
+            w->segments[2 * params->L] = &w->pending_cost;
         if (ok && t->thread_sums)
             t->thread_sums[i] = w->exact;
     }
@@ -195,6 +213,7 @@ void dnn_trainer_free(dnn_trainer **trainer)
         dnn_cache_free(&t->workers[i].cache);
         dnn_params_free(&t->workers[i].grads);
         dnn_exact_sum_free(&t->workers[i].exact);
+        free(t->workers[i].segments);
         free(t->workers[i].fast);
         dnn_cache_free_f32(&t->workers[i].cache32);
         dnn_params_f32_free(&t->workers[i].grads32);
@@ -209,6 +228,7 @@ void dnn_trainer_free(dnn_trainer **trainer)
     dnn_exact_sum_free(&t->exact);
     free(t->tops);
     free(t->thread_sums);
+    free(t->pending);
     free(t->total);
     dnn_params_free(&t->grads);
     free(t);
@@ -242,6 +262,16 @@ static dnn_status chunk_gradient_f32(dnn_trainer *t, worker *w, long first, int 
     return st;
 }
 
+/* Adds w's pending chunk gradient to its exact sum. */
+static dnn_status add_pending(const dnn_trainer *t, worker *w)
+{
+    dnn_status st = DNN_OK;
+    for (int s = 0; w->pending && st == DNN_OK && s < t->exact->nseg; s++)
+        st = dnn_exact_sum_add(w->exact, s, w->segments[s]);
+    w->pending = 0;
+    return st;
+}
+
 /* Forward and backward of local chunk c; its sums go into w's accumulator. */
 static dnn_status run_chunk(dnn_trainer *t, worker *w, long c)
 {
@@ -250,7 +280,9 @@ static dnn_status run_chunk(dnn_trainer *t, worker *w, long c)
     long first = c * t->chunk;
     int cols = (int)(d->m - first < t->chunk ? d->m - first : t->chunk);
     double cost_sum;
-    dnn_status st;
+    dnn_status st = t->mode == DNN_REDUCE_EXACT ? add_pending(t, w) : DNN_OK;
+    if (st != DNN_OK)
+        return st;
     if (t->dtype == DNN_F32) {
         st = chunk_gradient_f32(t, w, first, cols, &cost_sum);
     } else {
@@ -270,12 +302,9 @@ static dnn_status run_chunk(dnn_trainer *t, worker *w, long c)
         w->fast[t->n - 1] += cost_sum;
         return DNN_OK;
     }
-    for (int l = 1; l <= p->L && st == DNN_OK; l++) {
-        st = dnn_exact_sum_add(w->exact, 2 * l - 2, w->grads->W[l]);
-        if (st == DNN_OK)
-            st = dnn_exact_sum_add(w->exact, 2 * l - 1, w->grads->b[l]);
-    }
-    return st == DNN_OK ? dnn_exact_sum_add(w->exact, 2 * p->L, &cost_sum) : st;
+    w->pending = 1;
+    w->pending_cost = cost_sum;
+    return DNN_OK;
 }
 
 static dnn_status local_pass(dnn_trainer *t)
@@ -285,6 +314,7 @@ static dnn_status local_pass(dnn_trainer *t)
     {
         worker *w = &t->workers[omp_get_thread_num()];
         w->status = DNN_OK;
+        w->pending = 0;
         if (w->exact)
             dnn_exact_sum_clear(w->exact);
         else
@@ -315,10 +345,14 @@ static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
         t->seconds_collective = omp_get_wtime() - t0;
         return rc == 0 ? DNN_OK : DNN_ERR_IO;
     }
-    /* one thread: its own sum is the rank's (it is cleared before the next pass) */
-    dnn_exact_sum *s = t->nthreads == 1 ? t->thread_sums[0] : t->exact;
-    dnn_status st = t->nthreads == 1 ? DNN_OK
-                                     : dnn_exact_sum_merge_all(s, t->thread_sums, t->nthreads);
+    /* the threads' sums and pending gradients, in one pass */
+    dnn_exact_sum *s = t->exact;
+    int nvec = 0;
+    for (int i = 0; i < t->nthreads; i++)
+        if (t->workers[i].pending)
+            memcpy(&t->pending[(size_t)nvec++ * (size_t)s->nseg], t->workers[i].segments,
+                   (size_t)s->nseg * sizeof *t->pending);
+    dnn_status st = dnn_exact_sum_merge_all_with(s, t->thread_sums, t->nthreads, t->pending, nvec);
     if (st != DNN_OK)
         return st;
     memcpy(t->tops, s->top, ((size_t)s->nseg + 1) * sizeof *t->tops);

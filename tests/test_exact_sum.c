@@ -184,6 +184,45 @@ START_TEST(reuse_after_clear_and_merge_all)
 }
 END_TEST
 
+/* Vectors merged without being added first (as a thread's last chunk gradient) give
+ * the bits of adding them; a NaN among them raises the flag. */
+START_TEST(merge_all_with_pending_vectors)
+{
+    static double v[NVEC][NELEM];
+    make_vectors(v);
+    double expected[NELEM], got[NELEM];
+    dnn_exact_sum *ref = dnn_exact_sum_new(NSEG, seg_sizes), *all = dnn_exact_sum_new(NSEG, seg_sizes);
+    dnn_exact_sum *part[2] = {dnn_exact_sum_new(NSEG, seg_sizes), dnn_exact_sum_new(NSEG, seg_sizes)};
+    for (int k = 0; k < NVEC; k++)
+        add_vector(ref, v[k]);
+    ck_assert_int_eq(dnn_exact_sum_result(ref, expected), DNN_OK);
+    enum { ADDED = 40, PENDING = NVEC - ADDED };
+    static const double *pending[PENDING * NSEG];
+    for (int k = 0; k < ADDED; k++)
+        add_vector(part[k % 2], v[k]);
+    for (int k = 0; k < PENDING; k++)
+        for (int seg = 0, at = 0; seg < NSEG; at += (int)seg_sizes[seg], seg++)
+            pending[k * NSEG + seg] = v[ADDED + k] + at;
+    ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, part, 2, pending, PENDING), DNN_OK);
+    ck_assert_int_eq(dnn_exact_sum_result(all, got), DNN_OK);
+    ck_assert(memcmp(got, expected, sizeof got) == 0);
+    /* no sums at all, only vectors */
+    ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, NULL, 0, pending, PENDING), DNN_OK);
+    ck_assert(!dnn_exact_sum_nonfinite(all));
+    double nan_vector[NELEM] = {0};
+    nan_vector[3] = NAN;
+    pending[0] = nan_vector;
+    ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, part, 2, pending, PENDING), DNN_OK);
+    ck_assert(dnn_exact_sum_nonfinite(all));
+    ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, part, -1, pending, 1), DNN_ERR_ARG);
+    ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, part, 2, NULL, 1), DNN_ERR_ARG);
+    dnn_exact_sum_free(&part[0]);
+    dnn_exact_sum_free(&part[1]);
+    dnn_exact_sum_free(&all);
+    dnn_exact_sum_free(&ref);
+}
+END_TEST
+
 /* Every range [begin, end) of the sum of v, converted alone, against the full result:
  * the same bits, and nothing written past out[end - begin - 1]. */
 static void check_every_range(const dnn_exact_sum *s)
@@ -352,6 +391,7 @@ int main(void)
     tcase_add_test(tc, non_finite_values_raise_the_flag);
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, reuse_after_clear_and_merge_all);
+    tcase_add_test(tc, merge_all_with_pending_vectors);
     tcase_add_test(tc, result_range_is_the_full_results_slice);
     tcase_add_test(tc, result_range_of_a_long_segment);
     tcase_add_test(tc, scattered_conversion_equals_the_full_result);

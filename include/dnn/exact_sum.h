@@ -55,6 +55,11 @@ dnn_status dnn_exact_sum_merge(dnn_exact_sum *dst, const dnn_exact_sum *src);
 /* dst = src[0] + ... + src[count-1], using the calling thread's OpenMP team size;
  * the sources are aligned to a common scale on the way. */
 dnn_status dnn_exact_sum_merge_all(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count);
+/* The same plus nvec vectors added in the same pass (as if each had been added to a
+ * source first), never stored as digits: vectors[v·nseg + s] is vector v's segment s.
+ * count may be 0. */
+dnn_status dnn_exact_sum_merge_all_with(dnn_exact_sum *dst, dnn_exact_sum *const *src,
+                                        int count, const double *const *vectors, int nvec);
 /* Shifts every segment to tops[0..nseg-1] (each >= the segment's own) and takes the
  * non-finite flag tops[nseg]: a max over every process's top[0..nseg] taken into a
  * separate array (not sum->top itself). */
