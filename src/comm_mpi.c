@@ -282,7 +282,7 @@ void dnn_comm_bcast(void *buf, size_t bytes)
 dnn_reducer dnn_comm_reducer(void)
 {
     dnn_reducer r = {max_int, sum_int64, sum_double, reduce_scatter_int64, allgather_double,
-                     &the_reducer};
+                     &the_reducer, dnn_comm_size()};
     return r;
 }
 

@@ -274,17 +274,16 @@ dnn_status dnn_exact_sum_result(const dnn_exact_sum *sum, double *out)
     return dnn_exact_sum_result_range(sum, 0, sum->n, out);
 }
 
-/* Block [at, at + n) of segment s of dst, whose top is set: digit k is the sum over
- * the sources of their digit k - j, j being how many digits the source's scale lies
- * below dst's (as if it had been shifted, which leaves the sources as they are), plus
- * the digits of each vector at dst's scale. */
-static void merge_block(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
-                        const double *const *vectors, int nvec, int s, size_t at, size_t n)
+/* Block [at, at + n) of segment s of dst, whose top is set, into out[0..K-1]: digit k
+ * is the sum over the sources of their digit k - j, j being how many digits the
+ * source's scale lies below dst's (as if it had been shifted, which leaves the sources
+ * as they are), plus the digits of each vector at dst's scale. */
+static void merge_block(const dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
+                        const double *const *vectors, int nvec, int s, size_t at, size_t n,
+                        int64_t *const *out)
 {
     size_t begin = dst->seg_start[s] + at;
-    int64_t *out[K];
     for (int k = 0; k < K; k++) {
-        out[k] = dst->digits + (size_t)k * dst->n + begin;
         int written = 0;
         for (int w = 0; w < count; w++) {
             int j = (dst->top[s] - src[w]->top[s]) / W;
@@ -305,8 +304,25 @@ static void merge_block(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count
         add_digits(vectors[v * dst->nseg + s] + at, n, dst->top[s], out[0], out[1], out[2]);
 }
 
-dnn_status dnn_exact_sum_merge_all_with(dnn_exact_sum *dst, dnn_exact_sum *const *src,
-                                        int count, const double *const *vectors, int nvec)
+/* max_abs_of on the calling thread's OpenMP team when values is long. */
+static double parallel_max_abs(const double *values, size_t len)
+{
+    double max_abs = 0.0;
+    int nonfinite = 0;
+#pragma omp parallel for schedule(static) reduction(max : max_abs) reduction(| : nonfinite) \
+    if (len > 65536)
+    for (size_t at = 0; at < len; at += BLOCK) {
+        double m = max_abs_of(values + at, len - at < BLOCK ? len - at : BLOCK);
+        nonfinite |= m < 0.0;
+        max_abs = m > max_abs ? m : max_abs;
+    }
+    return nonfinite ? -1.0 : max_abs;
+}
+
+/* The merge's scales and flag: the largest top of each segment over the sources and
+ * the vectors' largest magnitudes. */
+static dnn_status merge_tops(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
+                             const double *const *vectors, int nvec)
 {
     if (!dst || (!src && count > 0) || count < 0 || nvec < 0 || (!vectors && nvec > 0))
         return DNN_ERR_ARG;
@@ -325,20 +341,72 @@ dnn_status dnn_exact_sum_merge_all_with(dnn_exact_sum *dst, dnn_exact_sum *const
         for (int w = 0; w < count; w++)
             top = src[w]->top[s] > top ? src[w]->top[s] : top;
         for (int v = 0; v < nvec; v++) {
-            double max_abs = max_abs_of(vectors[v * dst->nseg + s], len);
+            double max_abs = parallel_max_abs(vectors[v * dst->nseg + s], len);
             if (max_abs < 0.0)
                 dst->top[dst->nseg] = 1;
             int t = max_abs > 0.0 ? top_for(max_abs) : DNN_EXACT_NO_TOP;
             top = t > top ? t : top;
         }
         dst->top[s] = top;
+    }
+    return DNN_OK;
+}
+
+dnn_status dnn_exact_sum_merge_all_with(dnn_exact_sum *dst, dnn_exact_sum *const *src,
+                                        int count, const double *const *vectors, int nvec)
+{
+    dnn_status st = merge_tops(dst, src, count, vectors, nvec);
+    if (st != DNN_OK)
+        return st;
+    for (int s = 0; s < dst->nseg; s++) {
+        size_t len = dst->seg_start[s + 1] - dst->seg_start[s];
         /* no digits, or digits that no longer matter: left to read as zeros */
-        dst->unset[s] = top == DNN_EXACT_NO_TOP || dst->top[dst->nseg];
+        dst->unset[s] = dst->top[s] == DNN_EXACT_NO_TOP || dst->top[dst->nseg];
         if (dst->unset[s])
             continue;
 #pragma omp parallel for schedule(static) if (len > 65536)
-        for (size_t at = 0; at < len; at += BLOCK)
-            merge_block(dst, src, count, vectors, nvec, s, at, len - at < BLOCK ? len - at : BLOCK);
+        for (size_t at = 0; at < len; at += BLOCK) {
+            int64_t *out[K];
+            for (int k = 0; k < K; k++)
+                out[k] = dst->digits + (size_t)k * dst->n + dst->seg_start[s] + at;
+            merge_block(dst, src, count, vectors, nvec, s, at, len - at < BLOCK ? len - at : BLOCK,
+                        out);
+        }
+    }
+    return DNN_OK;
+}
+
+/* Elements per block of the merge straight to doubles: its digits stay in L1. */
+enum { RESULT_BLOCK = 1024 };
+
+dnn_status dnn_exact_sum_merge_all_result(dnn_exact_sum *dst, dnn_exact_sum *const *src,
+                                          int count, const double *const *vectors, int nvec,
+                                          double *out)
+{
+    if (!out)
+        return DNN_ERR_ARG;
+    dnn_status st = merge_tops(dst, src, count, vectors, nvec);
+    if (st != DNN_OK)
+        return st;
+    for (int s = 0; s < dst->nseg; s++)
+        dst->unset[s] = 1;
+    if (dst->top[dst->nseg])
+        return DNN_OK;
+    for (int s = 0; s < dst->nseg; s++) {
+        size_t begin = dst->seg_start[s], len = dst->seg_start[s + 1] - begin;
+        int t = dst->top[s];
+        if (t == DNN_EXACT_NO_TOP) {
+            memset(out + begin, 0, len * sizeof *out);
+            continue;
+        }
+#pragma omp parallel for schedule(static) if (len > 65536)
+        for (size_t at = 0; at < len; at += RESULT_BLOCK) {
+            size_t n = len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK;
+            int64_t block[K][RESULT_BLOCK];
+            int64_t *planes[K] = {block[0], block[1], block[2]};
+            merge_block(dst, src, count, vectors, nvec, s, at, n, planes);
+            digits_to_doubles(block[0], block[1], block[2], n, t, out + begin + at);
+        }
     }
     return DNN_OK;
 }

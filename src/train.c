@@ -88,7 +88,7 @@ static int no_allgather_double(void *ctx, double *values, size_t n)
 dnn_reducer dnn_reducer_local(void)
 {
     dnn_reducer r = {no_max, no_sum_int64, no_sum_double, no_reduce_scatter_int64,
-                     no_allgather_double, NULL};
+                     no_allgather_double, NULL, 1};
     return r;
 }
 
@@ -352,6 +352,11 @@ static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
         if (t->workers[i].pending)
             memcpy(&t->pending[(size_t)nvec++ * (size_t)s->nseg], t->workers[i].segments,
                    (size_t)s->nseg * sizeof *t->pending);
+    if (r->processes == 1) { /* nothing to agree on: straight to doubles, no digits kept */
+        dnn_status st = dnn_exact_sum_merge_all_result(s, t->thread_sums, t->nthreads,
+                                                       t->pending, nvec, t->total);
+        return st == DNN_OK && dnn_exact_sum_nonfinite(s) ? DNN_ERR_NONFINITE : st;
+    }
     dnn_status st = dnn_exact_sum_merge_all_with(s, t->thread_sums, t->nthreads, t->pending, nvec);
     if (st != DNN_OK)
         return st;
@@ -381,6 +386,19 @@ static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
     rc = r->allgather_double(r->ctx, t->total, t->n);
     t->seconds_collective += omp_get_wtime() - t0;
     return rc != 0 ? DNN_ERR_IO : st;
+}
+
+/* Whether the exact sums just combined are all finite by their scales: a sum of fewer
+ * than 2^25 values below 2^T in magnitude is below 2^(T+25), far from DBL_MAX when T
+ * is at most 960. */
+static int exact_sums_finite(const dnn_trainer *t)
+{
+    if (t->mode != DNN_REDUCE_EXACT || dnn_exact_sum_nonfinite(t->exact))
+        return 0;
+    for (int s = 0; s < t->exact->nseg; s++)
+        if (t->exact->top[s] > 960)
+            return 0;
+    return 1;
 }
 
 dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double learning_rate,
@@ -416,6 +434,19 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
     double *g = t->grads->arena, *p = t->params->arena;
     const double *total = t->total;
     long count = (long)t->n - 1;
+    *cost = (-1.0 / m) * -t->total[t->n - 1];
+    if (!isfinite(*cost))
+        return DNN_ERR_NONFINITE;
+    /* dnn_update_parameters' arithmetic, on every thread; in one pass when the exact
+     * sums' scales show that every sum is finite */
+    if (exact_sums_finite(t)) {
+#pragma omp parallel for schedule(static) num_threads(t->nthreads) if (count > 65536)
+        for (long i = 0; i < count; i++) {
+            g[i] = (1.0 / m) * total[i];
+            p[i] = p[i] - learning_rate * g[i];
+        }
+        return DNN_OK;
+    }
     int finite = 1;
 #pragma omp parallel for schedule(static) num_threads(t->nthreads) reduction(&& : finite) \
     if (count > 65536)
@@ -423,10 +454,8 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
         g[i] = (1.0 / m) * total[i];
         finite = finite && isfinite(g[i]);
     }
-    *cost = (-1.0 / m) * -t->total[t->n - 1];
-    if (!finite || !isfinite(*cost))
+    if (!finite)
         return DNN_ERR_NONFINITE;
-    /* dnn_update_parameters' arithmetic, on every thread */
 #pragma omp parallel for schedule(static) num_threads(t->nthreads) if (count > 65536)
     for (long i = 0; i < count; i++)
         p[i] = p[i] - learning_rate * g[i];

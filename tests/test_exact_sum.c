@@ -206,6 +206,12 @@ START_TEST(merge_all_with_pending_vectors)
     ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, part, 2, pending, PENDING), DNN_OK);
     ck_assert_int_eq(dnn_exact_sum_result(all, got), DNN_OK);
     ck_assert(memcmp(got, expected, sizeof got) == 0);
+    /* straight to doubles, as one process does */
+    memset(got, 0, sizeof got);
+    ck_assert_int_eq(dnn_exact_sum_merge_all_result(all, part, 2, pending, PENDING, got), DNN_OK);
+    ck_assert(memcmp(got, expected, sizeof got) == 0);
+    ck_assert_int_eq(dnn_exact_sum_merge_all_result(all, part, 2, pending, PENDING, NULL),
+                     DNN_ERR_ARG);
     /* no sums at all, only vectors */
     ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, NULL, 0, pending, PENDING), DNN_OK);
     ck_assert(!dnn_exact_sum_nonfinite(all));
@@ -214,6 +220,10 @@ START_TEST(merge_all_with_pending_vectors)
     pending[0] = nan_vector;
     ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, part, 2, pending, PENDING), DNN_OK);
     ck_assert(dnn_exact_sum_nonfinite(all));
+    got[0] = -7.0;
+    ck_assert_int_eq(dnn_exact_sum_merge_all_result(all, part, 2, pending, PENDING, got), DNN_OK);
+    ck_assert(dnn_exact_sum_nonfinite(all));
+    ck_assert(got[0] == -7.0); /* left unwritten */
     ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, part, -1, pending, 1), DNN_ERR_ARG);
     ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, part, 2, NULL, 1), DNN_ERR_ARG);
     dnn_exact_sum_free(&part[0]);

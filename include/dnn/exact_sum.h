@@ -60,6 +60,12 @@ dnn_status dnn_exact_sum_merge_all(dnn_exact_sum *dst, dnn_exact_sum *const *src
  * count may be 0. */
 dnn_status dnn_exact_sum_merge_all_with(dnn_exact_sum *dst, dnn_exact_sum *const *src,
                                         int count, const double *const *vectors, int nvec);
+/* The same, straight to dnn_exact_sum_result's n doubles in out, for a sum that needs
+ * no alignment with other processes: the merged digits are never stored (dst keeps the
+ * scales and the non-finite flag; when the flag is raised, out is left unwritten). */
+dnn_status dnn_exact_sum_merge_all_result(dnn_exact_sum *dst, dnn_exact_sum *const *src,
+                                          int count, const double *const *vectors, int nvec,
+                                          double *out);
 /* Shifts every segment to tops[0..nseg-1] (each >= the segment's own) and takes the
  * non-finite flag tops[nseg]: a max over every process's top[0..nseg] taken into a
  * separate array (not sum->top itself). */

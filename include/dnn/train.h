@@ -28,6 +28,7 @@ typedef struct {
      * process holds all of them. */
     int (*allgather_double)(void *ctx, double *values, size_t n);
     void *ctx;
+    int processes; /* how many take part; with 1 the trainer skips the collectives */
 } dnn_reducer;
 
 dnn_reducer dnn_reducer_local(void);
