@@ -236,6 +236,86 @@ static int reduce_scatter_int64(void *ctx, int64_t *values, size_t n, int planes
     return rc;
 }
 
+/* An hindexed datatype of doubles at absolute addresses (used with MPI_BOTTOM). */
+static int absolute_type(int count, const int *lengths, const MPI_Aint *addresses,
+                         MPI_Datatype *type)
+{
+    if (MPI_Type_create_hindexed(count, lengths, addresses, MPI_DOUBLE, type) != MPI_SUCCESS)
+        return 1;
+    if (MPI_Type_commit(type) != MPI_SUCCESS) {
+        MPI_Type_free(type);
+        return 1;
+    }
+    return 0;
+}
+
+/* The pieces of block [b, e) of every vector, described in place: lengths and absolute
+ * addresses, at most nvec · nseg of them. */
+static int vector_blocks(const double *const *vectors, int nvec, const size_t *seg_start,
+                         int nseg, size_t b, size_t e, int *lengths, MPI_Aint *addresses)
+{
+    int count = 0;
+    for (int v = 0; v < nvec; v++)
+        for (int s = 0; s < nseg; s++) {
+            size_t lo = seg_start[s] > b ? seg_start[s] : b;
+            size_t hi = seg_start[s + 1] < e ? seg_start[s + 1] : e;
+            if (lo >= hi)
+                continue;
+            lengths[count] = (int)(hi - lo);
+            MPI_Get_address(vectors[v * nseg + s] + (lo - seg_start[s]), &addresses[count]);
+            count++;
+        }
+    return count;
+}
+
+/* One all-to-all straight from the vectors' pieces to recv: no packing. */
+static int exchange_blocks_double(void *ctx, const double *const *vectors, int nvec,
+                                  const size_t *seg_start, int nseg, double *recv,
+                                  size_t *begin, size_t *end)
+{
+    (void)ctx;
+    int rank = dnn_comm_rank(), size = dnn_comm_size();
+    size_t n = seg_start[nseg];
+    block_of(rank, size, n, begin, end);
+    size_t count = *end - *begin;
+    if (nvec < 1 || (n / (size_t)size + 1) * (size_t)nvec > max_piece)
+        return 1; /* the caller checks this first: every process alike */
+    size_t pieces = (size_t)nvec * (size_t)nseg;
+    int *ints = malloc((4 * (size_t)size + pieces) * sizeof *ints);
+    MPI_Aint *addresses = malloc((pieces > 1 ? pieces : 1) * sizeof *addresses);
+    MPI_Datatype *types = malloc(2 * (size_t)size * sizeof *types);
+    int rc = !ints || !addresses || !types, made = 0;
+    int *ones = ints, *zeros = ints + size, *lengths = ints + 2 * size;
+    MPI_Datatype *stypes = types, *rtypes = types + size;
+    for (int r = 0; r < size && rc == 0; r++) {
+        size_t b, e;
+        block_of(r, size, n, &b, &e);
+        int blocks = vector_blocks(vectors, nvec, seg_start, nseg, b, e, lengths, addresses);
+        if ((rc = absolute_type(blocks, lengths, addresses, &stypes[r])) != 0)
+            break;
+        lengths[0] = (int)((size_t)nvec * count);
+        MPI_Get_address(recv + (size_t)r * (size_t)nvec * count, &addresses[0]);
+        if ((rc = absolute_type(1, lengths, addresses, &rtypes[r])) != 0) {
+            MPI_Type_free(&stypes[r]);
+            break;
+        }
+        made++;
+        ones[r] = 1;
+        zeros[r] = 0;
+    }
+    if (rc == 0)
+        rc = MPI_Alltoallw(MPI_BOTTOM, ones, zeros, stypes, MPI_BOTTOM, ones, zeros, rtypes,
+                           MPI_COMM_WORLD) != MPI_SUCCESS;
+    for (int r = 0; r < made; r++) {
+        MPI_Type_free(&stypes[r]);
+        MPI_Type_free(&rtypes[r]);
+    }
+    free(ints);
+    free(addresses);
+    free(types);
+    return rc;
+}
+
 static int allgather_double(void *ctx, double *values, size_t n)
 {
     (void)ctx;
@@ -281,8 +361,9 @@ void dnn_comm_bcast(void *buf, size_t bytes)
 
 dnn_reducer dnn_comm_reducer(void)
 {
-    dnn_reducer r = {max_int, sum_int64, sum_double, reduce_scatter_int64, allgather_double,
-                     &the_reducer, dnn_comm_size()};
+    dnn_reducer r = {max_int,          sum_int64,    sum_double,
+                     reduce_scatter_int64, allgather_double, exchange_blocks_double,
+                     &the_reducer,     dnn_comm_size()};
     return r;
 }
 

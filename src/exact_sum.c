@@ -321,7 +321,7 @@ static double parallel_max_abs(const double *values, size_t len)
 
 /* The merge's scales and flag: the largest top of each segment over the sources and
  * the vectors' largest magnitudes. */
-static dnn_status merge_tops(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
+dnn_status dnn_exact_sum_merge_scales(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
                              const double *const *vectors, int nvec)
 {
     if (!dst || (!src && count > 0) || count < 0 || nvec < 0 || (!vectors && nvec > 0))
@@ -355,7 +355,7 @@ static dnn_status merge_tops(dnn_exact_sum *dst, dnn_exact_sum *const *src, int 
 dnn_status dnn_exact_sum_merge_all_with(dnn_exact_sum *dst, dnn_exact_sum *const *src,
                                         int count, const double *const *vectors, int nvec)
 {
-    dnn_status st = merge_tops(dst, src, count, vectors, nvec);
+    dnn_status st = dnn_exact_sum_merge_scales(dst, src, count, vectors, nvec);
     if (st != DNN_OK)
         return st;
     for (int s = 0; s < dst->nseg; s++) {
@@ -379,13 +379,48 @@ dnn_status dnn_exact_sum_merge_all_with(dnn_exact_sum *dst, dnn_exact_sum *const
 /* Elements per block of the merge straight to doubles: its digits stay in L1. */
 enum { RESULT_BLOCK = 1024 };
 
+dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *const *blocks,
+                                       int nvec, size_t begin, size_t end, double *out)
+{
+    if (!sum || begin > end || end > sum->n || (begin < end && (!out || (nvec > 0 && !blocks))) ||
+        nvec < 0 || dnn_exact_sum_nonfinite(sum))
+        return DNN_ERR_ARG;
+    for (int v = 0; v < nvec; v++)
+        if (!blocks[v])
+            return DNN_ERR_ARG;
+    for (int s = 0; s < sum->nseg; s++) {
+        /* the part [lo, hi) of segment s inside [begin, end) */
+        size_t lo = sum->seg_start[s] > begin ? sum->seg_start[s] : begin;
+        size_t hi = sum->seg_start[s + 1] < end ? sum->seg_start[s + 1] : end;
+        if (lo >= hi)
+            continue;
+        size_t len = hi - lo;
+        int t = sum->top[s];
+        if (t == DNN_EXACT_NO_TOP) {
+            memset(out + (lo - begin), 0, len * sizeof *out);
+            continue;
+        }
+#pragma omp parallel for schedule(static) if (len > 65536)
+        for (size_t at = 0; at < len; at += RESULT_BLOCK) {
+            size_t n = len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK, from = lo - begin + at;
+            int64_t block[K][RESULT_BLOCK];
+            if (nvec == 0)
+                memset(block, 0, sizeof block);
+            for (int v = 0; v < nvec; v++)
+                (v ? add_digits : set_digits)(blocks[v] + from, n, t, block[0], block[1], block[2]);
+            digits_to_doubles(block[0], block[1], block[2], n, t, out + from);
+        }
+    }
+    return DNN_OK;
+}
+
 dnn_status dnn_exact_sum_merge_all_result(dnn_exact_sum *dst, dnn_exact_sum *const *src,
                                           int count, const double *const *vectors, int nvec,
                                           double *out)
 {
     if (!out)
         return DNN_ERR_ARG;
-    dnn_status st = merge_tops(dst, src, count, vectors, nvec);
+    dnn_status st = dnn_exact_sum_merge_scales(dst, src, count, vectors, nvec);
     if (st != DNN_OK)
         return st;
     for (int s = 0; s < dst->nseg; s++)

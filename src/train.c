@@ -22,7 +22,7 @@ typedef struct {
     /* DNN_REDUCE_EXACT: the last chunk's gradient is left in grads (pending) and added
      * only when the next chunk needs grads, or in the combine's merge pass; segments
      * points at its parts in the exact sum's order, the cost last. */
-    int pending;
+    int pending, chunks; /* chunks: run by this thread in this pass */
     double pending_cost;
     const double **segments;
     double *fast;         /* DNN_REDUCE_FAST: this thread's chunks, summed in double */
@@ -45,6 +45,9 @@ struct dnn_trainer {
     int *tops;            /* the segments' scales, agreed across processes */
     dnn_exact_sum **thread_sums; /* the workers' exact sums, for merging */
     const double **pending;      /* the pending gradients' segments, nthreads · nseg */
+    double *received;            /* several processes: blocks of their pending gradients */
+    const double **blocks;       /* pointers into received, one per gradient */
+    size_t received_len;
     double *total;        /* combined sums, n */
     dnn_params *grads;    /* the gradient, total / m_total */
     double seconds_compute, seconds_combine;
@@ -85,10 +88,26 @@ static int no_allgather_double(void *ctx, double *values, size_t n)
     return 0;
 }
 
+/* One process: its own vectors, copied to recv in the layout of the exchange. */
+static int no_exchange_blocks_double(void *ctx, const double *const *vectors, int nvec,
+                                     const size_t *seg_start, int nseg, double *recv,
+                                     size_t *begin, size_t *end)
+{
+    (void)ctx;
+    size_t n = seg_start[nseg];
+    *begin = 0;
+    *end = n;
+    for (int v = 0; v < nvec; v++)
+        for (int s = 0; s < nseg; s++)
+            memcpy(recv + (size_t)v * n + seg_start[s], vectors[v * nseg + s],
+                   (seg_start[s + 1] - seg_start[s]) * sizeof *recv);
+    return 0;
+}
+
 dnn_reducer dnn_reducer_local(void)
 {
-    dnn_reducer r = {no_max, no_sum_int64, no_sum_double, no_reduce_scatter_int64,
-                     no_allgather_double, NULL, 1};
+    dnn_reducer r = {no_max,         no_sum_int64, no_sum_double, no_reduce_scatter_int64,
+                     no_allgather_double, no_exchange_blocks_double, NULL, 1};
     return r;
 }
 
@@ -171,7 +190,7 @@ dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local,
     int ok = t->workers && t->total && t->grads;
     if (ok && mode == DNN_REDUCE_EXACT)
         ok = (t->exact = new_exact_sum(params)) != NULL &&
-             (t->tops = malloc(((size_t)t->exact->nseg + 1) * sizeof *t->tops)) != NULL;
+             (t->tops = malloc(((size_t)t->exact->nseg + 4) * sizeof *t->tops)) != NULL;
     if (ok && mode == DNN_REDUCE_EXACT)
         ok = (t->thread_sums = calloc((size_t)t->nthreads, sizeof *t->thread_sums)) != NULL &&
              (t->pending = calloc((size_t)t->nthreads * (size_t)t->exact->nseg,
@@ -229,6 +248,8 @@ void dnn_trainer_free(dnn_trainer **trainer)
     free(t->tops);
     free(t->thread_sums);
     free(t->pending);
+    free(t->received);
+    free(t->blocks);
     free(t->total);
     dnn_params_free(&t->grads);
     free(t);
@@ -303,6 +324,7 @@ static dnn_status run_chunk(dnn_trainer *t, worker *w, long c)
         return DNN_OK;
     }
     w->pending = 1;
+    w->chunks++;
     w->pending_cost = cost_sum;
     return DNN_OK;
 }
@@ -314,7 +336,7 @@ static dnn_status local_pass(dnn_trainer *t)
     {
         worker *w = &t->workers[omp_get_thread_num()];
         w->status = DNN_OK;
-        w->pending = 0;
+        w->pending = w->chunks = 0;
         if (w->exact)
             dnn_exact_sum_clear(w->exact);
         else
@@ -328,6 +350,44 @@ static dnn_status local_pass(dnn_trainer *t)
         if (t->workers[i].status != DNN_OK)
             return t->workers[i].status;
     return DNN_OK;
+}
+
+/* Several processes, each with nvec pending gradients and no other sums: the
+ * gradients travel instead of digits (8 bytes an element instead of 24). Each process
+ * receives its block of every process's gradients, sums them exactly at the agreed
+ * scales (t->tops) and rounds them, then the doubles go to everyone. */
+static dnn_status combine_gradients(dnn_trainer *t, const dnn_reducer *r, int nvec)
+{
+    dnn_exact_sum *s = t->exact;
+    size_t vectors = (size_t)r->processes * (size_t)nvec;
+    size_t need = vectors * (t->n / (size_t)r->processes + 1);
+    if (need > t->received_len) { /* the first step only: the sizes do not change */
+        free(t->received);
+        free(t->blocks);
+        t->received = malloc(need * sizeof *t->received);
+        t->blocks = malloc(vectors * sizeof *t->blocks);
+        t->received_len = t->received && t->blocks ? need : 0;
+    }
+    if (!t->received_len) /* the program ends every process (dnn_comm_abort) */
+        return DNN_ERR_NOMEM;
+    size_t begin, end;
+    double t0 = omp_get_wtime();
+    int rc = r->exchange_blocks_double(r->ctx, t->pending, nvec, s->seg_start, s->nseg,
+                                       t->received, &begin, &end);
+    t->seconds_collective += omp_get_wtime() - t0;
+    if (rc != 0)
+        return DNN_ERR_IO;
+    memcpy(s->top, t->tops, (size_t)s->nseg * sizeof *s->top);
+    s->top[s->nseg] = 0;
+    for (size_t v = 0; v < vectors; v++)
+        t->blocks[v] = t->received + v * (end - begin);
+    dnn_status st = dnn_exact_sum_blocks_result(s, t->blocks, (int)vectors, begin, end,
+                                                t->total + begin);
+    /* taken part in even after a local failure, so that no process is left waiting */
+    t0 = omp_get_wtime();
+    rc = r->allgather_double(r->ctx, t->total, t->n);
+    t->seconds_collective += omp_get_wtime() - t0;
+    return rc != 0 ? DNN_ERR_IO : st;
 }
 
 /* Sums over threads, then over processes, into t->total; t->seconds_collective gets
@@ -357,21 +417,36 @@ static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
                                                        t->pending, nvec, t->total);
         return st == DNN_OK && dnn_exact_sum_nonfinite(s) ? DNN_ERR_NONFINITE : st;
     }
-    dnn_status st = dnn_exact_sum_merge_all_with(s, t->thread_sums, t->nthreads, t->pending, nvec);
+    /* Several processes agree on the scales, a flag for digits (some thread summed
+     * more than one chunk) and how many pending gradients each holds (max and -min). */
+    int nseg = s->nseg, digits = 0;
+    for (int i = 0; i < t->nthreads; i++)
+        digits |= t->workers[i].chunks > 1;
+    dnn_status st = dnn_exact_sum_merge_scales(s, t->thread_sums, t->nthreads, t->pending, nvec);
     if (st != DNN_OK)
         return st;
-    memcpy(t->tops, s->top, ((size_t)s->nseg + 1) * sizeof *t->tops);
+    memcpy(t->tops, s->top, ((size_t)nseg + 1) * sizeof *t->tops);
+    t->tops[nseg + 1] = digits;
+    t->tops[nseg + 2] = nvec;
+    t->tops[nseg + 3] = -nvec;
     t0 = omp_get_wtime();
-    int rc = r->max_int(r->ctx, t->tops, s->nseg + 1);
+    int rc = r->max_int(r->ctx, t->tops, nseg + 4);
     t->seconds_collective = omp_get_wtime() - t0;
     if (rc != 0)
         return DNN_ERR_IO;
+    /* the flag is part of the agreed tops: every process stops here alike */
+    if (t->tops[nseg])
+        return DNN_ERR_NONFINITE;
+    size_t per_process = t->n / (size_t)r->processes + 1;
+    if (!t->tops[nseg + 1] && nvec > 0 && t->tops[nseg + 2] == -t->tops[nseg + 3] &&
+        per_process * (size_t)nvec <= (size_t)1 << 30)
+        return combine_gradients(t, r, nvec);
+    st = dnn_exact_sum_merge_all_with(s, t->thread_sums, t->nthreads, t->pending, nvec);
+    if (st != DNN_OK)
+        return st;
     st = dnn_exact_sum_align(s, t->tops);
     if (st != DNN_OK)
         return st;
-    /* the flag is part of the agreed tops: every process stops here alike */
-    if (dnn_exact_sum_nonfinite(s))
-        return DNN_ERR_NONFINITE;
     /* Each process gets the integer totals of its block of elements, rounds just those
      * to doubles, and the doubles (a third of the digits' bytes) go to everyone. */
     size_t begin, end;
@@ -405,7 +480,8 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
                             double *cost)
 {
     if (!t || !reducer || !cost || !reducer->max_int || !reducer->sum_double ||
-        !reducer->reduce_scatter_int64 || !reducer->allgather_double)
+        !reducer->reduce_scatter_int64 || !reducer->allgather_double ||
+        !reducer->exchange_blocks_double || reducer->processes < 1)
         return DNN_ERR_ARG;
     double t0 = omp_get_wtime();
     if (t->dtype == DNN_F32)

@@ -233,6 +233,55 @@ START_TEST(merge_all_with_pending_vectors)
 }
 END_TEST
 
+/* Several processes exchanging blocks of their gradients instead of digits: each
+ * finds its scales (merge_scales), the scales are maxed over processes, and each sums
+ * the blocks of its own range of every process's vectors (blocks_result). The ranges
+ * together must give the bits of adding all vectors to one sum. */
+START_TEST(blocks_result_equals_the_full_result)
+{
+    static double v[NVEC][NELEM];
+    make_vectors(v);
+    double expected[NELEM], got[NELEM];
+    dnn_exact_sum *ref = dnn_exact_sum_new(NSEG, seg_sizes);
+    for (int k = 0; k < NVEC; k++)
+        add_vector(ref, v[k]);
+    ck_assert_int_eq(dnn_exact_sum_result(ref, expected), DNN_OK);
+    static const double *segments[NVEC * NSEG];
+    for (int k = 0; k < NVEC; k++)
+        for (int seg = 0, at = 0; seg < NSEG; at += (int)seg_sizes[seg], seg++)
+            segments[k * NSEG + seg] = v[k] + at;
+    for (int P = 1; P <= 6; P++) {
+        if (NVEC % P != 0)
+            continue;
+        int nvec = NVEC / P; /* as many vectors on every process */
+        dnn_exact_sum *proc = dnn_exact_sum_new(NSEG, seg_sizes);
+        int tops[NSEG + 1];
+        for (int s = 0; s <= NSEG; s++)
+            tops[s] = s < NSEG ? DNN_EXACT_NO_TOP : 0;
+        for (int p = 0; p < P; p++) {
+            ck_assert_int_eq(dnn_exact_sum_merge_scales(proc, NULL, 0, segments + p * nvec * NSEG,
+                                                        nvec), DNN_OK);
+            for (int s = 0; s <= NSEG; s++)
+                tops[s] = proc->top[s] > tops[s] ? proc->top[s] : tops[s];
+        }
+        memcpy(proc->top, tops, sizeof tops);
+        memset(got, 0, sizeof got);
+        for (int p = 0; p < P; p++) {
+            size_t begin = (size_t)NELEM * (size_t)p / (size_t)P;
+            size_t end = (size_t)NELEM * (size_t)(p + 1) / (size_t)P;
+            const double *blocks[NVEC];
+            for (int k = 0; k < NVEC; k++)
+                blocks[k] = v[k] + begin;
+            ck_assert_int_eq(dnn_exact_sum_blocks_result(proc, blocks, NVEC, begin, end,
+                                                         got + begin), DNN_OK);
+        }
+        ck_assert_msg(memcmp(got, expected, sizeof got) == 0, "%d processes differ", P);
+        dnn_exact_sum_free(&proc);
+    }
+    dnn_exact_sum_free(&ref);
+}
+END_TEST
+
 /* Every range [begin, end) of the sum of v, converted alone, against the full result:
  * the same bits, and nothing written past out[end - begin - 1]. */
 static void check_every_range(const dnn_exact_sum *s)
@@ -402,6 +451,7 @@ int main(void)
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, reuse_after_clear_and_merge_all);
     tcase_add_test(tc, merge_all_with_pending_vectors);
+    tcase_add_test(tc, blocks_result_equals_the_full_result);
     tcase_add_test(tc, result_range_is_the_full_results_slice);
     tcase_add_test(tc, result_range_of_a_long_segment);
     tcase_add_test(tc, scattered_conversion_equals_the_full_result);

@@ -60,6 +60,15 @@ dnn_status dnn_exact_sum_merge_all(dnn_exact_sum *dst, dnn_exact_sum *const *src
  * count may be 0. */
 dnn_status dnn_exact_sum_merge_all_with(dnn_exact_sum *dst, dnn_exact_sum *const *src,
                                         int count, const double *const *vectors, int nvec);
+/* Only the scales and the flag merge_all_with would give dst (its digits untouched). */
+dnn_status dnn_exact_sum_merge_scales(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
+                                      const double *const *vectors, int nvec);
+/* Elements [begin, end) of the sum of nvec vectors given as blocks (block v holds the
+ * vector's elements begin .. end-1), at the scales of sum (set, e.g., by
+ * merge_scales and a max over processes), rounded to doubles in out: the bits
+ * dnn_exact_sum_result gives after adding the whole vectors. */
+dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *const *blocks,
+                                       int nvec, size_t begin, size_t end, double *out);
 /* The same, straight to dnn_exact_sum_result's n doubles in out, for a sum that needs
  * no alignment with other processes: the merged digits are never stored (dst keeps the
  * scales and the non-finite flag; when the flag is raised, out is left unwritten). */
