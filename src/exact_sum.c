@@ -239,16 +239,23 @@ HOT static void digits_to_doubles(const int64_t *d0, const int64_t *d1, const in
 
 enum { BLOCK = 4096 }; /* elements per unit of parallel work */
 
+/* The part [lo, hi) of segment s inside [begin, end); 0 when it is empty. */
+static int segment_part(const dnn_exact_sum *sum, int s, size_t begin, size_t end, size_t *lo,
+                        size_t *hi)
+{
+    *lo = sum->seg_start[s] > begin ? sum->seg_start[s] : begin;
+    *hi = sum->seg_start[s + 1] < end ? sum->seg_start[s + 1] : end;
+    return *lo < *hi;
+}
+
 dnn_status dnn_exact_sum_result_range(const dnn_exact_sum *sum, size_t begin, size_t end,
                                       double *out)
 {
     if (!sum || (!out && begin != end) || begin > end || end > sum->n)
         return DNN_ERR_ARG;
     for (int s = 0; s < sum->nseg; s++) {
-        /* the part [lo, hi) of segment s inside [begin, end) */
-        size_t lo = sum->seg_start[s] > begin ? sum->seg_start[s] : begin;
-        size_t hi = sum->seg_start[s + 1] < end ? sum->seg_start[s + 1] : end;
-        if (lo >= hi)
+        size_t lo, hi;
+        if (!segment_part(sum, s, begin, end, &lo, &hi))
             continue;
         size_t len = hi - lo;
         double *o = out + (lo - begin);
@@ -389,10 +396,8 @@ dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *c
         if (!blocks[v])
             return DNN_ERR_ARG;
     for (int s = 0; s < sum->nseg; s++) {
-        /* the part [lo, hi) of segment s inside [begin, end) */
-        size_t lo = sum->seg_start[s] > begin ? sum->seg_start[s] : begin;
-        size_t hi = sum->seg_start[s + 1] < end ? sum->seg_start[s + 1] : end;
-        if (lo >= hi)
+        size_t lo, hi;
+        if (!segment_part(sum, s, begin, end, &lo, &hi))
             continue;
         size_t len = hi - lo;
         int t = sum->top[s];

@@ -144,6 +144,17 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+/* One sum of all the vectors, and its result in expected. */
+static dnn_exact_sum *sum_of_all(double v[NVEC][NELEM], double *expected)
+{
+    dnn_exact_sum *ref = dnn_exact_sum_new(NSEG, seg_sizes);
+    ck_assert_ptr_nonnull(ref);
+    for (int k = 0; k < NVEC; k++)
+        add_vector(ref, v[k]);
+    ck_assert_int_eq(dnn_exact_sum_result(ref, expected), DNN_OK);
+    return ref;
+}
+
 /* A cleared sum does not rewrite its digits: a segment's first add writes them. A sum
  * reused after clear must give the bits of a new one, and states merged with
  * merge_all (some never added to, as a thread with no chunk) those of one sum of all. */
@@ -152,10 +163,7 @@ START_TEST(reuse_after_clear_and_merge_all)
     static double v[NVEC][NELEM];
     make_vectors(v);
     double expected[NELEM], got[NELEM];
-    dnn_exact_sum *ref = dnn_exact_sum_new(NSEG, seg_sizes);
-    for (int k = 0; k < NVEC; k++)
-        add_vector(ref, v[k]);
-    ck_assert_int_eq(dnn_exact_sum_result(ref, expected), DNN_OK);
+    dnn_exact_sum *ref = sum_of_all(v, expected);
 
     dnn_exact_sum *part[4], *all = dnn_exact_sum_new(NSEG, seg_sizes);
     for (int p = 0; p < 4; p++)
@@ -191,11 +199,8 @@ START_TEST(merge_all_with_pending_vectors)
     static double v[NVEC][NELEM];
     make_vectors(v);
     double expected[NELEM], got[NELEM];
-    dnn_exact_sum *ref = dnn_exact_sum_new(NSEG, seg_sizes), *all = dnn_exact_sum_new(NSEG, seg_sizes);
+    dnn_exact_sum *ref = sum_of_all(v, expected), *all = dnn_exact_sum_new(NSEG, seg_sizes);
     dnn_exact_sum *part[2] = {dnn_exact_sum_new(NSEG, seg_sizes), dnn_exact_sum_new(NSEG, seg_sizes)};
-    for (int k = 0; k < NVEC; k++)
-        add_vector(ref, v[k]);
-    ck_assert_int_eq(dnn_exact_sum_result(ref, expected), DNN_OK);
     enum { ADDED = 40, PENDING = NVEC - ADDED };
     static const double *pending[PENDING * NSEG];
     for (int k = 0; k < ADDED; k++)
@@ -242,10 +247,7 @@ START_TEST(blocks_result_equals_the_full_result)
     static double v[NVEC][NELEM];
     make_vectors(v);
     double expected[NELEM], got[NELEM];
-    dnn_exact_sum *ref = dnn_exact_sum_new(NSEG, seg_sizes);
-    for (int k = 0; k < NVEC; k++)
-        add_vector(ref, v[k]);
-    ck_assert_int_eq(dnn_exact_sum_result(ref, expected), DNN_OK);
+    dnn_exact_sum *ref = sum_of_all(v, expected);
     static const double *segments[NVEC * NSEG];
     for (int k = 0; k < NVEC; k++)
         for (int seg = 0, at = 0; seg < NSEG; at += (int)seg_sizes[seg], seg++)
