@@ -441,7 +441,15 @@ static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
     if (!t->tops[nseg + 1] && nvec > 0 && t->tops[nseg + 2] == -t->tops[nseg + 3] &&
         per_process * (size_t)nvec <= (size_t)1 << 30)
         return combine_gradients(t, r, nvec);
-    st = dnn_exact_sum_merge_all_with(s, t->thread_sums, t->nthreads, t->pending, nvec);
+    /* The digits travel. The pending gradients join their threads' sums; with one
+     * thread its sum is the process's (it is cleared before the next pass), so no
+     * second copy of the digits is held. */
+    for (int i = 0; i < t->nthreads && st == DNN_OK; i++)
+        st = add_pending(t, &t->workers[i]);
+    if (st == DNN_OK && t->nthreads > 1)
+        st = dnn_exact_sum_merge_all(s, t->thread_sums, t->nthreads);
+    else
+        s = t->thread_sums[0];
     if (st != DNN_OK)
         return st;
     st = dnn_exact_sum_align(s, t->tops);
