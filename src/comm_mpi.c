@@ -3,10 +3,17 @@
 
 #include "comm.h"
 
-/* The reducer's state: a receive buffer kept from one call to the next. */
+/* The reducer's state: buffers kept from one call to the next, so that a training step
+ * allocates nothing once the first one has run. */
 typedef struct {
     int64_t *scratch;
     size_t scratch_len;
+    int *ints; /* counts, displacements, block lengths */
+    size_t ints_len;
+    MPI_Datatype *types;
+    size_t types_len;
+    MPI_Aint *addresses;
+    size_t addresses_len;
 } reducer_state;
 
 static reducer_state the_reducer;
@@ -14,8 +21,33 @@ static reducer_state the_reducer;
 static void free_reducer_state(void)
 {
     free(the_reducer.scratch);
-    the_reducer.scratch = NULL;
-    the_reducer.scratch_len = 0;
+    free(the_reducer.ints);
+    free(the_reducer.types);
+    free(the_reducer.addresses);
+    the_reducer = (reducer_state){0};
+}
+
+/* Makes *buf hold at least need elements of elem bytes (its contents are not kept);
+ * 0 on success. */
+static int reserve(void **buf, size_t *len, size_t need, size_t elem)
+{
+    if (*len >= need)
+        return 0;
+    free(*buf);
+    *len = 0;
+    if (!(*buf = malloc((need ? need : 1) * elem)))
+        return 1;
+    *len = need;
+    return 0;
+}
+
+/* state's ints, types and addresses, at least as long as asked. */
+static int reserve_arrays(reducer_state *state, size_t ints, size_t types, size_t addresses)
+{
+    return reserve((void **)&state->ints, &state->ints_len, ints, sizeof *state->ints) ||
+           reserve((void **)&state->types, &state->types_len, types, sizeof *state->types) ||
+           reserve((void **)&state->addresses, &state->addresses_len, addresses,
+                   sizeof *state->addresses);
 }
 
 int dnn_comm_init(int *argc, char ***argv)
@@ -144,14 +176,7 @@ static void block_of(int r, int size, size_t n, size_t *begin, size_t *end)
 /* Makes state->scratch hold at least len int64. */
 static int reserve_scratch(reducer_state *state, size_t len)
 {
-    if (state->scratch_len >= len)
-        return 0;
-    free(state->scratch);
-    state->scratch_len = 0;
-    if (!(state->scratch = malloc((len ? len : 1) * sizeof *state->scratch)))
-        return 1;
-    state->scratch_len = len;
-    return 0;
+    return reserve((void **)&state->scratch, &state->scratch_len, len, sizeof *state->scratch);
 }
 
 /* The part of each of `planes` planes of n int64 given by blocks of blen elements from
@@ -189,10 +214,12 @@ static int reduce_scatter_int64(void *ctx, int64_t *values, size_t n, int planes
     /* the other ranks' parts of our block, rank r's in slot r (r < rank) or r - 1 */
     if (reserve_scratch(state, (size_t)(size - 1) * (size_t)planes * count))
         return 1;
-    int *ints = malloc(4 * (size_t)size * sizeof *ints);
-    MPI_Datatype *types = malloc(2 * (size_t)size * sizeof *types);
-    MPI_Aint *at = malloc((size_t)planes * sizeof *at);
-    int rc = !ints || !types || !at, made = 0; /* made: ranks whose two types exist */
+    if (reserve_arrays(state, 4 * (size_t)size, 2 * (size_t)size, (size_t)planes))
+        return 1;
+    int rc = 0, made = 0; /* made: ranks whose two types exist */
+    int *ints = state->ints;
+    MPI_Datatype *types = state->types;
+    MPI_Aint *at = state->addresses;
     int *scounts = ints, *rcounts = ints + size, *sdispls = ints + 2 * size,
         *rdispls = ints + 3 * size;
     MPI_Datatype *stypes = types, *rtypes = types + size;
@@ -230,9 +257,6 @@ static int reduce_scatter_int64(void *ctx, int64_t *values, size_t n, int planes
                 mine[i] += part[i];
         }
     }
-    free(ints);
-    free(types);
-    free(at);
     return rc;
 }
 
@@ -273,7 +297,7 @@ static int exchange_blocks_double(void *ctx, const double *const *vectors, int n
                                   const size_t *seg_start, int nseg, double *recv,
                                   size_t *begin, size_t *end)
 {
-    (void)ctx;
+    reducer_state *state = ctx;
     int rank = dnn_comm_rank(), size = dnn_comm_size();
     size_t n = seg_start[nseg];
     block_of(rank, size, n, begin, end);
@@ -281,10 +305,12 @@ static int exchange_blocks_double(void *ctx, const double *const *vectors, int n
     if (nvec < 1 || (n / (size_t)size + 1) * (size_t)nvec > max_piece)
         return 1; /* the caller checks this first: every process alike */
     size_t pieces = (size_t)nvec * (size_t)nseg;
-    int *ints = malloc((4 * (size_t)size + pieces) * sizeof *ints);
-    MPI_Aint *addresses = malloc((pieces > 1 ? pieces : 1) * sizeof *addresses);
-    MPI_Datatype *types = malloc(2 * (size_t)size * sizeof *types);
-    int rc = !ints || !addresses || !types, made = 0;
+    if (reserve_arrays(state, 2 * (size_t)size + pieces, 2 * (size_t)size, pieces))
+        return 1;
+    int rc = 0, made = 0;
+    int *ints = state->ints;
+    MPI_Aint *addresses = state->addresses;
+    MPI_Datatype *types = state->types;
     int *ones = ints, *zeros = ints + size, *lengths = ints + 2 * size;
     MPI_Datatype *stypes = types, *rtypes = types + size;
     for (int r = 0; r < size && rc == 0; r++) {
@@ -310,32 +336,27 @@ static int exchange_blocks_double(void *ctx, const double *const *vectors, int n
         MPI_Type_free(&stypes[r]);
         MPI_Type_free(&rtypes[r]);
     }
-    free(ints);
-    free(addresses);
-    free(types);
     return rc;
 }
 
 static int allgather_double(void *ctx, double *values, size_t n)
 {
-    (void)ctx;
+    reducer_state *state = ctx;
     int size = dnn_comm_size();
     if (size == 1)
         return 0;
     if (n <= max_piece) {
-        int *counts = malloc(2 * (size_t)size * sizeof *counts), *displs = counts + size;
-        if (!counts)
+        if (reserve_arrays(state, 2 * (size_t)size, 0, 0))
             return 1;
+        int *counts = state->ints, *displs = counts + size;
         for (int r = 0; r < size; r++) {
             size_t b, e;
             block_of(r, size, n, &b, &e);
             counts[r] = (int)(e - b);
             displs[r] = (int)b;
         }
-        int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, values, counts, displs,
-                                MPI_DOUBLE, MPI_COMM_WORLD) != MPI_SUCCESS;
-        free(counts);
-        return rc;
+        return MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, values, counts, displs,
+                              MPI_DOUBLE, MPI_COMM_WORLD) != MPI_SUCCESS;
     }
     /* displacements past an int: each block broadcast by its owner, in pieces */
     for (int r = 0; r < size; r++) {
