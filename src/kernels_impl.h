@@ -24,7 +24,7 @@ static MASK TAIL_MASK(int n)
  * Every path accumulates lane k mod LANES in k order and then sums the lanes, so an
  * element's bits depend only on K, not on the tile it falls in. */
 INLINE void FN(forward_tile)(int rows, int cols, int M, int K, int kl, const REAL *W,
-                             const REAL *X, REAL *Z)
+                             const REAL *X, REAL *Z, const REAL *next)
 {
     VEC acc[F_ROWS][F_COLS];
     for (int r = 0; r < rows; r++)
@@ -37,6 +37,8 @@ INLINE void FN(forward_tile)(int rows, int cols, int M, int K, int kl, const REA
             w[r] = VLOAD(W + (size_t)r * K + k);
         for (int c = 0; c < cols; c++) {
             VEC x = VLOAD(X + (size_t)c * K + k);
+            if (next)
+                _mm_prefetch((const char *)(next + (size_t)c * K + k), _MM_HINT_T0);
             for (int r = 0; r < rows; r++)
                 acc[r][c] = VFMA(w[r], x, acc[r][c]);
         }
@@ -57,9 +59,9 @@ INLINE void FN(forward_tile)(int rows, int cols, int M, int K, int kl, const REA
 /* Tiles with constant shapes, so that the accumulators stay in registers. */
 #define FORWARD_SHAPE(r, c)                                                                \
     static void FN(forward_##r##x##c)(int M, int K, int kl, const REAL *W, const REAL *X,  \
-                                      REAL *Z)                                             \
+                                      REAL *Z, const REAL *next)                           \
     {                                                                                      \
-        FN(forward_tile)(r, c, M, K, kl, W, X, Z);                                         \
+        FN(forward_tile)(r, c, M, K, kl, W, X, Z, next);                                   \
     }
 #define FORWARD_ROWS(r)                                                                    \
     FORWARD_SHAPE(r, 1) FORWARD_SHAPE(r, 2) FORWARD_SHAPE(r, 3) FORWARD_SHAPE(r, 4)
@@ -70,7 +72,7 @@ FORWARD_ROWS(4)
 FORWARD_ROWS(5)
 _Static_assert(F_ROWS == 5 && F_COLS == 4, "one forward_RxC function per tile shape");
 
-typedef void (*FN(forward_fn))(int, int, int, const REAL *, const REAL *, REAL *);
+typedef void (*FN(forward_fn))(int, int, int, const REAL *, const REAL *, REAL *, const REAL *);
 #define FORWARD_ROW_FNS(r)                                                                 \
     {NULL, FN(forward_##r##x1), FN(forward_##r##x2), FN(forward_##r##x3), FN(forward_##r##x4)}
 static const FN(forward_fn) FN(forward_tiles)[F_ROWS + 1][F_COLS + 1] = {
@@ -87,8 +89,14 @@ void FN(dnn_kernel_forward)(int M, int N, int K, const REAL *W, const REAL *X, R
             int rows = M - i0 < F_ROWS ? M - i0 : F_ROWS;
             for (int j0 = 0; j0 < N; j0 += F_COLS) {
                 int cols = N - j0 < F_COLS ? N - j0 : F_COLS;
+                /* the first row tile reads the examples from memory: it fetches the
+                 * next tile's columns ahead of their use */
+                const REAL *next = i0 == 0 && j0 + F_COLS < N
+                                       ? X + (size_t)(j0 + F_COLS) * K + k0
+                                       : NULL;
                 FN(forward_tiles)[rows][cols](M, K, kl, W + (size_t)i0 * K + k0,
-                                              X + (size_t)j0 * K + k0, Z + i0 + (size_t)j0 * M);
+                                              X + (size_t)j0 * K + k0, Z + i0 + (size_t)j0 * M,
+                                              next);
             }
         }
     }
