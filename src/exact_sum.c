@@ -115,9 +115,11 @@ HOT static double max_abs_of(const double *values, size_t len)
 }
 
 /* digit k of x: trunc(x · 2^((k+1)W - T)) after removing the digits above it;
- * every product and difference here is exact. */
-HOT static void add_digits(const double *values, size_t len, int t, int64_t *d0, int64_t *d1,
-                           int64_t *d2)
+ * every product and difference here is exact. The digits are added to d0..d2, or
+ * written there (a segment's first vector) when add is 0. */
+static inline __attribute__((always_inline)) void digits_of(const double *values, size_t len,
+                                                            int t, int64_t *d0, int64_t *d1,
+                                                            int64_t *d2, int add)
 {
     const double s0 = ldexp(1.0, W - t), s1 = ldexp(1.0, 2 * W - t), s2 = ldexp(1.0, 3 * W - t);
     const double u0 = ldexp(1.0, t - W), u1 = ldexp(1.0, t - 2 * W);
@@ -127,28 +129,23 @@ HOT static void add_digits(const double *values, size_t len, int t, int64_t *d0,
         r -= (double)c0 * u0;
         int64_t c1 = (int64_t)(r * s1);
         r -= (double)c1 * u1;
-        d0[i] += c0;
-        d1[i] += c1;
-        d2[i] += (int64_t)(r * s2);
+        int64_t c2 = (int64_t)(r * s2);
+        d0[i] = add ? d0[i] + c0 : c0;
+        d1[i] = add ? d1[i] + c1 : c1;
+        d2[i] = add ? d2[i] + c2 : c2;
     }
 }
 
-/* The same digits written rather than added: a segment's first vector. */
+HOT static void add_digits(const double *values, size_t len, int t, int64_t *d0, int64_t *d1,
+                           int64_t *d2)
+{
+    digits_of(values, len, t, d0, d1, d2, 1);
+}
+
 HOT static void set_digits(const double *values, size_t len, int t, int64_t *d0, int64_t *d1,
                            int64_t *d2)
 {
-    const double s0 = ldexp(1.0, W - t), s1 = ldexp(1.0, 2 * W - t), s2 = ldexp(1.0, 3 * W - t);
-    const double u0 = ldexp(1.0, t - W), u1 = ldexp(1.0, t - 2 * W);
-    for (size_t i = 0; i < len; i++) {
-        double r = values[i];
-        int64_t c0 = (int64_t)(r * s0);
-        r -= (double)c0 * u0;
-        int64_t c1 = (int64_t)(r * s1);
-        r -= (double)c1 * u1;
-        d0[i] = c0;
-        d1[i] = c1;
-        d2[i] = (int64_t)(r * s2);
-    }
+    digits_of(values, len, t, d0, d1, d2, 0);
 }
 
 /* The largest magnitude first: it may raise the segment's scale (a shift, the same as
