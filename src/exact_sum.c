@@ -217,20 +217,74 @@ dnn_status dnn_exact_sum_align(dnn_exact_sum *sum, const int *tops)
     return DNN_OK;
 }
 
-/* Rounds one segment's digits to doubles: carries first make the two low digits
- * non-negative and below 2^W (int64_t is two's complement, so x & mask is x mod 2^W,
- * and x - (x & mask) divides exactly), then the digits are added low to high. */
-HOT static void digits_to_doubles(const int64_t *d0, const int64_t *d1, const int64_t *d2,
-                                  size_t len, int t, double *out)
+/* x + y and its rounding error e (x + y == s + e exactly), for |x| >= |y| or x == 0. */
+static inline double fast_two_sum(double x, double y, double *e)
 {
-    const int64_t mask = ((int64_t)1 << W) - 1, radix = (int64_t)1 << W;
+    double s = x + y;
+    *e = y - (s - x);
+    return s;
+}
+
+/* x + y rounded to odd: truncated toward zero, its last bit set when inexact. */
+static inline double sum_to_odd(double x, double y)
+{
+    double s = x + y, yv = s - x, e = (x - (s - yv)) + (y - yv);
+    int64_t bits;
+    memcpy(&bits, &s, sizeof bits);
+    int64_t away = (s > 0.0) == (e > 0.0) ? 1 : -1; /* toward the exact value */
+    bits += e != 0.0 && !(bits & 1) ? away : 0;
+    memcpy(&s, &bits, sizeof s);
+    return s;
+}
+
+/* Rounds one segment's digits to the nearest doubles (ties to even). Carries first
+ * make the two low digits non-negative and below 2^W (int64_t is two's complement, so
+ * x & mask is x mod 2^W, and x - (x & mask) divides exactly); then the three exact
+ * parts hi·u0 + lo1·u1 + lo2·u2 are summed with one rounding, by Boldo and Melquiond's
+ * correctly rounded sum of three (two error-free sums, the errors added rounded to
+ * odd, a last rounding to nearest). A high digit beyond 2^53 takes big_to_double.
+ * Correct rounding makes the result the double sum itself whenever the inputs are
+ * exact at the scale (dnn_exact_sum_merge_all_result's and blocks_result's fast
+ * path for one or two vectors). Returns whether some element needs big_to_double. */
+HOT static int digits_to_doubles_fast(const int64_t *d0, const int64_t *d1, const int64_t *d2,
+                                      size_t len, int t, double *out)
+{
+    const int64_t mask = ((int64_t)1 << W) - 1, radix = (int64_t)1 << W, big = (int64_t)1 << 53;
     const double u0 = ldexp(1.0, t - W), u1 = ldexp(1.0, t - 2 * W), u2 = ldexp(1.0, t - 3 * W);
+    int any_big = 0;
     for (size_t i = 0; i < len; i++) {
         int64_t lo2 = d2[i] & mask;
         int64_t mid = d1[i] + (d2[i] - lo2) / radix;
         int64_t lo1 = mid & mask;
         int64_t hi = d0[i] + (mid - lo1) / radix;
-        out[i] = (double)hi * u0 + ((double)lo1 * u1 + (double)lo2 * u2);
+        any_big |= hi > big || hi < -big;
+        double low_error, low = fast_two_sum((double)lo1 * u1, (double)lo2 * u2, &low_error);
+        double high_error, high = fast_two_sum((double)hi * u0, low, &high_error);
+        double sum = high + sum_to_odd(high_error, low_error);
+        out[i] = high - high == 0.0 ? sum : high; /* an overflow stays Inf, not NaN */
+    }
+    return any_big;
+}
+
+/* |hi| > 2^53: the doubles around hi·u0 are at least 2·u0 apart, so of the low digits
+ * (below u0) only whether they are zero matters: the sum rounds as hi + 1/2 does. */
+static double big_to_double(int64_t hi, int64_t lo1, int64_t lo2, double u0)
+{
+    __int128 twice = (__int128)hi * 2 + (lo1 != 0 || lo2 != 0);
+    return (double)twice * (u0 * 0.5);
+}
+
+static void digits_to_doubles(const int64_t *d0, const int64_t *d1, const int64_t *d2, size_t len,
+                              int t, double *out)
+{
+    if (!digits_to_doubles_fast(d0, d1, d2, len, t, out))
+        return;
+    const int64_t mask = ((int64_t)1 << W) - 1, radix = (int64_t)1 << W, big = (int64_t)1 << 53;
+    for (size_t i = 0; i < len; i++) {
+        int64_t lo2 = d2[i] & mask, mid = d1[i] + (d2[i] - lo2) / radix, lo1 = mid & mask;
+        int64_t hi = d0[i] + (mid - lo1) / radix;
+        if (hi > big || hi < -big)
+            out[i] = big_to_double(hi, lo1, lo2, ldexp(1.0, t - W));
     }
 }
 
@@ -323,10 +377,8 @@ static double parallel_max_abs(const double *values, size_t len)
     return nonfinite ? -1.0 : max_abs;
 }
 
-/* The merge's scales and flag: the largest top of each segment over the sources and
- * the vectors' largest magnitudes. */
-dnn_status dnn_exact_sum_merge_scales(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
-                             const double *const *vectors, int nvec)
+static dnn_status check_merge(const dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
+                              const double *const *vectors, int nvec)
 {
     if (!dst || (!src && count > 0) || count < 0 || nvec < 0 || (!vectors && nvec > 0))
         return DNN_ERR_ARG;
@@ -336,6 +388,17 @@ dnn_status dnn_exact_sum_merge_scales(dnn_exact_sum *dst, dnn_exact_sum *const *
     for (int i = 0; i < nvec * dst->nseg; i++)
         if (!vectors[i])
             return DNN_ERR_ARG;
+    return DNN_OK;
+}
+
+/* The merge's scales and flag: the largest top of each segment over the sources and
+ * the vectors' largest magnitudes. */
+dnn_status dnn_exact_sum_merge_scales(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
+                             const double *const *vectors, int nvec)
+{
+    dnn_status st = check_merge(dst, src, count, vectors, nvec);
+    if (st != DNN_OK)
+        return st;
     dst->top[dst->nseg] = 0;
     for (int w = 0; w < count; w++)
         dst->top[dst->nseg] |= src[w]->top[src[w]->nseg];
@@ -383,6 +446,64 @@ dnn_status dnn_exact_sum_merge_all_with(dnn_exact_sum *dst, dnn_exact_sum *const
 /* Elements per block of the merge straight to doubles: its digits stay in L1. */
 enum { RESULT_BLOCK = 1024 };
 
+/* The fast path for one or two vectors. A value x of a segment with scale T is exact
+ * in the digits when |x| >= 2^(T - 3W + 52) (its last bit weighs at least the last
+ * digit's), or x == 0. When all are, the digits hold a + b exactly and its correctly
+ * rounded result is the double a + b, plus 0.0 so that -0 reads as the digits' +0. */
+static double grid_limit(int t)
+{
+    return ldexp(1.0, t - K * W + DBL_MANT_DIG - 1);
+}
+
+static inline __attribute__((always_inline)) void pair_sum_of(const double *a, const double *b,
+                                                              size_t len, double *out,
+                                                              double *max_abs, double *min_abs)
+{
+    double largest = *max_abs, smallest = *min_abs;
+    int finite = 1;
+    for (size_t i = 0; i < len; i++) {
+        double x = a[i], y = b ? b[i] : 0.0, ax = fabs(x), ay = fabs(y);
+        out[i] = (x + y) + 0.0;
+        finite &= ax <= DBL_MAX && ay <= DBL_MAX;
+        largest = ax > largest ? ax : largest;
+        largest = ay > largest ? ay : largest;
+        smallest = ax != 0.0 && ax < smallest ? ax : smallest;
+        smallest = ay != 0.0 && ay < smallest ? ay : smallest;
+    }
+    *max_abs = finite ? largest : INFINITY;
+    *min_abs = smallest;
+}
+
+/* out = a + b (b NULL: out = a + 0), and the extreme magnitudes folded into *max_abs
+ * (INFINITY when a value is NaN or Inf) and *min_abs (non-zero ones only). */
+HOT static void pair_sum(const double *a, const double *b, size_t len, double *out,
+                         double *max_abs, double *min_abs)
+{
+    if (b)
+        pair_sum_of(a, b, len, out, max_abs, min_abs);
+    else
+        pair_sum_of(a, NULL, len, out, max_abs, min_abs);
+}
+
+/* pair_sum over [lo, hi) of vectors a and b (b may be NULL) on the calling thread's team. */
+static void parallel_pair_sum(const double *a, const double *b, size_t lo, size_t hi,
+                              double *out, double *max_abs, double *min_abs)
+{
+    double largest = 0.0, smallest = INFINITY;
+    size_t len = hi - lo;
+#pragma omp parallel for schedule(static) reduction(max : largest) reduction(min : smallest) \
+    if (len > 65536)
+    for (size_t at = lo; at < hi; at += RESULT_BLOCK) {
+        double mx = 0.0, mn = INFINITY;
+        pair_sum(a + at, b ? b + at : NULL, hi - at < RESULT_BLOCK ? hi - at : RESULT_BLOCK,
+                 out + at, &mx, &mn);
+        largest = mx > largest ? mx : largest;
+        smallest = mn < smallest ? mn : smallest;
+    }
+    *max_abs = largest;
+    *min_abs = smallest;
+}
+
 dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *const *blocks,
                                        int nvec, size_t begin, size_t end, double *out)
 {
@@ -402,6 +523,13 @@ dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *c
             memset(out + (lo - begin), 0, len * sizeof *out);
             continue;
         }
+        if (nvec == 1 || nvec == 2) {
+            double max_abs, min_abs;
+            parallel_pair_sum(blocks[0] - begin, nvec == 2 ? blocks[1] - begin : NULL, lo, hi,
+                              out - begin, &max_abs, &min_abs);
+            if (min_abs >= grid_limit(t))
+                continue;
+        }
 #pragma omp parallel for schedule(static) if (len > 65536)
         for (size_t at = 0; at < len; at += RESULT_BLOCK) {
             size_t n = len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK, from = lo - begin + at;
@@ -416,12 +544,43 @@ dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *c
     return DNN_OK;
 }
 
+/* merge_all_result's fast path: valid arguments, sources without digits and one or
+ * two vectors, all of whose values are exact at the scales found on the way (which
+ * are dst's tops when it returns 1). Returns 0 when the general path must run. */
+static int merge_result_of_pair(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
+                                const double *const *vectors, int nvec, double *out)
+{
+    if (nvec < 1 || nvec > 2 || check_merge(dst, src, count, vectors, nvec) != DNN_OK)
+        return 0;
+    for (int w = 0; w < count; w++)
+        for (int s = 0; s <= dst->nseg; s++)
+            if (src[w]->top[s] != (s < dst->nseg ? DNN_EXACT_NO_TOP : 0))
+                return 0;
+    for (int s = 0; s < dst->nseg; s++) {
+        double max_abs, min_abs;
+        size_t lo = dst->seg_start[s];
+        parallel_pair_sum(vectors[s] - lo, nvec == 2 ? vectors[dst->nseg + s] - lo : NULL, lo,
+                          dst->seg_start[s + 1], out, &max_abs, &min_abs);
+        if (max_abs > DBL_MAX)
+            return 0;
+        dst->top[s] = top_for(max_abs);
+        if (dst->top[s] != DNN_EXACT_NO_TOP && min_abs < grid_limit(dst->top[s]))
+            return 0;
+    }
+    dst->top[dst->nseg] = 0;
+    for (int s = 0; s < dst->nseg; s++)
+        dst->unset[s] = 1;
+    return 1;
+}
+
 dnn_status dnn_exact_sum_merge_all_result(dnn_exact_sum *dst, dnn_exact_sum *const *src,
                                           int count, const double *const *vectors, int nvec,
                                           double *out)
 {
     if (!out)
         return DNN_ERR_ARG;
+    if (merge_result_of_pair(dst, src, count, vectors, nvec, out))
+        return DNN_OK;
     dnn_status st = dnn_exact_sum_merge_scales(dst, src, count, vectors, nvec);
     if (st != DNN_OK)
         return st;

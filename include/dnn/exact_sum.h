@@ -24,7 +24,11 @@
  * only its own block of the elements.
  *
  * Accuracy: each added value loses less than 2^(T - 114), i.e. 2^-76 of the
- * segment's largest value. Capacity: fewer than 2^25 values added per element. */
+ * segment's largest value; a result is that (truncated) sum rounded to the nearest
+ * double, ties to even. So one or two vectors whose values are all exact at their
+ * segment's scale (|x| >= 2^(T - 62), or 0) sum to their double sum, which the
+ * straight-to-doubles merges use to skip the digits. Capacity: fewer than 2^25
+ * values added per element. */
 enum {
     DNN_EXACT_DIGITS = 3,
     DNN_EXACT_DIGIT_BITS = 38,
