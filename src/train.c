@@ -49,7 +49,6 @@ struct dnn_trainer {
     const double **blocks;       /* pointers into received, one per gradient */
     size_t received_len;
     double *total;        /* combined sums, n */
-    dnn_params *grads;    /* the gradient, total / m_total */
     double seconds_compute, seconds_combine;
     double seconds_collective; /* the part of seconds_combine inside the reducer */
 };
@@ -186,8 +185,7 @@ dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local,
     openblas_set_num_threads(1);
     t->workers = calloc((size_t)t->nthreads, sizeof *t->workers);
     t->total = malloc(t->n * sizeof *t->total);
-    t->grads = dnn_params_new_like(params);
-    int ok = t->workers && t->total && t->grads;
+    int ok = t->workers && t->total;
     if (ok && mode == DNN_REDUCE_EXACT)
         ok = (t->exact = new_exact_sum(params)) != NULL &&
              (t->tops = malloc(((size_t)t->exact->nseg + 4) * sizeof *t->tops)) != NULL;
@@ -251,7 +249,6 @@ void dnn_trainer_free(dnn_trainer **trainer)
     free(t->received);
     free(t->blocks);
     free(t->total);
-    dnn_params_free(&t->grads);
     free(t);
     *trainer = NULL;
 }
@@ -515,34 +512,28 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
     if (st != DNN_OK)
         return st;
     const double m = (double)t->m_total;
-    double *g = t->grads->arena, *p = t->params->arena;
+    double *p = t->params->arena;
     const double *total = t->total;
     long count = (long)t->n - 1;
     *cost = (-1.0 / m) * -t->total[t->n - 1];
     if (!isfinite(*cost))
         return DNN_ERR_NONFINITE;
-    /* dnn_update_parameters' arithmetic, on every thread; in one pass when the exact
-     * sums' scales show that every sum is finite */
-    if (exact_sums_finite(t)) {
-#pragma omp parallel for schedule(static) num_threads(t->nthreads) if (count > 65536)
-        for (long i = 0; i < count; i++) {
-            g[i] = (1.0 / m) * total[i];
-            p[i] = p[i] - learning_rate * g[i];
-        }
-        return DNN_OK;
-    }
-    int finite = 1;
+    /* dnn_update_parameters' arithmetic (g = total / m, p -= lr·g) on every thread; in
+     * one pass when the exact sums' scales show that every g is finite */
+    if (!exact_sums_finite(t)) {
+        int finite = 1;
 #pragma omp parallel for schedule(static) num_threads(t->nthreads) reduction(&& : finite) \
     if (count > 65536)
-    for (long i = 0; i < count; i++) {
-        g[i] = (1.0 / m) * total[i];
-        finite = finite && isfinite(g[i]);
+        for (long i = 0; i < count; i++)
+            finite = finite && isfinite((1.0 / m) * total[i]);
+        if (!finite)
+            return DNN_ERR_NONFINITE;
     }
-    if (!finite)
-        return DNN_ERR_NONFINITE;
 #pragma omp parallel for schedule(static) num_threads(t->nthreads) if (count > 65536)
-    for (long i = 0; i < count; i++)
-        p[i] = p[i] - learning_rate * g[i];
+    for (long i = 0; i < count; i++) {
+        double g = (1.0 / m) * total[i];
+        p[i] = p[i] - learning_rate * g;
+    }
     return DNN_OK;
 }
 
