@@ -485,17 +485,16 @@ HOT static void pair_sum(const double *a, const double *b, size_t len, double *o
         pair_sum_of(a, NULL, len, out, max_abs, min_abs);
 }
 
-/* pair_sum over [lo, hi) of vectors a and b (b may be NULL) on the calling thread's team. */
-static void parallel_pair_sum(const double *a, const double *b, size_t lo, size_t hi,
-                              double *out, double *max_abs, double *min_abs)
+/* pair_sum of len elements on the calling thread's team. */
+static void parallel_pair_sum(const double *a, const double *b, size_t len, double *out,
+                              double *max_abs, double *min_abs)
 {
     double largest = 0.0, smallest = INFINITY;
-    size_t len = hi - lo;
 #pragma omp parallel for schedule(static) reduction(max : largest) reduction(min : smallest) \
     if (len > 65536)
-    for (size_t at = lo; at < hi; at += RESULT_BLOCK) {
+    for (size_t at = 0; at < len; at += RESULT_BLOCK) {
         double mx = 0.0, mn = INFINITY;
-        pair_sum(a + at, b ? b + at : NULL, hi - at < RESULT_BLOCK ? hi - at : RESULT_BLOCK,
+        pair_sum(a + at, b ? b + at : NULL, len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK,
                  out + at, &mx, &mn);
         largest = mx > largest ? mx : largest;
         smallest = mn < smallest ? mn : smallest;
@@ -525,8 +524,9 @@ dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *c
         }
         if (nvec == 1 || nvec == 2) {
             double max_abs, min_abs;
-            parallel_pair_sum(blocks[0] - begin, nvec == 2 ? blocks[1] - begin : NULL, lo, hi,
-                              out - begin, &max_abs, &min_abs);
+            size_t from = lo - begin;
+            parallel_pair_sum(blocks[0] + from, nvec == 2 ? blocks[1] + from : NULL, len,
+                              out + from, &max_abs, &min_abs);
             if (min_abs >= grid_limit(t))
                 continue;
         }
@@ -546,7 +546,8 @@ dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *c
 
 /* merge_all_result's fast path: valid arguments, sources without digits and one or
  * two vectors, all of whose values are exact at the scales found on the way (which
- * are dst's tops when it returns 1). Returns 0 when the general path must run. */
+ * are dst's tops when it returns 1). Returns 0 when the general path must run (out
+ * may then be partly written). */
 static int merge_result_of_pair(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
                                 const double *const *vectors, int nvec, double *out)
 {
@@ -559,8 +560,8 @@ static int merge_result_of_pair(dnn_exact_sum *dst, dnn_exact_sum *const *src, i
     for (int s = 0; s < dst->nseg; s++) {
         double max_abs, min_abs;
         size_t lo = dst->seg_start[s];
-        parallel_pair_sum(vectors[s] - lo, nvec == 2 ? vectors[dst->nseg + s] - lo : NULL, lo,
-                          dst->seg_start[s + 1], out, &max_abs, &min_abs);
+        parallel_pair_sum(vectors[s], nvec == 2 ? vectors[dst->nseg + s] : NULL,
+                          dst->seg_start[s + 1] - lo, out + lo, &max_abs, &min_abs);
         if (max_abs > DBL_MAX)
             return 0;
         dst->top[s] = top_for(max_abs);

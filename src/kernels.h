@@ -17,10 +17,15 @@ void dnn_kernel_forward(int M, int N, int K, const double *W, const double *X, d
 void dnn_kernel_weight_gradient(int M, int N, int K, double scale, const double *dZ,
                                 const double *X, double *dW);
 
+/* The most roundings any product term of dnn_kernel_forward's sums goes through for K
+ * inputs: the accumulation chain, the sum of the lanes, the blocks' adds. */
+int dnn_kernel_forward_roundings(int K);
+
 /* float twins. */
 int dnn_kernel_suits_f32(int M, int K);
 void dnn_kernel_forward_f32(int M, int N, int K, const float *W, const float *X, float *Z);
 void dnn_kernel_weight_gradient_f32(int M, int N, int K, double scale, const float *dZ,
                                     const float *X, float *dW);
+int dnn_kernel_forward_roundings_f32(int K);
 
 #endif

@@ -102,6 +102,14 @@ void FN(dnn_kernel_forward)(int M, int N, int K, const REAL *W, const REAL *X, R
     }
 }
 
+int FN(dnn_kernel_forward_roundings)(int K)
+{
+    int lane_levels = 0;
+    while ((1 << lane_levels) < LANES)
+        lane_levels++;
+    return (int)F_KBLOCK / LANES + lane_levels + (K + (int)F_KBLOCK - 1) / (int)F_KBLOCK;
+}
+
 /* dW tile: rows units x (G_VECS · LANES) inputs, summed over the N examples in order;
  * the last tile of a row may be narrower (kl inputs). */
 INLINE void FN(gradient_tile)(int rows, int M, int N, int K, int kl, double scale,

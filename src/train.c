@@ -18,6 +18,8 @@ typedef struct {
     dnn_params_f32 *grads32;  /* DNN_F32: its float gradient sums, widened into grads */
     float *X32;               /* DNN_F32: staging for examples not kept in float */
     double *cost_AL, *cost_Y; /* DNN_F32: a chunk's output and labels in double */
+    double *scratch;          /* DNN_F32: the checked forward pass's unit norms */
+    long recomputed;          /* DNN_F32: pre-activations it recomputed in double */
     dnn_exact_sum *exact; /* DNN_REDUCE_EXACT: this thread's chunks, summed exactly */
     /* DNN_REDUCE_EXACT: the last chunk's gradient is left in grads (pending) and added
      * only when the next chunk needs grads, or in the combine's merge pass; segments
@@ -38,6 +40,7 @@ struct dnn_trainer {
     dnn_dtype dtype;
     dnn_params_f32 *params32; /* DNN_F32: params rounded to float at each step */
     float *X32, *Y32;         /* DNN_F32: the local examples in float */
+    double *x_norms;          /* DNN_F32: their Euclidean norms, for the checked forward */
     int nthreads;
     worker *workers;
     size_t n;             /* gradient entries + 1: the last is the cost sum */
@@ -147,7 +150,18 @@ static int setup_f32(dnn_trainer *t)
     t->params32 = dnn_params_f32_new(t->params->L, t->params->dims);
     t->X32 = to_float(d->X, (size_t)d->m * (size_t)d->n_features);
     t->Y32 = to_float(d->Y, (size_t)d->m);
-    int ok = t->params32 && t->X32 && t->Y32;
+    t->x_norms = malloc((d->m ? (size_t)d->m : 1) * sizeof *t->x_norms);
+    int ok = t->params32 && t->X32 && t->Y32 && t->x_norms;
+    for (long j = 0; ok && j < d->m; j++) {
+        const double *x = d->X + (size_t)j * (size_t)d->n_features;
+        double s = 0.0;
+        for (int k = 0; k < d->n_features; k++)
+            s += x[k] * x[k];
+        t->x_norms[j] = sqrt(s);
+    }
+    int width = 0;
+    for (int l = 0; l <= t->params->L; l++)
+        width = t->params->dims[l] > width ? t->params->dims[l] : width;
     for (int i = 0; ok && i < t->nthreads; i++) {
         worker *w = &t->workers[i];
         w->cache32 = dnn_cache_new_f32(t->params32, t->chunk);
@@ -155,7 +169,8 @@ static int setup_f32(dnn_trainer *t)
         w->X32 = malloc((size_t)t->chunk * (size_t)d->n_features * sizeof *w->X32);
         w->cost_AL = malloc((size_t)t->chunk * sizeof *w->cost_AL);
         w->cost_Y = malloc((size_t)t->chunk * sizeof *w->cost_Y);
-        ok = w->cache32 && w->grads32 && w->X32 && w->cost_AL && w->cost_Y;
+        w->scratch = malloc((size_t)width * sizeof *w->scratch);
+        ok = w->cache32 && w->grads32 && w->X32 && w->cost_AL && w->cost_Y && w->scratch;
     }
     return ok;
 }
@@ -237,9 +252,11 @@ void dnn_trainer_free(dnn_trainer **trainer)
         free(t->workers[i].X32);
         free(t->workers[i].cost_AL);
         free(t->workers[i].cost_Y);
+        free(t->workers[i].scratch);
     }
     dnn_params_f32_free(&t->params32);
     free(t->X32);
+    free(t->x_norms);
     free(t->Y32);
     free(t->workers);
     dnn_exact_sum_free(&t->exact);
@@ -263,8 +280,11 @@ static dnn_status chunk_gradient_f32(dnn_trainer *t, worker *w, long first, int 
                                      double *cost_sum)
 {
     const dnn_params_f32 *p = t->params32;
-    const float *X = t->X32 + (size_t)first * (size_t)t->local->n_features, *Y = t->Y32 + first;
-    dnn_status st = dnn_L_model_forward_f32(p, X, cols, w->cache32);
+    size_t at = (size_t)first * (size_t)t->local->n_features;
+    const float *X = t->X32 + at, *Y = t->Y32 + first;
+    dnn_status st = dnn_L_model_forward_f32_checked(p, t->params, X, t->local->X + at,
+                                                    t->x_norms + first, cols, w->cache32,
+                                                    w->scratch, &w->recomputed);
     const float *AL = w->cache32->A[p->L], *ZL = w->cache32->Z[p->L];
     /* the cost from the logits in double, by the course's formula (see model_impl.h) */
     for (int j = 0; st == DNN_OK && j < cols; j++) {
@@ -558,7 +578,8 @@ dnn_status dnn_trainer_count_correct(dnn_trainer *t, const dnn_dataset *data,
             if (t->dtype == DNN_F32) {
                 for (size_t i = 0; i < (size_t)cols * (size_t)data->n_features; i++)
                     w->X32[i] = (float)X[i];
-                if (dnn_L_model_forward_f32(t->params32, w->X32, cols, w->cache32) != DNN_OK) {
+                if (dnn_L_model_forward_f32_checked(t->params32, p, w->X32, X, NULL, cols,
+                                                    w->cache32, w->scratch, NULL) != DNN_OK) {
                     failed = 1;
                     continue;
                 }
@@ -596,4 +617,12 @@ void dnn_trainer_last_times(const dnn_trainer *t, double *compute, double *combi
 double dnn_trainer_last_collective_time(const dnn_trainer *t)
 {
     return t ? t->seconds_collective : 0.0;
+}
+
+long dnn_trainer_recomputed(const dnn_trainer *t)
+{
+    long n = 0;
+    for (int i = 0; t && i < t->nthreads; i++)
+        n += t->workers[i].recomputed;
+    return n;
 }

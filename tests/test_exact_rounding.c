@@ -172,7 +172,7 @@ START_TEST(one_or_two_vectors_give_the_digits_bits)
 }
 END_TEST
 
-/* A NaN among two vectors raises the flag and leaves out unwritten, as the digits do. */
+/* A NaN among two vectors raises the flag, as it does in the digits. */
 START_TEST(a_nan_among_two_vectors_raises_the_flag)
 {
     static double a[LEN], b[LEN], out[LEN];

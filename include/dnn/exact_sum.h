@@ -75,7 +75,8 @@ dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *c
                                        int nvec, size_t begin, size_t end, double *out);
 /* The same, straight to dnn_exact_sum_result's n doubles in out, for a sum that needs
  * no alignment with other processes: the merged digits are never stored (dst keeps the
- * scales and the non-finite flag; when the flag is raised, out is left unwritten). */
+ * scales and the non-finite flag; when the flag is raised, out's contents are
+ * unspecified). */
 dnn_status dnn_exact_sum_merge_all_result(dnn_exact_sum *dst, dnn_exact_sum *const *src,
                                           int count, const double *const *vectors, int nvec,
                                           double *out);

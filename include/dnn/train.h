@@ -83,5 +83,8 @@ void dnn_trainer_last_times(const dnn_trainer *trainer, double *compute, double 
 /* The part of the last step's combine spent in the reducer's collectives (with any
  * wait for slower processes); the rest is merging threads' sums and converting them. */
 double dnn_trainer_last_collective_time(const dnn_trainer *trainer);
+/* DNN_F32: how many hidden pre-activations this process's steps have recomputed in
+ * double so far (dnn_L_model_forward_f32_checked); 0 for DNN_F64. */
+long dnn_trainer_recomputed(const dnn_trainer *trainer);
 
 #endif
