@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,5 +52,38 @@ dnn_status dnn_params_f32_round(dnn_params_f32 *dst, const dnn_params *src)
         return DNN_ERR_SHAPE;
     for (size_t i = 0; i < src->count; i++)
         dst->arena[i] = (float)src->arena[i];
+    return DNN_OK;
+}
+
+dnn_status dnn_params_f32_round_norms(dnn_params_f32 *dst, const dnn_params *src,
+                                      double *row_norms)
+{
+    if (!dst || !src || !row_norms)
+        return DNN_ERR_ARG;
+    if (dst->count != src->count || dst->L != src->L)
+        return DNN_ERR_SHAPE;
+    for (int l = 1; l <= src->L; l++) {
+        int n = src->dims[l], k = src->dims[l - 1];
+        for (int i = 0; i < n; i++) {
+            const double *w = src->W[l] + (size_t)i * k;
+            float *f = dst->W[l] + (size_t)i * k;
+            double lanes[8] = {0}; /* independent sums, so that the loop vectorizes */
+            int t = 0;
+            for (; t + 8 <= k; t += 8)
+                for (int v = 0; v < 8; v++) {
+                    f[t + v] = (float)w[t + v];
+                    lanes[v] += w[t + v] * w[t + v];
+                }
+            for (; t < k; t++) {
+                f[t] = (float)w[t];
+                lanes[0] += w[t] * w[t];
+            }
+            double sum = 0.0;
+            for (int v = 0; v < 8; v++)
+                sum += lanes[v];
+            *row_norms++ = sqrt(sum);
+            dst->b[l][i] = (float)src->b[l][i];
+        }
+    }
     return DNN_OK;
 }

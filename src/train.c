@@ -18,7 +18,6 @@ typedef struct {
     dnn_params_f32 *grads32;  /* DNN_F32: its float gradient sums, widened into grads */
     float *X32;               /* DNN_F32: staging for examples not kept in float */
     double *cost_AL, *cost_Y; /* DNN_F32: a chunk's output and labels in double */
-    double *scratch;          /* DNN_F32: the checked forward pass's unit norms */
     long recomputed;          /* DNN_F32: pre-activations it recomputed in double */
     dnn_exact_sum *exact; /* DNN_REDUCE_EXACT: this thread's chunks, summed exactly */
     /* DNN_REDUCE_EXACT: the last chunk's gradient is left in grads (pending) and added
@@ -41,6 +40,7 @@ struct dnn_trainer {
     dnn_params_f32 *params32; /* DNN_F32: params rounded to float at each step */
     float *X32, *Y32;         /* DNN_F32: the local examples in float */
     double *x_norms;          /* DNN_F32: their Euclidean norms, for the checked forward */
+    double *row_norms;        /* DNN_F32: the weight rows' norms, set with params32 */
     int nthreads;
     worker *workers;
     size_t n;             /* gradient entries + 1: the last is the cost sum */
@@ -159,9 +159,11 @@ static int setup_f32(dnn_trainer *t)
             s += x[k] * x[k];
         t->x_norms[j] = sqrt(s);
     }
-    int width = 0;
-    for (int l = 0; l <= t->params->L; l++)
-        width = t->params->dims[l] > width ? t->params->dims[l] : width;
+    size_t units = 0;
+    for (int l = 1; l <= t->params->L; l++)
+        units += (size_t)t->params->dims[l];
+    t->row_norms = malloc(units * sizeof *t->row_norms);
+    ok = ok && t->row_norms;
     for (int i = 0; ok && i < t->nthreads; i++) {
         worker *w = &t->workers[i];
         w->cache32 = dnn_cache_new_f32(t->params32, t->chunk);
@@ -169,8 +171,7 @@ static int setup_f32(dnn_trainer *t)
         w->X32 = malloc((size_t)t->chunk * (size_t)d->n_features * sizeof *w->X32);
         w->cost_AL = malloc((size_t)t->chunk * sizeof *w->cost_AL);
         w->cost_Y = malloc((size_t)t->chunk * sizeof *w->cost_Y);
-        w->scratch = malloc((size_t)width * sizeof *w->scratch);
-        ok = w->cache32 && w->grads32 && w->X32 && w->cost_AL && w->cost_Y && w->scratch;
+        ok = w->cache32 && w->grads32 && w->X32 && w->cost_AL && w->cost_Y;
     }
     return ok;
 }
@@ -252,11 +253,11 @@ void dnn_trainer_free(dnn_trainer **trainer)
         free(t->workers[i].X32);
         free(t->workers[i].cost_AL);
         free(t->workers[i].cost_Y);
-        free(t->workers[i].scratch);
     }
     dnn_params_f32_free(&t->params32);
     free(t->X32);
     free(t->x_norms);
+    free(t->row_norms);
     free(t->Y32);
     free(t->workers);
     dnn_exact_sum_free(&t->exact);
@@ -282,9 +283,9 @@ static dnn_status chunk_gradient_f32(dnn_trainer *t, worker *w, long first, int 
     const dnn_params_f32 *p = t->params32;
     size_t at = (size_t)first * (size_t)t->local->n_features;
     const float *X = t->X32 + at, *Y = t->Y32 + first;
-    dnn_status st = dnn_L_model_forward_f32_checked(p, t->params, X, t->local->X + at,
-                                                    t->x_norms + first, cols, w->cache32,
-                                                    w->scratch, &w->recomputed);
+    dnn_status st = dnn_L_model_forward_f32_checked(p, t->params, t->row_norms, X,
+                                                    t->local->X + at, t->x_norms + first, cols,
+                                                    w->cache32, &w->recomputed);
     const float *AL = w->cache32->A[p->L], *ZL = w->cache32->Z[p->L];
     /* the cost from the logits in double, by the course's formula (see model_impl.h) */
     for (int j = 0; st == DNN_OK && j < cols; j++) {
@@ -510,7 +511,7 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
         return DNN_ERR_ARG;
     double t0 = omp_get_wtime();
     if (t->dtype == DNN_F32)
-        dnn_params_f32_round(t->params32, t->params);
+        dnn_params_f32_round_norms(t->params32, t->params, t->row_norms);
     dnn_status st = local_pass(t);
     /* A failed thread must still take part in the collectives below; its status
      * travels as a non-finite cost so that every process stops together. */
@@ -565,7 +566,7 @@ dnn_status dnn_trainer_count_correct(dnn_trainer *t, const dnn_dataset *data,
     long n_chunks = local_chunks(t, data), total = 0;
     int failed = 0;
     if (t->dtype == DNN_F32)
-        dnn_params_f32_round(t->params32, t->params);
+        dnn_params_f32_round_norms(t->params32, t->params, t->row_norms);
 #pragma omp parallel num_threads(t->nthreads) reduction(+ : total) reduction(| : failed)
     {
         worker *w = &t->workers[omp_get_thread_num()];
@@ -578,8 +579,8 @@ dnn_status dnn_trainer_count_correct(dnn_trainer *t, const dnn_dataset *data,
             if (t->dtype == DNN_F32) {
                 for (size_t i = 0; i < (size_t)cols * (size_t)data->n_features; i++)
                     w->X32[i] = (float)X[i];
-                if (dnn_L_model_forward_f32_checked(t->params32, p, w->X32, X, NULL, cols,
-                                                    w->cache32, w->scratch, NULL) != DNN_OK) {
+                if (dnn_L_model_forward_f32_checked(t->params32, p, t->row_norms, w->X32, X,
+                                                    NULL, cols, w->cache32, NULL) != DNN_OK) {
                     failed = 1;
                     continue;
                 }

@@ -29,6 +29,10 @@ dnn_params_f32 *dnn_params_f32_new(int L, const int *dims);
 void dnn_params_f32_free(dnn_params_f32 **params);
 /* dst = (float)src, element by element; same layer sizes. */
 dnn_status dnn_params_f32_round(dnn_params_f32 *dst, const dnn_params *src);
+/* The same, and the Euclidean norm of each row of src's weights (one per unit, layer
+ * by layer: dims[1] + ... + dims[L] doubles) into row_norms, in the same pass. */
+dnn_status dnn_params_f32_round_norms(dnn_params_f32 *dst, const dnn_params *src,
+                                      double *row_norms);
 
 /* dnn_L_model_forward_f32 (m examples X in float) whose ReLU decisions are those of
  * double precision: a hidden pre-activation whose float value lies within its
@@ -36,13 +40,14 @@ dnn_status dnn_params_f32_round(dnn_params_f32 *dst, const dnn_params *src);
  * input (X64, the examples in double, for the first layer; the float activations for
  * the others) and its sign and value taken from there. A float run then follows the
  * double run's ReLU derivatives instead of flipping one where rounding crosses 0.
- * x_norms: each example's Euclidean norm (of X64, or of X when X64 is NULL, which
- * then stands for it); scratch: max(dims) doubles; recomputed (or NULL) is increased
- * by the number of recomputed pre-activations. */
+ * row_norms: params64's weight row norms (dnn_params_f32_round_norms); x_norms:
+ * each example's Euclidean norm (of X64, or of X when X64 is NULL, which then stands
+ * for it), or NULL to compute them; recomputed (or NULL) is increased by the number
+ * of recomputed pre-activations. */
 dnn_status dnn_L_model_forward_f32_checked(const dnn_params_f32 *params32,
-                                           const dnn_params *params64, const float *X,
-                                           const double *X64, const double *x_norms, int m,
-                                           dnn_cache_f32 *cache, double *scratch,
+                                           const dnn_params *params64, const double *row_norms,
+                                           const float *X, const double *X64,
+                                           const double *x_norms, int m, dnn_cache_f32 *cache,
                                            long *recomputed);
 
 dnn_status dnn_sigmoid_f32(size_t count, const float *Z, float *A);
