@@ -55,52 +55,39 @@ static void usage(FILE *out)
 /* Fills o from argv; on a bad flag or a missing value returns non-zero with a message. */
 static int parse_options(int argc, char **argv, predict_options *o, char *err, size_t n)
 {
+    static const char *const switches[] = {"--help", "-h", "--no-scale", NULL};
+    static const char *const valued[] = {"--batch",     "--model",     "--data", "--out",
+                                         "--x-dataset", "--y-dataset", NULL};
     memset(o, 0, sizeof *o);
     o->scale_uint8 = 1;
     o->batch = DEFAULT_BATCH;
+    char flag[32];
     for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            o->help = 1;
-            continue;
-        }
-        if (strcmp(arg, "--no-scale") == 0) {
-            o->scale_uint8 = 0;
-            continue;
-        }
-        if (strncmp(arg, "--", 2) != 0)
-            return snprintf(err, n, "unexpected argument '%s' (see --help)", arg), 1;
-        const char *eq = strchr(arg, '=');
-        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-        const char **slot = NULL, *batch = NULL;
-        if (len == 7 && strncmp(arg, "--batch", len) == 0)
-            slot = &batch;
-        else if (len == 7 && strncmp(arg, "--model", len) == 0)
-            slot = &o->model_path;
-        else if (len == 6 && strncmp(arg, "--data", len) == 0)
-            slot = &o->data_path;
-        else if (len == 5 && strncmp(arg, "--out", len) == 0)
-            slot = &o->out_path;
-        else if (len == 11 && strncmp(arg, "--x-dataset", len) == 0)
-            slot = &o->x_dataset;
-        else if (len == 11 && strncmp(arg, "--y-dataset", len) == 0)
-            slot = &o->y_dataset;
-        else
-            return snprintf(err, n, "unknown option '%.*s' (see --help)",
-                            len > 64 ? 64 : (int)len, arg), 1;
         const char *value;
-        if (eq)
-            value = eq + 1;
-        else if (i + 1 < argc)
-            value = argv[++i];
-        else
-            return snprintf(err, n, "%s needs a value (see --help)", arg), 1;
+        if (dnn_read_option(argc, argv, &i, switches, valued, flag, sizeof flag, &value, err, n))
+            return 1;
+        if (!value) {
+            if (strcmp(flag, "--no-scale") == 0)
+                o->scale_uint8 = 0;
+            else
+                o->help = 1;
+            continue;
+        }
         if (!*value)
-            return snprintf(err, n, "%.*s: expected a non-empty value", (int)len, arg), 1;
-        *slot = value;
-        if (batch && dnn_parse_long(batch, 1, MAX_BATCH, &o->batch))
+            return snprintf(err, n, "%s: expected a non-empty value", flag), 1;
+        if (strcmp(flag, "--batch") == 0 && dnn_parse_long(value, 1, MAX_BATCH, &o->batch))
             return snprintf(err, n, "--batch: expected an integer from 1 to %d, got '%s'",
-                            MAX_BATCH, batch), 1;
+                            MAX_BATCH, value), 1;
+        if (strcmp(flag, "--model") == 0)
+            o->model_path = value;
+        else if (strcmp(flag, "--data") == 0)
+            o->data_path = value;
+        else if (strcmp(flag, "--out") == 0)
+            o->out_path = value;
+        else if (strcmp(flag, "--x-dataset") == 0)
+            o->x_dataset = value;
+        else if (strcmp(flag, "--y-dataset") == 0)
+            o->y_dataset = value;
     }
     if (o->help)
         return 0;

@@ -158,61 +158,28 @@ static int apply(train_options *o, const char *flag, const char *value, char *er
 #undef BAD
 }
 
-static int takes_value(const char *flag)
+int train_options_parse(int argc, char **argv, train_options *o, char *err, size_t err_size)
 {
-    static const char *const flags[] = {
+    static const char *const switches[] = {"--help", "-h", "--no-scale", "--timing", NULL};
+    static const char *const valued[] = {
         "--train", "--test",  "--x-dataset", "--y-dataset", "--save",        "--checkpoint",
         "--checkpoint-every", "--resume",    "--synthetic", "--layers",      "--init",
         "--seed",  "--lr",    "--iters",     "--print-every", "--chunk",     "--dtype",
-        "--reduce"};
-    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
-        if (strcmp(flag, flags[i]) == 0)
-            return 1;
-    return 0;
-}
-
-int train_options_parse(int argc, char **argv, train_options *o, char *err, size_t err_size)
-{
+        "--reduce", NULL};
     defaults(o);
     char flag[64];
     for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            o->help = 1;
-            continue;
-        }
-        if (strcmp(arg, "--no-scale") == 0) {
+        const char *value;
+        int rc = dnn_read_option(argc, argv, &i, switches, valued, flag, sizeof flag, &value, err,
+                                 err_size);
+        if (rc == 0 && value)
+            rc = apply(o, flag, value, err, err_size);
+        else if (rc == 0 && strcmp(flag, "--no-scale") == 0)
             o->scale_uint8 = 0;
-            continue;
-        }
-        if (strcmp(arg, "--timing") == 0) {
+        else if (rc == 0 && strcmp(flag, "--timing") == 0)
             o->timing = 1;
-            continue;
-        }
-        if (strncmp(arg, "--", 2) != 0)
-            return snprintf(err, err_size, "unexpected argument '%s' (see --help)", arg), 2;
-        const char *eq = strchr(arg, '='), *value;
-        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-        if (len >= sizeof flag)
-            return snprintf(err, err_size, "unknown option '%.40s...'", arg), 2;
-        memcpy(flag, arg, len);
-        flag[len] = '\0';
-        if (!takes_value(flag))
-            return snprintf(err, err_size, "unknown option '%s' (see --help)", flag), 2;
-        if (eq) {
-            value = eq + 1;
-        } else if (i + 1 < argc) {
-            value = argv[++i];
-            if (strncmp(value, "--", 2) == 0) /* "--save --iters 5" forgot the path */
-                return snprintf(err, err_size,
-                                "%s needs a value, got the option '%s' (write %s=VALUE for a "
-                                "value that starts with --)",
-                                flag, value, flag),
-                       2;
-        } else {
-            return snprintf(err, err_size, "%s needs a value (see --help)", flag), 2;
-        }
-        int rc = apply(o, flag, value, err, err_size);
+        else if (rc == 0)
+            o->help = 1;
         if (rc)
             return rc;
     }

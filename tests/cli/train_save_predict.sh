@@ -209,6 +209,10 @@ for args in "--bogus" "--model" "--data $csv" "--model $course" \
     run "$predict" "${argv[@]}"
     check "dnn-predict $args" fails_with ""
 done
+run "$predict" --model --data "$csv"
+check "dnn-predict --model --data FILE (a forgotten value)" fails_with "--model needs a value"
+run "$predict" --model "$course" --data "$csv" stray
+check "dnn-predict with a stray argument" fails_with "stray"
 run "$predict" --help
 check "dnn-predict --help: exit status $rc, stderr '$err'" test "$rc" -eq 0 -a -z "$err"
 for flag in --model --data --out --x-dataset --y-dataset --no-scale --batch --help; do
