@@ -6,99 +6,26 @@
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
-#include <dirent.h>
-#include <hdf5.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "dnn/checkpoint.h"
 #include "dnn/model_io.h"
+#include "test_files.h"
 #include "test_util.h"
 
 static char dir[64];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/dnn_test_checkpoint_XXXXXX");
-    ck_assert(mkdtemp(dir) != NULL);
+    make_temp_dir(dir, sizeof dir, "dnn_test_checkpoint");
 }
 
 static void teardown(void)
 {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[512];
-    while (d && (e = readdir(d)) != NULL) {
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 && unlink(path) != 0)
-            rmdir(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
-static void path_of(char *out, size_t size, const char *name)
-{
-    ck_assert((size_t)snprintf(out, size, "%s/%s", dir, name) < size);
-}
-
-typedef struct {
-    unsigned char *bytes;
-    size_t size;
-} blob;
-
-static blob slurp(const char *path)
-{
-    blob b = {NULL, 0};
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    ck_assert(fseek(f, 0, SEEK_END) == 0);
-    long size = ftell(f);
-    ck_assert(size > 0 && fseek(f, 0, SEEK_SET) == 0);
-    b.size = (size_t)size;
-    b.bytes = malloc(b.size);
-    ck_assert(b.bytes && fread(b.bytes, 1, b.size, f) == b.size);
-    fclose(f);
-    return b;
-}
-
-/* A new file each time: rewriting one in place makes ext4 flush it on close. */
-static void spill(const char *path, const unsigned char *bytes, size_t size)
-{
-    unlink(path);
-    FILE *f = fopen(path, "wb");
-    ck_assert(f != NULL);
-    ck_assert(fwrite(bytes, 1, size, f) == size);
-    ck_assert(fclose(f) == 0);
-}
-
-static int same_file(const blob *b, const char *path)
-{
-    blob now = slurp(path);
-    int same = now.size == b->size && memcmp(now.bytes, b->bytes, b->size) == 0;
-    free(now.bytes);
-    return same;
-}
-
-static int entries(void)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    while (d && readdir(d))
-        n++;
-    if (d)
-        closedir(d);
-    return n - 2;
-}
-
-static void assert_nothing_open(void)
-{
-    ck_assert_int_eq((int)H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+    remove_tree(dir);
 }
 
 /* A 5-4-3-1 network and a description of a run that could have made it. */
@@ -153,26 +80,28 @@ static void save_sample(const char *path)
     dnn_error err;
     ck_assert_msg(dnn_checkpoint_save(path, p, &ci, &err) == DNN_OK, "%s", err.message);
     dnn_params_free(&p);
-    assert_nothing_open();
+    assert_no_hdf5_open(path);
+    struct stat st; /* the byte-by-byte tests below need a non-empty file */
+    ck_assert(stat(path, &st) == 0 && st.st_size > 0);
 }
 
 START_TEST(round_trip_is_exact_and_reproducible)
 {
     char a[128], b[128];
-    path_of(a, sizeof a, "a.h5");
-    path_of(b, sizeof b, "b.h5");
+    join_path(a, sizeof a, dir, "a.h5");
+    join_path(b, sizeof b, dir, "b.h5");
     save_sample(a);
     save_sample(b);
-    ck_assert_int_eq(entries(), 2); /* no temporary file left */
-    blob first = slurp(a);
-    ck_assert_msg(same_file(&first, b), "two saves of the same state differ");
+    ck_assert_int_eq(count_entries(dir), 2); /* no temporary file left */
+    blob first = read_file(a);
+    ck_assert_msg(file_equals(b, &first), "two saves of the same state differ");
     free(first.bytes);
 
     dnn_params *p = NULL, *expected = sample_params();
     dnn_checkpoint_info ci, want = sample_info();
     dnn_error err;
     ck_assert_msg(dnn_checkpoint_load(a, &p, &ci, &err) == DNN_OK, "%s", err.message);
-    assert_nothing_open();
+    assert_no_hdf5_open(a);
     ck_assert(same_params(p, expected));
     ck_assert(same_info(&ci, &want));
     ck_assert(signbit(p->b[2][1]) && p->b[3][0] == 4.9e-324);
@@ -185,20 +114,20 @@ END_TEST
 static void check_every_byte(unsigned char mask)
 {
     char good[128], bad[128];
-    path_of(good, sizeof good, "good.h5");
-    path_of(bad, sizeof bad, "bad.h5");
+    join_path(good, sizeof good, dir, "good.h5");
+    join_path(bad, sizeof bad, dir, "bad.h5");
     save_sample(good);
-    blob b = slurp(good);
+    blob b = read_file(good);
     for (size_t at = 0; at < b.size; at++) {
         b.bytes[at] ^= mask;
-        spill(bad, b.bytes, b.size);
+        write_file(bad, b.bytes, b.size);
         b.bytes[at] ^= mask;
         dnn_params *p = NULL;
         dnn_checkpoint_info ci = sample_info();
         ci.next_iteration = -7; /* must stay untouched */
         dnn_error err;
         dnn_status st = dnn_checkpoint_load(bad, &p, &ci, &err);
-        assert_nothing_open();
+        assert_no_hdf5_open(bad);
         ck_assert_msg(st != DNN_OK, "byte %zu ^ 0x%02x of %zu: loaded", at, mask, b.size);
         ck_assert_msg(p == NULL && ci.next_iteration == -7, "byte %zu: half loaded", at);
         ck_assert_msg(strstr(err.message, bad) != NULL, "byte %zu: %s", at, err.message);
@@ -216,18 +145,18 @@ END_TEST
 START_TEST(every_truncation_is_refused)
 {
     char good[128], bad[128];
-    path_of(good, sizeof good, "good.h5");
-    path_of(bad, sizeof bad, "short.h5");
+    join_path(good, sizeof good, dir, "good.h5");
+    join_path(bad, sizeof bad, dir, "short.h5");
     save_sample(good);
-    blob b = slurp(good);
+    blob b = read_file(good);
     for (size_t len = 0; len < b.size; len++) {
-        spill(bad, b.bytes, len);
+        write_file(bad, b.bytes, len);
         dnn_params *p = NULL;
         dnn_checkpoint_info ci;
         dnn_error err;
         ck_assert_msg(dnn_checkpoint_load(bad, &p, &ci, &err) != DNN_OK && p == NULL,
                       "truncated to %zu of %zu bytes: loaded", len, b.size);
-        assert_nothing_open();
+        assert_no_hdf5_open(bad);
     }
     free(b.bytes);
 }
@@ -236,11 +165,11 @@ END_TEST
 START_TEST(failed_saves_keep_the_old_file)
 {
     char path[128], missing[128], sub[128];
-    path_of(path, sizeof path, "ck.h5");
-    path_of(missing, sizeof missing, "no-such-dir/ck.h5");
-    path_of(sub, sizeof sub, "a-directory");
+    join_path(path, sizeof path, dir, "ck.h5");
+    join_path(missing, sizeof missing, dir, "no-such-dir/ck.h5");
+    join_path(sub, sizeof sub, dir, "a-directory");
     save_sample(path);
-    blob before = slurp(path);
+    blob before = read_file(path);
     dnn_params *p = sample_params();
     dnn_checkpoint_info ci = sample_info();
     dnn_error err;
@@ -252,15 +181,15 @@ START_TEST(failed_saves_keep_the_old_file)
     ci.dims[1] = 6; /* info that does not describe the parameters */
     ck_assert_int_eq(dnn_checkpoint_save(path, p, &ci, &err), DNN_ERR_ARG);
     ci.dims[1] = dims[1];
-    ck_assert(same_file(&before, path));
-    ck_assert_int_eq(entries(), 1);
+    ck_assert(file_equals(path, &before));
+    ck_assert_int_eq(count_entries(dir), 1);
 
     ck_assert_int_eq(dnn_checkpoint_save(missing, p, &ci, &err), DNN_ERR_IO);
     ck_assert_msg(strstr(err.message, missing) != NULL, "%s", err.message);
     ck_assert_int_eq(mkdir(sub, 0700), 0);
     ck_assert_int_eq(dnn_checkpoint_save(sub, p, &ci, &err), DNN_ERR_IO);
-    ck_assert_int_eq(entries(), 2); /* ck.h5 and the directory, nothing else */
-    assert_nothing_open();
+    ck_assert_int_eq(count_entries(dir), 2); /* ck.h5 and the directory, nothing else */
+    assert_no_hdf5_open("failed saves");
     dnn_params_free(&p);
     free(before.bytes);
 }
@@ -272,15 +201,15 @@ START_TEST(other_files_are_refused)
     dnn_params *p = NULL;
     dnn_checkpoint_info ci;
     dnn_error err;
-    path_of(path, sizeof path, "absent.h5");
+    join_path(path, sizeof path, dir, "absent.h5");
     ck_assert_int_eq(dnn_checkpoint_load(path, &p, &ci, &err), DNN_ERR_IO);
     ck_assert(strstr(err.message, path) != NULL);
 
-    path_of(path, sizeof path, "text.h5");
-    spill(path, (const unsigned char *)"hello\n", 6);
+    join_path(path, sizeof path, dir, "text.h5");
+    write_file(path, "hello\n", 6);
     ck_assert_int_eq(dnn_checkpoint_load(path, &p, &ci, &err), DNN_ERR_DATA);
 
-    path_of(path, sizeof path, "model.h5");
+    join_path(path, sizeof path, dir, "model.h5");
     dnn_params *model = sample_params();
     dnn_model_info info = {"he", 7, 10, 0.1};
     ck_assert_int_eq(dnn_model_save(path, model, &info, &err), DNN_OK);
@@ -289,17 +218,17 @@ START_TEST(other_files_are_refused)
     dnn_params_free(&model);
 
     /* a newer format version is refused by name */
-    path_of(path, sizeof path, "v2.h5");
+    join_path(path, sizeof path, dir, "v2.h5");
     save_sample(path);
-    blob b = slurp(path);
+    blob b = read_file(path);
     ck_assert(memcmp(b.bytes, "dnn-checkpoint 1\n", 17) == 0);
     b.bytes[15] = '2';
-    spill(path, b.bytes, b.size);
+    write_file(path, b.bytes, b.size);
     free(b.bytes);
     ck_assert_int_eq(dnn_checkpoint_load(path, &p, &ci, &err), DNN_ERR_DATA);
     ck_assert_msg(strstr(err.message, "version 2") != NULL, "%s", err.message);
     ck_assert(p == NULL);
-    assert_nothing_open();
+    assert_no_hdf5_open("refused files");
 }
 END_TEST
 
@@ -394,17 +323,17 @@ START_TEST(writable_paths_are_checked_without_touching_anything)
 {
     char path[128], missing[128];
     dnn_error err;
-    path_of(path, sizeof path, "model.h5");
+    join_path(path, sizeof path, dir, "model.h5");
     ck_assert_int_eq(dnn_check_writable(path, &err), DNN_OK);
-    ck_assert_int_eq(entries(), 0);
+    ck_assert_int_eq(count_entries(dir), 0);
     save_sample(path);
-    blob before = slurp(path);
+    blob before = read_file(path);
     ck_assert_int_eq(dnn_check_writable(path, &err), DNN_OK);
-    ck_assert(same_file(&before, path));
-    ck_assert_int_eq(entries(), 1);
+    ck_assert(file_equals(path, &before));
+    ck_assert_int_eq(count_entries(dir), 1);
     ck_assert_int_eq(dnn_check_writable(dir, &err), DNN_ERR_IO);
     ck_assert_msg(strstr(err.message, "is a directory") != NULL, "%s", err.message);
-    path_of(missing, sizeof missing, "no-such-dir/model.h5");
+    join_path(missing, sizeof missing, dir, "no-such-dir/model.h5");
     ck_assert_int_eq(dnn_check_writable(missing, &err), DNN_ERR_IO);
     ck_assert_msg(strstr(err.message, missing) != NULL, "%s", err.message);
     free(before.bytes);

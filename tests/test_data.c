@@ -5,18 +5,16 @@
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
-#include <dirent.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "dnn/data.h"
+#include "test_files.h"
 #include "test_util.h"
 
 #ifndef DNN_SHARED_DATA_DIR
@@ -27,34 +25,12 @@ static char tmpdir[64];
 
 static void make_tmpdir(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/dnn_test_data_XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        abort();
-    }
+    make_temp_dir(tmpdir, sizeof tmpdir, "dnn_test_data");
 }
 
 static void remove_tmpdir(void)
 {
-    DIR *dir = opendir(tmpdir);
-    if (!dir)
-        return;
-    struct dirent *entry;
-    char path[512];
-    while ((entry = readdir(dir)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", tmpdir, entry->d_name);
-        unlink(path);
-    }
-    closedir(dir);
-    rmdir(tmpdir);
-}
-
-static void tmp_path(char *path, size_t size, const char *name)
-{
-    int len = snprintf(path, size, "%s/%s", tmpdir, name);
-    ck_assert(len > 0 && (size_t)len < size);
+    remove_tree(tmpdir);
 }
 
 /* ---- writing test files with the HDF5 C API ---- */
@@ -120,10 +96,8 @@ static void make_valid(const char *path)
 
 static void make_text(const char *path)
 {
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("this is a text file, not HDF5\n", f);
-    fclose(f);
+    const char text[] = "this is a text file, not HDF5\n";
+    write_file(path, text, sizeof text - 1);
 }
 
 static void make_truncated(const char *path)
@@ -281,51 +255,6 @@ static void make_x_is_group(const char *path)
     H5Fclose(file);
 }
 
-/* ---- leak and silence checks ---- */
-
-/* Open HDF5 files, datasets, groups, named datatypes and attributes in the process.
- * (H5Inmembers would count dataspaces too, but HDF5 1.10 refuses it for library id
- * types; a leaked dataset or group keeps its file open, so it shows up here.) */
-static ssize_t open_objects(void)
-{
-    return H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL);
-}
-
-static void assert_nothing_open(const char *what)
-{
-    ssize_t open = open_objects();
-    ck_assert_msg(open == 0, "%s: %zd HDF5 objects left open", what, open);
-}
-
-/* stderr goes to a file while capturing; capture_end returns how many bytes were written. */
-typedef struct {
-    int saved_fd;
-    char path[512];
-} capture;
-
-static capture capture_begin(void)
-{
-    capture c;
-    tmp_path(c.path, sizeof c.path, "stderr.txt");
-    fflush(stderr);
-    c.saved_fd = dup(STDERR_FILENO);
-    int fd = open(c.path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ck_assert(c.saved_fd >= 0 && fd >= 0);
-    dup2(fd, STDERR_FILENO);
-    close(fd);
-    return c;
-}
-
-static long capture_end(capture *c)
-{
-    fflush(stderr);
-    dup2(c->saved_fd, STDERR_FILENO);
-    close(c->saved_fd);
-    struct stat st;
-    ck_assert_int_eq(stat(c->path, &st), 0);
-    return (long)st.st_size;
-}
-
 /* ---- the course's file ---- */
 
 static const char course_train[] = DNN_SHARED_DATA_DIR "/train_catvnoncat.h5";
@@ -465,15 +394,15 @@ START_TEST(bad_files_give_status_message_and_index)
 {
     const bad_case *c = &bad_cases[_i];
     char path[512];
-    tmp_path(path, sizeof path, c->file);
+    join_path(path, sizeof path, tmpdir, c->file);
     if (c->make)
         c->make(path);
 
     H5E_auto2_t func_before, func_after;
     void *data_before, *data_after;
     H5Eget_auto2(H5E_DEFAULT, &func_before, &data_before);
-    assert_nothing_open("before the call");
-    capture cap = capture_begin();
+    assert_no_hdf5_open("before the call");
+    stderr_capture cap = capture_stderr_begin(tmpdir);
 
     double sentinel = 42.0;
     dnn_dataset out = {.X = &sentinel, .Y = &sentinel};
@@ -484,9 +413,9 @@ START_TEST(bad_files_give_status_message_and_index)
     dnn_error probe_err;
     dnn_status probe_st = dnn_h5_probe(path, &c->opts, &m, &n, &probe_err);
 
-    long printed = capture_end(&cap);
+    long printed = capture_stderr_end(&cap);
     ck_assert_msg(printed == 0, "%s: %ld bytes printed to stderr", c->file, printed);
-    assert_nothing_open(c->file);
+    assert_no_hdf5_open(c->file);
     H5Eget_auto2(H5E_DEFAULT, &func_after, &data_after);
     ck_assert_msg(func_after == func_before && data_after == data_before,
                   "HDF5's error printing was not restored");
@@ -520,7 +449,7 @@ static void assert_loads(const char *path, const dnn_h5_options *opts, long firs
     dnn_dataset d;
     dnn_error err;
     dnn_status st = dnn_h5_load(path, opts, first, count, &d, &err);
-    assert_nothing_open(path);
+    assert_no_hdf5_open(path);
     ck_assert_msg(st == DNN_OK, "%s [%ld, +%ld): %s", path, first, count, err.message);
     ck_assert(d.n_features == n && d.m_total == m_total && d.first == first && d.m == count);
     ck_assert_int_eq(err.bad_index, -1);
@@ -551,7 +480,7 @@ START_TEST(float_x_loads_unchanged)
     }
     ck_assert(X[1] != -0.37 && X[1] == (double)-0.37f); /* a float, not the decimal */
     char path[512];
-    tmp_path(path, sizeof path, "float_x.h5");
+    join_path(path, sizeof path, tmpdir, "float_x.h5");
     ds_spec specs[] = {{"f_x", H5T_NATIVE_FLOAT, 2, {M, N}, x},
                        {"f_y", H5T_NATIVE_INT64, 1, {M}, y}};
     write_h5(path, 2, specs);
@@ -577,9 +506,9 @@ START_TEST(label_shapes_and_integer_types_are_accepted)
         Y[i] = y[i];
     }
     char row[512], col[512], flat[512];
-    tmp_path(row, sizeof row, "y_row.h5");
-    tmp_path(col, sizeof col, "y_col.h5");
-    tmp_path(flat, sizeof flat, "y_flat.h5");
+    join_path(row, sizeof row, tmpdir, "y_row.h5");
+    join_path(col, sizeof col, tmpdir, "y_col.h5");
+    join_path(flat, sizeof flat, tmpdir, "y_flat.h5");
     ds_spec row_specs[] = {{"a_x", H5T_NATIVE_INT16, 3, {M, 2, 3}, x},
                            {"a_y", H5T_NATIVE_INT32, 2, {1, M}, y}};
     ds_spec col_specs[] = {{"a_x", H5T_NATIVE_INT16, 3, {M, 2, 3}, x},
@@ -615,7 +544,7 @@ START_TEST(uint8_is_scaled_only_when_asked)
         y[i] = Y[i] = i < 5;
     }
     char path[512];
-    tmp_path(path, sizeof path, "u8.h5");
+    join_path(path, sizeof path, tmpdir, "u8.h5");
     ds_spec specs[] = {{"img_x", H5T_NATIVE_UINT8, 2, {M, N}, x},
                        {"img_y", H5T_NATIVE_INT64, 1, {M}, y}};
     write_h5(path, 2, specs);
@@ -629,7 +558,7 @@ END_TEST
 START_TEST(only_the_requested_examples_are_validated)
 {
     char path[512];
-    tmp_path(path, sizeof path, "label2_ok.h5");
+    join_path(path, sizeof path, tmpdir, "label2_ok.h5");
     make_label_2(path);
     small_data d = small_standard();
     double X[M * N], Y[M];
@@ -647,7 +576,7 @@ END_TEST
 START_TEST(null_arguments_are_rejected)
 {
     char path[512];
-    tmp_path(path, sizeof path, "valid_null.h5");
+    join_path(path, sizeof path, tmpdir, "valid_null.h5");
     make_valid(path);
     dnn_dataset d;
     dnn_error err;

@@ -6,8 +6,6 @@
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
-#include <dirent.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +16,7 @@
 #include <unistd.h>
 
 #include "dnn/model_io.h"
+#include "test_files.h"
 #include "test_util.h"
 
 static const int dims_5431[] = {5, 4, 3, 1};
@@ -29,34 +28,7 @@ static char tmpdir[64];
 
 static void make_tmpdir(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/dnn_test_model_io_XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        abort();
-    }
-}
-
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *dir = opendir(path);
-        struct dirent *entry;
-        char child[1024];
-        while (dir && (entry = readdir(dir)) != NULL) {
-            if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-                continue;
-            snprintf(child, sizeof child, "%s/%s", path, entry->d_name);
-            remove_tree(child);
-        }
-        if (dir)
-            closedir(dir);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
+    make_temp_dir(tmpdir, sizeof tmpdir, "dnn_test_model_io");
 }
 
 static void remove_tmpdir(void)
@@ -67,110 +39,8 @@ static void remove_tmpdir(void)
 /* A fresh directory tmpdir/name for one test, so its listing is the test's own. */
 static void test_dir(char *dir, size_t size, const char *name)
 {
-    int len = snprintf(dir, size, "%s/%s", tmpdir, name);
-    ck_assert(len > 0 && (size_t)len < size);
+    join_path(dir, size, tmpdir, name);
     ck_assert_msg(mkdir(dir, 0700) == 0, "mkdir %s", dir);
-}
-
-static void join(char *path, size_t size, const char *dir, const char *name)
-{
-    int len = snprintf(path, size, "%s/%s", dir, name);
-    ck_assert(len > 0 && (size_t)len < size);
-}
-
-/* Entries of dir other than . and ..; any name containing ".tmp" fails the test. */
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    ck_assert_msg(d != NULL, "opendir %s", dir);
-    int n = 0;
-    struct dirent *entry;
-    while ((entry = readdir(d)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-            continue;
-        ck_assert_msg(strstr(entry->d_name, ".tmp") == NULL, "%s: temporary file '%s' left",
-                      dir, entry->d_name);
-        n++;
-    }
-    closedir(d);
-    return n;
-}
-
-/* ---- whole files as bytes ---- */
-
-typedef struct {
-    unsigned char *bytes;
-    size_t size;
-} blob;
-
-static blob read_blob(const char *path)
-{
-    blob b = {NULL, 0};
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    ck_assert(fseek(f, 0, SEEK_END) == 0);
-    long size = ftell(f);
-    ck_assert(size >= 0 && fseek(f, 0, SEEK_SET) == 0);
-    b.size = (size_t)size;
-    b.bytes = malloc(b.size + 1);
-    ck_assert(b.bytes != NULL);
-    ck_assert(fread(b.bytes, 1, b.size, f) == b.size);
-    fclose(f);
-    return b;
-}
-
-static void write_bytes(const char *path, const void *bytes, size_t size)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_msg(f != NULL, "cannot create %s", path);
-    ck_assert(fwrite(bytes, 1, size, f) == size);
-    ck_assert(fclose(f) == 0);
-}
-
-static void assert_same_bytes(const blob *before, const char *path)
-{
-    blob now = read_blob(path);
-    ck_assert_msg(now.size == before->size && memcmp(now.bytes, before->bytes, now.size) == 0,
-                  "%s changed (%zu bytes, was %zu)", path, now.size, before->size);
-    free(now.bytes);
-}
-
-/* ---- leak and silence checks ---- */
-
-static void assert_nothing_open(const char *what)
-{
-    ssize_t open = H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL);
-    ck_assert_msg(open == 0, "%s: %zd HDF5 objects left open", what, open);
-}
-
-/* stderr goes to a file while capturing; capture_end returns how many bytes were written. */
-typedef struct {
-    int saved_fd;
-    char path[512];
-} capture;
-
-static capture capture_begin(void)
-{
-    capture c;
-    join(c.path, sizeof c.path, tmpdir, "stderr.txt");
-    fflush(stderr);
-    c.saved_fd = dup(STDERR_FILENO);
-    int fd = open(c.path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ck_assert(c.saved_fd >= 0 && fd >= 0);
-    ck_assert(dup2(fd, STDERR_FILENO) >= 0);
-    close(fd);
-    return c;
-}
-
-static long capture_end(capture *c)
-{
-    fflush(stderr);
-    dup2(c->saved_fd, STDERR_FILENO);
-    close(c->saved_fd);
-    struct stat st;
-    ck_assert_int_eq(stat(c->path, &st), 0);
-    unlink(c->path);
-    return (long)st.st_size;
 }
 
 /* ---- library calls with the checks every call gets ---- */
@@ -186,21 +56,21 @@ static dnn_params *random_params(int L, const int *dims, dnn_init init, uint32_t
 static dnn_status save(const char *path, const dnn_params *p, const dnn_model_info *info,
                        dnn_error *err)
 {
-    capture c = capture_begin();
+    stderr_capture c = capture_stderr_begin(tmpdir);
     dnn_status st = dnn_model_save(path, p, info, err);
-    long printed = capture_end(&c);
+    long printed = capture_stderr_end(&c);
     ck_assert_msg(printed == 0, "saving %s: %ld bytes printed to stderr", path, printed);
-    assert_nothing_open(path);
+    assert_no_hdf5_open(path);
     return st;
 }
 
 static dnn_status load(const char *path, dnn_params **p, dnn_model_info *info, dnn_error *err)
 {
-    capture c = capture_begin();
+    stderr_capture c = capture_stderr_begin(tmpdir);
     dnn_status st = dnn_model_load(path, p, info, err);
-    long printed = capture_end(&c);
+    long printed = capture_stderr_end(&c);
     ck_assert_msg(printed == 0, "loading %s: %ld bytes printed to stderr", path, printed);
-    assert_nothing_open(path);
+    assert_no_hdf5_open(path);
     return st;
 }
 
@@ -299,7 +169,7 @@ START_TEST(round_trip_is_bit_for_bit)
 {
     char dir[512], path[512];
     test_dir(dir, sizeof dir, "round_trip");
-    join(path, sizeof path, dir, "model.h5");
+    join_path(path, sizeof path, dir, "model.h5");
     dnn_params *p = random_params(3, dims_5431, DNN_INIT_HE, 3);
     save_ok(path, p, &info_he3);
     ck_assert_int_eq(count_entries(dir), 1);
@@ -336,7 +206,7 @@ START_TEST(round_trip_of_other_shapes)
     } cases[] = {{1, one, DNN_INIT_NORMAL_001}, {6, deep, DNN_INIT_LECUN}, {1, wide, DNN_INIT_HE}};
     char dir[512], path[512];
     test_dir(dir, sizeof dir, "shapes");
-    join(path, sizeof path, dir, "model.h5");
+    join_path(path, sizeof path, dir, "model.h5");
     for (int i = 0; i < (int)(sizeof cases / sizeof *cases); i++) {
         dnn_params *p = random_params(cases[i].L, cases[i].dims, cases[i].init, 1000 + i);
         /* biases are zero after initialization: make them count */
@@ -356,7 +226,7 @@ START_TEST(file_layout_is_row_major_with_attributes)
 {
     char dir[512], path[512];
     test_dir(dir, sizeof dir, "layout");
-    join(path, sizeof path, dir, "model.h5");
+    join_path(path, sizeof path, dir, "model.h5");
     dnn_params *p = random_params(3, dims_5431, DNN_INIT_HE, 3);
     for (int l = 1; l <= p->L; l++)
         for (int k = 0; k < p->dims[l]; k++)
@@ -414,12 +284,12 @@ START_TEST(save_replaces_an_existing_file)
 {
     char dir[512], path[512];
     test_dir(dir, sizeof dir, "replace");
-    join(path, sizeof path, dir, "model.h5");
+    join_path(path, sizeof path, dir, "model.h5");
     dnn_params *a = random_params(3, dims_5431, DNN_INIT_HE, 3);
     const int other[] = {2, 9, 1};
     dnn_params *b = random_params(2, other, DNN_INIT_LECUN, 4);
 
-    write_bytes(path, "not a model\n", 12); /* any file at the path is replaced */
+    write_file(path, "not a model\n", 12); /* any file at the path is replaced */
     save_ok(path, a, &info_he3);
     dnn_params *q = load_ok(path, NULL);
     assert_same_params(a, q);
@@ -455,19 +325,19 @@ START_TEST(failed_saves_leave_nothing_behind)
     dnn_params *p = random_params(3, dims_5431, DNN_INIT_HE, 3);
 
     /* a directory that does not exist */
-    join(path, sizeof path, dir, "missing/model.h5");
+    join_path(path, sizeof path, dir, "missing/model.h5");
     assert_save_fails(dir, path, p, DNN_ERR_IO, 0);
 
     /* a path that is a directory: it stays a directory, and empty */
-    join(sub, sizeof sub, dir, "adir");
+    join_path(sub, sizeof sub, dir, "adir");
     ck_assert_int_eq(mkdir(sub, 0700), 0);
     assert_save_fails(dir, sub, p, DNN_ERR_IO, 1);
     ck_assert_int_eq(count_entries(sub), 0);
 
     /* a path under a regular file */
-    join(path, sizeof path, dir, "model.h5");
+    join_path(path, sizeof path, dir, "model.h5");
     save_ok(path, p, &info_he3);
-    join(sub, sizeof sub, dir, "model.h5/x.h5");
+    join_path(sub, sizeof sub, dir, "model.h5/x.h5");
     assert_save_fails(dir, sub, p, DNN_ERR_IO, 2);
 
     /* no path, no parameters */
@@ -486,10 +356,10 @@ START_TEST(a_save_failing_midway_keeps_the_old_model)
 {
     char dir[512], path[512];
     test_dir(dir, sizeof dir, "midway");
-    join(path, sizeof path, dir, "model.h5");
+    join_path(path, sizeof path, dir, "model.h5");
     dnn_params *small = random_params(3, dims_5431, DNN_INIT_HE, 3);
     save_ok(path, small, &info_he3);
-    blob before = read_blob(path);
+    blob before = read_file(path);
 
     const int big_dims[] = {4000, 8, 1}; /* 256 KB of weights */
     dnn_params *big = random_params(2, big_dims, DNN_INIT_HE, 5);
@@ -507,7 +377,7 @@ START_TEST(a_save_failing_midway_keeps_the_old_model)
     ck_assert_msg(st == DNN_ERR_IO, "status %s (%s)", dnn_status_string(st), err.message);
     ck_assert_msg(strstr(err.message, path) != NULL, "message '%s' does not name %s",
                   err.message, path);
-    assert_same_bytes(&before, path);
+    ck_assert_msg(file_equals(path, &before), "%s changed (was %zu bytes)", path, before.size);
     ck_assert_int_eq(count_entries(dir), 1);
     dnn_params *q = load_ok(path, NULL);
     assert_same_params(small, q);
@@ -574,23 +444,23 @@ START_TEST(bad_files_are_refused)
     char dir[512], path[512], good[512];
     test_dir(dir, sizeof dir, "bad_files");
     dnn_params *p = random_params(3, dims_5431, DNN_INIT_HE, 3);
-    join(good, sizeof good, dir, "good.h5");
+    join_path(good, sizeof good, dir, "good.h5");
     save_ok(good, p, &info_he3);
-    blob model = read_blob(good);
+    blob model = read_file(good);
 
-    join(path, sizeof path, dir, "missing.h5");
+    join_path(path, sizeof path, dir, "missing.h5");
     assert_load_fails(path, DNN_ERR_IO, "a missing file");
 
-    join(path, sizeof path, dir, "text.h5");
-    write_bytes(path, "W1,b1\n1,2\n", 10);
+    join_path(path, sizeof path, dir, "text.h5");
+    write_file(path, "W1,b1\n1,2\n", 10);
     assert_load_fails(path, DNN_ERR_IO, "a text file");
 
-    join(path, sizeof path, dir, "empty.h5");
-    write_bytes(path, "", 0);
+    join_path(path, sizeof path, dir, "empty.h5");
+    write_file(path, "", 0);
     assert_load_fails(path, DNN_ERR_IO, "an empty file");
 
-    join(path, sizeof path, dir, "truncated.h5");
-    write_bytes(path, model.bytes, model.size / 2);
+    join_path(path, sizeof path, dir, "truncated.h5");
+    write_file(path, model.bytes, model.size / 2);
     dnn_error err = {"", -1};
     dnn_params *q = NULL;
     dnn_status st = load(path, &q, NULL, &err);
@@ -598,13 +468,13 @@ START_TEST(bad_files_are_refused)
                   dnn_status_string(st));
     ck_assert(q == NULL && strstr(err.message, path) != NULL);
 
-    join(path, sizeof path, dir, "a_directory.h5");
+    join_path(path, sizeof path, dir, "a_directory.h5");
     ck_assert_int_eq(mkdir(path, 0700), 0);
     assert_load_fails(path, DNN_ERR_IO, "a directory");
 
     /* HDF5, but not a model: a data file with no layer_sizes */
-    join(path, sizeof path, dir, "no_sizes.h5");
-    write_bytes(path, model.bytes, model.size);
+    join_path(path, sizeof path, dir, "no_sizes.h5");
+    write_file(path, model.bytes, model.size);
     remove_object(path, "layer_sizes");
     assert_load_fails(path, DNN_ERR_DATA, "no layer_sizes");
 
@@ -616,8 +486,8 @@ START_TEST(bad_files_are_refused)
     } bad_sizes[] = {{"last_not_1.h5", 4, not_one}, {"zero_width.h5", 4, zero},
                      {"one_size.h5", 1, single}};
     for (int i = 0; i < (int)(sizeof bad_sizes / sizeof *bad_sizes); i++) {
-        join(path, sizeof path, dir, bad_sizes[i].name);
-        write_bytes(path, model.bytes, model.size);
+        join_path(path, sizeof path, dir, bad_sizes[i].name);
+        write_file(path, model.bytes, model.size);
         replace_layer_sizes(path, bad_sizes[i].n, bad_sizes[i].sizes);
         assert_load_fails(path, DNN_ERR_DATA, bad_sizes[i].name);
     }
@@ -629,14 +499,14 @@ START_TEST(bad_files_are_refused)
                       {"w2_cols.h5", "W2", 3, 3},       {"b1_row.h5", "b1", 1, 4},
                       {"b2_rows.h5", "b2", 4, 1},       {"w3_wide.h5", "W3", 1, 4}};
     for (int i = 0; i < (int)(sizeof bad_shapes / sizeof *bad_shapes); i++) {
-        join(path, sizeof path, dir, bad_shapes[i].file);
-        write_bytes(path, model.bytes, model.size);
+        join_path(path, sizeof path, dir, bad_shapes[i].file);
+        write_file(path, model.bytes, model.size);
         replace_dataset(path, bad_shapes[i].dataset, bad_shapes[i].rows, bad_shapes[i].cols);
         assert_load_fails(path, DNN_ERR_DATA, bad_shapes[i].file);
     }
 
-    join(path, sizeof path, dir, "no_b3.h5");
-    write_bytes(path, model.bytes, model.size);
+    join_path(path, sizeof path, dir, "no_b3.h5");
+    write_file(path, model.bytes, model.size);
     remove_object(path, "b3");
     assert_load_fails(path, DNN_ERR_DATA, "no b3");
 
