@@ -1,6 +1,7 @@
 #include "dnn/exact_sum.h"
 
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -540,6 +541,64 @@ dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *c
                 (v ? add_digits : set_digits)(blocks[v] + from, n, t, block[0], block[1], block[2]);
             digits_to_doubles(block[0], block[1], block[2], n, t, out + from);
         }
+    }
+    return DNN_OK;
+}
+
+/* The largest magnitude and the smallest non-zero one, folded into *max_abs (INFINITY
+ * when a value is NaN or Inf) and *min_abs. */
+HOT static void extremes_of(const double *values, size_t len, double *max_abs, double *min_abs)
+{
+    double largest = *max_abs, smallest = *min_abs;
+    int finite = 1;
+    for (size_t i = 0; i < len; i++) {
+        double a = fabs(values[i]);
+        finite &= a <= DBL_MAX;
+        largest = a > largest ? a : largest;
+        smallest = a != 0.0 && a < smallest ? a : smallest;
+    }
+    *max_abs = finite ? largest : INFINITY;
+    *min_abs = smallest;
+}
+
+/* The largest scale at which a value of magnitude min_abs is exact in the digits
+ * (min_abs >= 2^(T - K·W + 52)); INT_MAX when there is no non-zero value. */
+static int grid_top_of(double min_abs)
+{
+    if (!(min_abs < INFINITY))
+        return INT_MAX;
+    int e;
+    frexp(min_abs, &e); /* 2^(e-1) <= min_abs */
+    return e - 1 + K * W - (DBL_MANT_DIG - 1);
+}
+
+dnn_status dnn_exact_sum_blocks_scales(const dnn_exact_sum *layout, const double *const *blocks,
+                                       int nvec, size_t begin, size_t end, int *tops,
+                                       int *grid_tops, int *nonfinite, double *out)
+{
+    if (!layout || begin > end || end > layout->n || nvec < 0 || (nvec > 0 && !blocks) ||
+        !tops || !grid_tops || !nonfinite)
+        return DNN_ERR_ARG;
+    for (int v = 0; v < nvec; v++)
+        if (!blocks[v])
+            return DNN_ERR_ARG;
+    *nonfinite = 0;
+    for (int s = 0; s < layout->nseg; s++) {
+        size_t lo, hi;
+        double max_abs = 0.0, min_abs = INFINITY;
+        if (segment_part(layout, s, begin, end, &lo, &hi)) {
+            size_t from = lo - begin, len = hi - lo;
+            if (out && (nvec == 1 || nvec == 2)) {
+                parallel_pair_sum(blocks[0] + from, nvec == 2 ? blocks[1] + from : NULL, len,
+                                  out + from, &max_abs, &min_abs);
+            } else {
+                for (int v = 0; v < nvec; v++)
+                    extremes_of(blocks[v] + from, len, &max_abs, &min_abs);
+            }
+        }
+        *nonfinite |= max_abs > DBL_MAX;
+        tops[s] = max_abs > DBL_MAX ? DNN_EXACT_NO_TOP : top_for(max_abs);
+        grid_tops[s] = grid_top_of(min_abs);
     }
     return DNN_OK;
 }

@@ -204,7 +204,7 @@ dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local,
     int ok = t->workers && t->total;
     if (ok && mode == DNN_REDUCE_EXACT)
         ok = (t->exact = new_exact_sum(params)) != NULL &&
-             (t->tops = malloc(((size_t)t->exact->nseg + 4) * sizeof *t->tops)) != NULL;
+             (t->tops = malloc((2 * (size_t)t->exact->nseg + 4) * sizeof *t->tops)) != NULL;
     if (ok && mode == DNN_REDUCE_EXACT)
         ok = (t->thread_sums = calloc((size_t)t->nthreads, sizeof *t->thread_sums)) != NULL &&
              (t->pending = calloc((size_t)t->nthreads * (size_t)t->exact->nseg,
@@ -372,11 +372,14 @@ static dnn_status local_pass(dnn_trainer *t)
 
 /* Several processes, each with nvec pending gradients and no other sums: the
  * gradients travel instead of digits (8 bytes an element instead of 24). Each process
- * receives its block of every process's gradients, sums them exactly at the agreed
- * scales (t->tops) and rounds them, then the doubles go to everyone. */
+ * receives its block of every process's gradients and finds the scales they call for
+ * (with one or two gradients in all, summing them on the way); the scales are agreed,
+ * the block is summed exactly at them unless the plain sums already are exact, and the
+ * doubles go to everyone. */
 static dnn_status combine_gradients(dnn_trainer *t, const dnn_reducer *r, int nvec)
 {
     dnn_exact_sum *s = t->exact;
+    int nseg = s->nseg;
     size_t vectors = (size_t)r->processes * (size_t)nvec;
     size_t need = vectors * (t->n / (size_t)r->processes + 1);
     if (need > t->received_len) { /* the first step only: the sizes do not change */
@@ -390,17 +393,36 @@ static dnn_status combine_gradients(dnn_trainer *t, const dnn_reducer *r, int nv
         return DNN_ERR_NOMEM;
     size_t begin, end;
     double t0 = omp_get_wtime();
-    int rc = r->exchange_blocks_double(r->ctx, t->pending, nvec, s->seg_start, s->nseg,
+    int rc = r->exchange_blocks_double(r->ctx, t->pending, nvec, s->seg_start, nseg,
                                        t->received, &begin, &end);
     t->seconds_collective += omp_get_wtime() - t0;
     if (rc != 0)
         return DNN_ERR_IO;
-    memcpy(s->top, t->tops, (size_t)s->nseg * sizeof *s->top);
-    s->top[s->nseg] = 0;
     for (size_t v = 0; v < vectors; v++)
         t->blocks[v] = t->received + v * (end - begin);
-    dnn_status st = dnn_exact_sum_blocks_result(s, t->blocks, (int)vectors, begin, end,
-                                                t->total + begin);
+    /* tops[0..nseg-1]: the scales; tops[nseg..2nseg-1]: -(the largest scales at which
+     * the values are exact); tops[2nseg]: a NaN or Inf somewhere */
+    int *tops = t->tops, *grid = t->tops + nseg, nonfinite;
+    int pair = vectors <= 2;
+    dnn_status st = dnn_exact_sum_blocks_scales(s, t->blocks, (int)vectors, begin, end, tops, grid,
+                                                &nonfinite, pair ? t->total + begin : NULL);
+    for (int k = 0; k < nseg; k++)
+        grid[k] = -grid[k];
+    tops[2 * nseg] = nonfinite || st != DNN_OK;
+    t0 = omp_get_wtime();
+    rc = r->max_int(r->ctx, tops, 2 * nseg + 1);
+    t->seconds_collective += omp_get_wtime() - t0;
+    if (rc != 0)
+        return DNN_ERR_IO;
+    if (tops[2 * nseg]) /* agreed: every process stops here alike */
+        return st != DNN_OK ? st : DNN_ERR_NONFINITE;
+    memcpy(s->top, tops, (size_t)nseg * sizeof *s->top);
+    s->top[nseg] = 0;
+    int exact = pair;
+    for (int k = 0; k < nseg; k++)
+        exact &= tops[k] <= -grid[k];
+    if (!exact)
+        st = dnn_exact_sum_blocks_result(s, t->blocks, (int)vectors, begin, end, t->total + begin);
     /* taken part in even after a local failure, so that no process is left waiting */
     t0 = omp_get_wtime();
     rc = r->allgather_double(r->ctx, t->total, t->n);
@@ -435,30 +457,37 @@ static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
                                                        t->pending, nvec, t->total);
         return st == DNN_OK && dnn_exact_sum_nonfinite(s) ? DNN_ERR_NONFINITE : st;
     }
-    /* Several processes agree on the scales, a flag for digits (some thread summed
-     * more than one chunk) and how many pending gradients each holds (max and -min). */
-    int nseg = s->nseg, digits = 0;
-    for (int i = 0; i < t->nthreads; i++)
-        digits |= t->workers[i].chunks > 1;
+    /* Several processes agree first on a failure flag, a flag for digits (some thread
+     * summed more than one chunk) and how many pending gradients each holds (max and
+     * -min): that decides what travels. */
+    int nseg = s->nseg, agree[4] = {0, 0, nvec, -nvec};
+    for (int i = 0; i < t->nthreads; i++) {
+        agree[0] |= dnn_exact_sum_nonfinite(t->thread_sums[i]);
+        agree[1] |= t->workers[i].chunks > 1;
+    }
+    t0 = omp_get_wtime();
+    int rc = r->max_int(r->ctx, agree, 4);
+    t->seconds_collective = omp_get_wtime() - t0;
+    if (rc != 0)
+        return DNN_ERR_IO;
+    if (agree[0])
+        return DNN_ERR_NONFINITE;
+    size_t per_process = t->n / (size_t)r->processes + 1;
+    if (!agree[1] && nvec > 0 && agree[2] == -agree[3] &&
+        per_process * (size_t)nvec <= (size_t)1 << 30)
+        return combine_gradients(t, r, nvec);
     dnn_status st = dnn_exact_sum_merge_scales(s, t->thread_sums, t->nthreads, t->pending, nvec);
     if (st != DNN_OK)
         return st;
     memcpy(t->tops, s->top, ((size_t)nseg + 1) * sizeof *t->tops);
-    t->tops[nseg + 1] = digits;
-    t->tops[nseg + 2] = nvec;
-    t->tops[nseg + 3] = -nvec;
     t0 = omp_get_wtime();
-    int rc = r->max_int(r->ctx, t->tops, nseg + 4);
-    t->seconds_collective = omp_get_wtime() - t0;
+    rc = r->max_int(r->ctx, t->tops, nseg + 1);
+    t->seconds_collective += omp_get_wtime() - t0;
     if (rc != 0)
         return DNN_ERR_IO;
     /* the flag is part of the agreed tops: every process stops here alike */
     if (t->tops[nseg])
         return DNN_ERR_NONFINITE;
-    size_t per_process = t->n / (size_t)r->processes + 1;
-    if (!t->tops[nseg + 1] && nvec > 0 && t->tops[nseg + 2] == -t->tops[nseg + 3] &&
-        per_process * (size_t)nvec <= (size_t)1 << 30)
-        return combine_gradients(t, r, nvec);
     /* The digits travel. The pending gradients join their threads' sums; with one
      * thread its sum is the process's (it is cleared before the next pass), so no
      * second copy of the digits is held. */

@@ -2,6 +2,7 @@
  * nearest double, ties to even, which is what lets one or two vectors that are exact
  * at their scale take the plain double sum. */
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,53 @@ static const size_t seg_sizes[NSEG] = {70000, 139999, 1}; /* long ones run threa
 
 /* The sum of nvec vectors by adding them, merged straight to doubles, and as blocks of
  * P processes: all three must give the same bits. */
+/* The trainer's protocol for blocks of nvec vectors over P processes: each finds the
+ * scales its block calls for (and the plain sums, with one or two vectors), the scales
+ * are agreed (max of tops, min of grid tops), and each block is summed exactly at them
+ * unless the plain sums already are exact. Returns whether they were. */
+static int agreed_blocks_result(double *const *v, int nvec, int P, double *out)
+{
+    int tops[NSEG], grid[NSEG], agreed[NSEG], lowest[NSEG], nonfinite;
+    for (int seg = 0; seg < NSEG; seg++) {
+        agreed[seg] = DNN_EXACT_NO_TOP;
+        lowest[seg] = INT_MAX;
+    }
+    dnn_exact_sum *layout = dnn_exact_sum_new(NSEG, seg_sizes);
+    ck_assert_ptr_nonnull(layout);
+    const double *blocks[3];
+    for (int p = 0; p < P; p++) {
+        size_t begin = (size_t)LEN * (size_t)p / (size_t)P;
+        size_t end = (size_t)LEN * (size_t)(p + 1) / (size_t)P;
+        for (int k = 0; k < nvec; k++)
+            blocks[k] = v[k] + begin;
+        ck_assert_int_eq(dnn_exact_sum_blocks_scales(layout, blocks, nvec, begin, end, tops, grid,
+                                                     &nonfinite, out + begin),
+                         DNN_OK);
+        ck_assert(!nonfinite);
+        for (int seg = 0; seg < NSEG; seg++) {
+            agreed[seg] = tops[seg] > agreed[seg] ? tops[seg] : agreed[seg];
+            lowest[seg] = grid[seg] < lowest[seg] ? grid[seg] : lowest[seg];
+        }
+    }
+    int plain = nvec <= 2;
+    for (int seg = 0; seg < NSEG; seg++) {
+        layout->top[seg] = agreed[seg];
+        plain &= agreed[seg] <= lowest[seg];
+    }
+    for (int p = 0; !plain && p < P; p++) {
+        size_t begin = (size_t)LEN * (size_t)p / (size_t)P;
+        size_t end = (size_t)LEN * (size_t)(p + 1) / (size_t)P;
+        for (int k = 0; k < nvec; k++)
+            blocks[k] = v[k] + begin;
+        ck_assert_int_eq(dnn_exact_sum_blocks_result(layout, blocks, nvec, begin, end, out + begin),
+                         DNN_OK);
+    }
+    dnn_exact_sum_free(&layout);
+    return plain;
+}
+
+static int last_plain; /* whether agreed_blocks_result's last call kept the plain sums */
+
 static void check_paths_agree(double *const *v, int nvec, const char *what)
 {
     static double expected[LEN], got[LEN];
@@ -126,6 +174,10 @@ static void check_paths_agree(double *const *v, int nvec, const char *what)
                                                          got + begin), DNN_OK);
         }
         ck_assert_msg(memcmp(got, expected, sizeof got) == 0, "%s: blocks of %d differ", what, P);
+        memset(got, 0, sizeof got);
+        last_plain = agreed_blocks_result(v, nvec, P, got);
+        ck_assert_msg(memcmp(got, expected, sizeof got) == 0,
+                      "%s: blocks of %d with agreed scales differ", what, P);
     }
     dnn_exact_sum_free(&ref);
     dnn_exact_sum_free(&s);
@@ -139,6 +191,18 @@ static void fill(double *v, uint32_t seed, int binades)
         v[i] = dnn_rng_normal(&rng) * ldexp(1.0, -(int)(dnn_rng_uint32(&rng) % (uint32_t)binades));
 }
 
+/* Values in [2^-20, 2): every segment's scale is 2^38, and all of them are exact in
+ * its digits (at least 2^(38 - 62)). */
+static void fill_on_grid(double *v, uint32_t seed)
+{
+    dnn_rng rng;
+    dnn_rng_seed(&rng, seed);
+    for (int i = 0; i < LEN; i++) {
+        double x = (1.0 + uniform(&rng)) * ldexp(1.0, -(int)(dnn_rng_uint32(&rng) % 21));
+        v[i] = uniform(&rng) < 0.5 ? -x : x;
+    }
+}
+
 /* One or two vectors: the double sum when every value is exact at its scale, the
  * digits when one is not (a value 2^70 below its segment's largest loses its low
  * bits), -0 read as +0, zero segments. */
@@ -146,18 +210,30 @@ START_TEST(one_or_two_vectors_give_the_digits_bits)
 {
     static double a[LEN], b[LEN];
     double *v[2] = {a, b};
-    fill(a, 1, 40);
-    fill(b, 2, 40);
+    fill_on_grid(a, 1);
+    fill_on_grid(b, 2);
     a[5] = b[5] = -0.0;
     a[6] = -0.0;
     for (int i = 0; i < 1000; i++) /* cancellation */
         b[100 + i] = -a[100 + i] * (1.0 + ldexp(1.0, -40));
     check_paths_agree(v, 2, "on the grid");
+    ck_assert(last_plain);
     check_paths_agree(v, 1, "one vector on the grid");
+    ck_assert(last_plain);
+    /* 2^-25 + 2^-77: one bit below the grid of scale 2^38 (its last digit weighs 2^-76) */
+    a[200] = ldexp(1.0 + DBL_EPSILON, -25);
+    b[200] = 0.0;
+    check_paths_agree(v, 2, "one bit off the grid");
+    ck_assert(!last_plain);
+    a[200] = ldexp(1.0 + DBL_EPSILON, -24); /* its last bit weighs 2^-76: on the grid */
+    check_paths_agree(v, 2, "at the grid's edge");
+    ck_assert(last_plain);
     a[70000 + 77] = ldexp(a[70000 + 77], -70) + ldexp(1.0, -200);
     b[12] = ldexp(b[12], -70) * (1.0 + DBL_EPSILON);
     check_paths_agree(v, 2, "off the grid");
+    ck_assert(!last_plain);
     check_paths_agree(v, 1, "one vector off the grid");
+    ck_assert(!last_plain);
     memset(a, 0, sizeof a);
     for (int i = 0; i < LEN; i++)
         b[i] = -0.0;
@@ -169,6 +245,43 @@ START_TEST(one_or_two_vectors_give_the_digits_bits)
     got = a[LEN - 1];
     ck_assert(memcmp(&got, &expected, sizeof got) == 0); /* +0, not -0 */
     dnn_exact_sum_free(&s);
+}
+END_TEST
+
+/* Three vectors: the scales are agreed and every block is summed in digits. */
+START_TEST(three_vectors_take_the_digits_at_agreed_scales)
+{
+    static double a[LEN], b[LEN], c[LEN], expected[LEN], got[LEN];
+    fill(a, 5, 30);
+    fill(b, 6, 30);
+    fill(c, 7, 30);
+    double *v[3] = {a, b, c};
+    dnn_exact_sum *ref = dnn_exact_sum_new(NSEG, seg_sizes);
+    for (int k = 0; k < 3; k++)
+        for (int seg = 0, at = 0; seg < NSEG; at += (int)seg_sizes[seg], seg++)
+            ck_assert_int_eq(dnn_exact_sum_add(ref, seg, v[k] + at), DNN_OK);
+    ck_assert_int_eq(dnn_exact_sum_result(ref, expected), DNN_OK);
+    for (int P = 1; P <= 3; P++) {
+        memset(got, 0, sizeof got);
+        ck_assert(!agreed_blocks_result(v, 3, P, got));
+        ck_assert_msg(memcmp(got, expected, sizeof got) == 0, "%d processes differ", P);
+    }
+    /* a NaN in one block raises that process's flag */
+    b[70000 + 5] = NAN;
+    const double *blocks[3] = {a, b, c};
+    int tops[NSEG], grid[NSEG], nonfinite;
+    ck_assert_int_eq(dnn_exact_sum_blocks_scales(ref, blocks, 3, 0, LEN, tops, grid, &nonfinite,
+                                                 NULL),
+                     DNN_OK);
+    ck_assert(nonfinite);
+    ck_assert_int_eq(dnn_exact_sum_blocks_scales(ref, blocks, 3, 0, 70000, tops, grid, &nonfinite,
+                                                 NULL),
+                     DNN_OK);
+    ck_assert(!nonfinite);
+    ck_assert_int_eq(dnn_exact_sum_blocks_scales(ref, blocks, 3, 0, LEN + 1, tops, grid,
+                                                 &nonfinite, NULL),
+                     DNN_ERR_ARG);
+    dnn_exact_sum_free(&ref);
 }
 END_TEST
 
@@ -198,6 +311,7 @@ int main(void)
     tcase_add_test(tc, results_are_rounded_to_nearest_even);
     tcase_add_test(tc, a_high_digit_beyond_2_to_53_rounds_correctly);
     tcase_add_test(tc, one_or_two_vectors_give_the_digits_bits);
+    tcase_add_test(tc, three_vectors_take_the_digits_at_agreed_scales);
     tcase_add_test(tc, a_nan_among_two_vectors_raises_the_flag);
     suite_add_tcase(s, tc);
     return run_suite(s);

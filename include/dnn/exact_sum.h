@@ -73,6 +73,16 @@ dnn_status dnn_exact_sum_merge_scales(dnn_exact_sum *dst, dnn_exact_sum *const *
  * dnn_exact_sum_result gives after adding the whole vectors. */
 dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *const *blocks,
                                        int nvec, size_t begin, size_t end, double *out);
+/* What blocks (as in blocks_result, for elements [begin, end) of layout's segments)
+ * call for before any scale is agreed: tops[s], the scale of segment s's largest
+ * magnitude there (DNN_EXACT_NO_TOP for none); grid_tops[s], the largest scale at which
+ * all its values there are exact in the digits (INT_MAX when all are 0); *nonfinite,
+ * whether one is NaN or Inf. With one or two blocks and out not NULL, out also gets
+ * their double sums: blocks_result's bits at agreed scales T_s (the max of tops over
+ * processes) whenever every T_s <= the min of grid_tops over processes. */
+dnn_status dnn_exact_sum_blocks_scales(const dnn_exact_sum *layout, const double *const *blocks,
+                                       int nvec, size_t begin, size_t end, int *tops,
+                                       int *grid_tops, int *nonfinite, double *out);
 /* The same, straight to dnn_exact_sum_result's n doubles in out, for a sum that needs
  * no alignment with other processes: the merged digits are never stored (dst keeps the
  * scales and the non-finite flag; when the flag is raised, out's contents are
