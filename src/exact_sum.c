@@ -102,17 +102,36 @@ static void shift_segment(dnn_exact_sum *sum, int s, int new_top)
 #define HOT
 #endif
 
+/* Magnitudes as the bits of |x|: their integer order is the numeric order, every NaN
+ * and Inf lies at or above INF_BITS, and integer maxima and minima vectorize where
+ * floating-point ones (with their NaN rules) do not. NO_BITS stands for "no non-zero
+ * magnitude" in minima. */
+#define INF_BITS ((int64_t)0x7ff0000000000000)
+#define NO_BITS INT64_MAX
+
+static inline int64_t magnitude_bits(double x)
+{
+    int64_t b;
+    memcpy(&b, &x, sizeof b);
+    return b & INT64_MAX;
+}
+
+static inline double of_bits(int64_t b)
+{
+    double x;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
 /* The largest magnitude, or -1 when a value is NaN or Inf. */
 HOT static double max_abs_of(const double *values, size_t len)
 {
-    double max_abs = 0.0;
-    int finite = 1;
+    int64_t largest = 0;
     for (size_t i = 0; i < len; i++) {
-        double a = fabs(values[i]);
-        finite &= a <= DBL_MAX;
-        max_abs = a > max_abs ? a : max_abs;
+        int64_t m = magnitude_bits(values[i]);
+        largest = m > largest ? m : largest;
     }
-    return finite ? max_abs : -1.0;
+    return largest >= INF_BITS ? -1.0 : of_bits(largest);
 }
 
 /* digit k of x: trunc(x · 2^((k+1)W - T)) after removing the digits above it;
@@ -460,19 +479,21 @@ static inline __attribute__((always_inline)) void pair_sum_of(const double *a, c
                                                               size_t len, double *out,
                                                               double *max_abs, double *min_abs)
 {
-    double largest = *max_abs, smallest = *min_abs;
-    int finite = 1;
+    int64_t largest = magnitude_bits(*max_abs);
+    int64_t smallest = *min_abs < INFINITY ? magnitude_bits(*min_abs) : NO_BITS;
     for (size_t i = 0; i < len; i++) {
-        double x = a[i], y = b ? b[i] : 0.0, ax = fabs(x), ay = fabs(y);
+        double x = a[i], y = b ? b[i] : 0.0;
         out[i] = (x + y) + 0.0;
-        finite &= ax <= DBL_MAX && ay <= DBL_MAX;
-        largest = ax > largest ? ax : largest;
-        largest = ay > largest ? ay : largest;
-        smallest = ax != 0.0 && ax < smallest ? ax : smallest;
-        smallest = ay != 0.0 && ay < smallest ? ay : smallest;
+        int64_t mx = magnitude_bits(x), my = magnitude_bits(y);
+        largest = mx > largest ? mx : largest;
+        largest = my > largest ? my : largest;
+        mx = mx ? mx : NO_BITS;
+        my = my ? my : NO_BITS;
+        smallest = mx < smallest ? mx : smallest;
+        smallest = my < smallest ? my : smallest;
     }
-    *max_abs = finite ? largest : INFINITY;
-    *min_abs = smallest;
+    *max_abs = largest >= INF_BITS ? INFINITY : of_bits(largest);
+    *min_abs = smallest == NO_BITS ? INFINITY : of_bits(smallest);
 }
 
 /* out = a + b (b NULL: out = a + 0), and the extreme magnitudes folded into *max_abs
@@ -549,16 +570,16 @@ dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *c
  * when a value is NaN or Inf) and *min_abs. */
 HOT static void extremes_of(const double *values, size_t len, double *max_abs, double *min_abs)
 {
-    double largest = *max_abs, smallest = *min_abs;
-    int finite = 1;
+    int64_t largest = magnitude_bits(*max_abs);
+    int64_t smallest = *min_abs < INFINITY ? magnitude_bits(*min_abs) : NO_BITS;
     for (size_t i = 0; i < len; i++) {
-        double a = fabs(values[i]);
-        finite &= a <= DBL_MAX;
-        largest = a > largest ? a : largest;
-        smallest = a != 0.0 && a < smallest ? a : smallest;
+        int64_t m = magnitude_bits(values[i]);
+        largest = m > largest ? m : largest;
+        m = m ? m : NO_BITS;
+        smallest = m < smallest ? m : smallest;
     }
-    *max_abs = finite ? largest : INFINITY;
-    *min_abs = smallest;
+    *max_abs = largest >= INF_BITS ? INFINITY : of_bits(largest);
+    *min_abs = smallest == NO_BITS ? INFINITY : of_bits(smallest);
 }
 
 /* The largest scale at which a value of magnitude min_abs is exact in the digits
