@@ -435,11 +435,15 @@ static dnn_status combine_gradients(dnn_trainer *t, const dnn_reducer *r, int nv
 static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
 {
     double t0;
-    if (t->mode == DNN_REDUCE_FAST) {
-        memset(t->total, 0, t->n * sizeof *t->total);
-        for (int i = 0; i < t->nthreads; i++)
-            for (size_t k = 0; k < t->n; k++)
-                t->total[k] += t->workers[i].fast[k];
+    if (t->mode == DNN_REDUCE_FAST) { /* each element summed in thread order, as before */
+        long n = (long)t->n;
+#pragma omp parallel for schedule(static) num_threads(t->nthreads) if (n > 65536)
+        for (long k = 0; k < n; k++) {
+            double sum = 0.0;
+            for (int i = 0; i < t->nthreads; i++)
+                sum += t->workers[i].fast[k];
+            t->total[k] = sum;
+        }
         t0 = omp_get_wtime();
         int rc = r->sum_double(r->ctx, t->total, t->n);
         t->seconds_collective = omp_get_wtime() - t0;
