@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hot_loop.h"
+
 enum { K = DNN_EXACT_DIGITS, W = DNN_EXACT_DIGIT_BITS };
 _Static_assert(DNN_EXACT_DIGITS == 3, "add_digits and the result write three digits");
 
@@ -94,13 +96,9 @@ static void shift_segment(dnn_exact_sum *sum, int s, int new_top)
             d[k * sum->n + i] = k >= j ? d[(k - j) * sum->n + i] : 0;
 }
 
-/* The hot loops: cloned for AVX-512 (vectorized double <-> int64 conversions) and
- * for any x86-64; both give the same integers, every operation being exact. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define HOT __attribute__((target_clones("arch=x86-64-v4", "default"), optimize("O3")))
-#else
-#define HOT
-#endif
+/* The hot loops are HOT_LOOPs (vectorized double <-> int64 conversions on AVX-512);
+ * both clones give the same integers, every operation being exact. */
+#define HOT HOT_LOOP
 
 /* Magnitudes as the bits of |x|: their integer order is the numeric order, every NaN
  * and Inf lies at or above INF_BITS, and integer maxima and minima vectorize where
@@ -469,10 +467,16 @@ enum { RESULT_BLOCK = 1024 };
 /* The fast path for one or two vectors. A value x of a segment with scale T is exact
  * in the digits when |x| >= 2^(T - 3W + 52) (its last bit weighs at least the last
  * digit's), or x == 0. When all are, the digits hold a + b exactly and its correctly
- * rounded result is the double a + b, plus 0.0 so that -0 reads as the digits' +0. */
-static double grid_limit(int t)
+ * rounded result is the double a + b, plus 0.0 so that -0 reads as the digits' +0.
+ * grid_top_of gives the largest T at which a smallest non-zero magnitude min_abs
+ * passes (INT_MAX when there is no non-zero value). */
+static int grid_top_of(double min_abs)
 {
-    return ldexp(1.0, t - K * W + DBL_MANT_DIG - 1);
+    if (!(min_abs < INFINITY))
+        return INT_MAX;
+    int e;
+    frexp(min_abs, &e); /* 2^(e-1) <= min_abs */
+    return e - 1 + K * W - (DBL_MANT_DIG - 1);
 }
 
 static inline __attribute__((always_inline)) void pair_sum_of(const double *a, const double *b,
@@ -525,15 +529,24 @@ static void parallel_pair_sum(const double *a, const double *b, size_t len, doub
     *min_abs = smallest;
 }
 
+/* Whether blocks (nvec of them, none NULL) over [begin, end) fit sum's elements. */
+static int blocks_ok(const dnn_exact_sum *sum, const double *const *blocks, int nvec,
+                     size_t begin, size_t end)
+{
+    if (!sum || begin > end || end > sum->n || nvec < 0 || (nvec > 0 && !blocks))
+        return 0;
+    for (int v = 0; v < nvec; v++)
+        if (!blocks[v])
+            return 0;
+    return 1;
+}
+
 dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *const *blocks,
                                        int nvec, size_t begin, size_t end, double *out)
 {
-    if (!sum || begin > end || end > sum->n || (begin < end && (!out || (nvec > 0 && !blocks))) ||
-        nvec < 0 || dnn_exact_sum_nonfinite(sum))
+    if (!blocks_ok(sum, blocks, nvec, begin, end) || (begin < end && !out) ||
+        dnn_exact_sum_nonfinite(sum))
         return DNN_ERR_ARG;
-    for (int v = 0; v < nvec; v++)
-        if (!blocks[v])
-            return DNN_ERR_ARG;
     for (int s = 0; s < sum->nseg; s++) {
         size_t lo, hi;
         if (!segment_part(sum, s, begin, end, &lo, &hi))
@@ -549,7 +562,7 @@ dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *c
             size_t from = lo - begin;
             parallel_pair_sum(blocks[0] + from, nvec == 2 ? blocks[1] + from : NULL, len,
                               out + from, &max_abs, &min_abs);
-            if (min_abs >= grid_limit(t))
+            if (t <= grid_top_of(min_abs))
                 continue;
         }
 #pragma omp parallel for schedule(static) if (len > 65536)
@@ -582,27 +595,12 @@ HOT static void extremes_of(const double *values, size_t len, double *max_abs, d
     *min_abs = smallest == NO_BITS ? INFINITY : of_bits(smallest);
 }
 
-/* The largest scale at which a value of magnitude min_abs is exact in the digits
- * (min_abs >= 2^(T - K·W + 52)); INT_MAX when there is no non-zero value. */
-static int grid_top_of(double min_abs)
-{
-    if (!(min_abs < INFINITY))
-        return INT_MAX;
-    int e;
-    frexp(min_abs, &e); /* 2^(e-1) <= min_abs */
-    return e - 1 + K * W - (DBL_MANT_DIG - 1);
-}
-
 dnn_status dnn_exact_sum_blocks_scales(const dnn_exact_sum *layout, const double *const *blocks,
                                        int nvec, size_t begin, size_t end, int *tops,
                                        int *grid_tops, int *nonfinite, double *out)
 {
-    if (!layout || begin > end || end > layout->n || nvec < 0 || (nvec > 0 && !blocks) ||
-        !tops || !grid_tops || !nonfinite)
+    if (!blocks_ok(layout, blocks, nvec, begin, end) || !tops || !grid_tops || !nonfinite)
         return DNN_ERR_ARG;
-    for (int v = 0; v < nvec; v++)
-        if (!blocks[v])
-            return DNN_ERR_ARG;
     *nonfinite = 0;
     for (int s = 0; s < layout->nseg; s++) {
         size_t lo, hi;
@@ -645,7 +643,7 @@ static int merge_result_of_pair(dnn_exact_sum *dst, dnn_exact_sum *const *src, i
         if (max_abs > DBL_MAX)
             return 0;
         dst->top[s] = top_for(max_abs);
-        if (dst->top[s] != DNN_EXACT_NO_TOP && min_abs < grid_limit(dst->top[s]))
+        if (dst->top[s] > grid_top_of(min_abs))
             return 0;
     }
     dst->top[dst->nseg] = 0;

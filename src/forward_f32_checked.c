@@ -4,15 +4,11 @@
 #include <math.h>
 
 #include "dnn/f32.h"
+#include "hot_loop.h"
 #include "kernels.h"
 
-/* The loops below on AVX-512 where the CPU has it (the library is built for any
- * x86-64); they run on few elements, but on every example. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define HOT __attribute__((target_clones("arch=x86-64-v4", "default"), optimize("O3")))
-#else
-#define HOT
-#endif
+/* The loops below are HOT_LOOPs: they run on few elements, but on every example. */
+#define HOT HOT_LOOP
 
 /* Roundings a float pre-activation of an (n, k) layer went through, at most:
  * the product's summation chain (the kernel's, or k for any order in BLAS), the

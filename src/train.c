@@ -9,6 +9,7 @@
 #include "dnn/exact_sum.h"
 #include "dnn/f32.h"
 #include "dnn/model.h"
+#include "hot_loop.h"
 
 /* One per OpenMP thread: nothing here is shared, so no thread writes another's data. */
 typedef struct {
@@ -523,12 +524,8 @@ static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
 }
 
 /* p -= learning_rate · (inv_m · total), element by element: dnn_update_parameters'
- * arithmetic (each product rounded, no fused multiply-add), on AVX-512 where the CPU
- * has it. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v4", "default")))
-#endif
-static void update_block(double *restrict p, const double *restrict total, long n, double inv_m,
+ * arithmetic (each product rounded, no fused multiply-add). */
+HOT_LOOP static void update_block(double *restrict p, const double *restrict total, long n, double inv_m,
                          double learning_rate)
 {
     for (long i = 0; i < n; i++) {
