@@ -7,6 +7,8 @@
  * output element is summed in an order that depends only on K, never on N or on
  * which thread runs it. */
 
+enum { DNN_KERNEL_MAX_UNITS = 64 };
+
 /* Whether the AVX-512 kernels can run on this CPU and suit an (M, K) layer. */
 int dnn_kernel_suits(int M, int K);
 
@@ -21,7 +23,8 @@ void dnn_kernel_weight_gradient(int M, int N, int K, double scale, const double 
  * inputs: the accumulation chain, the sum of the lanes, the blocks' adds. */
 int dnn_kernel_forward_roundings(int K);
 
-/* float twins. */
+/* float twins: the same products of float arrays, with every sum kept in double and
+ * each result rounded to float once. */
 int dnn_kernel_suits_f32(int M, int K);
 void dnn_kernel_forward_f32(int M, int N, int K, const float *W, const float *X, float *Z);
 void dnn_kernel_weight_gradient_f32(int M, int N, int K, double scale, const float *dZ,

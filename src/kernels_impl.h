@@ -1,67 +1,82 @@
-/* The AVX-512 kernels' body, instantiated for double (kernels_avx512.c) and float
- * (kernels_avx512_f32.c). Define REAL, FN(name), VEC, MASK, LANES, TAIL_MASK and the
- * V* operations before including it.
+/* The AVX-512 kernels' body, instantiated for double (kernels_avx512.c) and for float
+ * arrays (kernels_avx512_f32.c). Before including it, define REAL (the arrays' type),
+ * FN(name), NARROW (1 when REAL is float), LOAD(p) and LOAD_MASKED(mask, p) (LANES
+ * REALs widened to doubles) and STORE_MASKED(p, mask, v) (doubles rounded to REAL).
+ *
+ * The lanes are double in both: for float arrays every product is exact, every sum
+ * is kept in double, and each result is rounded to float once. The weights and the
+ * output gradient, which every example or input reuses, are widened once per block
+ * into scratch on the stack, so that the inner loops load doubles as in the double
+ * kernels; only the examples are widened as they stream in.
  *
  * Tile shapes were chosen by measurement on the course's first layer (20 units,
  * 12288 inputs, chunks of ~50-100 examples) on a Zen 5 core: see BENCHMARKS.md. */
 #define INLINE static inline __attribute__((always_inline))
 
+typedef __m512d VEC;
+
 enum {
+    LANES = 8,                       /* doubles per vector */
     F_ROWS = 5,                      /* forward: units per register tile */
     F_COLS = 4,                      /* forward: examples per register tile */
-    F_KBLOCK = 4096 / sizeof(REAL),  /* forward: inputs per block; a tile's rows stay in L1 */
+    F_KBLOCK = 512,                  /* forward: inputs per block; a tile's rows stay in L1 */
     G_ROWS = 10,                     /* gradient: units per register tile */
     G_VECS = 2,                      /* gradient: vectors of inputs per register tile */
-    G_PREFETCH = 2 * G_VECS * LANES  /* gradient: prefetch two tiles ahead in each column */
+    G_PREFETCH = 2 * G_VECS * LANES, /* gradient: prefetch two tiles ahead in each column */
+    SUMS_SCRATCH = 4096,             /* float: doubles of Z summed before rounding */
+    DZ_SCRATCH = 8192                /* float: doubles of dZ widened */
 };
 
-static MASK TAIL_MASK(int n)
+_Static_assert((int)SUMS_SCRATCH >= (int)DNN_KERNEL_MAX_UNITS, "a panel holds an example");
+
+static __mmask8 FN(tail_mask)(int n)
 {
-    return (MASK)((1u << n) - 1u);
+    return (__mmask8)((1u << n) - 1u);
 }
 
-/* Z tile (rows, cols) += Σ_k W[i0+r][k] · X[k][j0+c] over the kl inputs of a block.
- * Every path accumulates lane k mod LANES in k order and then sums the lanes, so an
- * element's bits depend only on K, not on the tile it falls in. */
-INLINE void FN(forward_tile)(int rows, int cols, int M, int K, int kl, const REAL *W,
-                             const REAL *X, REAL *Z, const REAL *next)
+/* S tile (rows, cols) += Σ_k W[r][k] · X[k][j0+c] over the kl inputs of a block, W's
+ * rows ldw apart. Every path accumulates lane k mod LANES in k order and then sums
+ * the lanes, so an element's bits depend only on K, not on the tile it falls in. */
+INLINE void FN(forward_tile)(int rows, int cols, int M, int K, int kl, const double *W,
+                             int ldw, const REAL *X, double *S, const REAL *next)
 {
     VEC acc[F_ROWS][F_COLS];
     for (int r = 0; r < rows; r++)
         for (int c = 0; c < cols; c++)
-            acc[r][c] = VZERO();
+            acc[r][c] = _mm512_setzero_pd();
     int k = 0;
     for (; k + LANES <= kl; k += LANES) {
         VEC w[F_ROWS];
         for (int r = 0; r < rows; r++)
-            w[r] = VLOAD(W + (size_t)r * K + k);
+            w[r] = _mm512_loadu_pd(W + (size_t)r * ldw + k);
         for (int c = 0; c < cols; c++) {
-            VEC x = VLOAD(X + (size_t)c * K + k);
+            VEC x = LOAD(X + (size_t)c * K + k);
             if (next)
                 _mm_prefetch((const char *)(next + (size_t)c * K + k), _MM_HINT_T0);
             for (int r = 0; r < rows; r++)
-                acc[r][c] = VFMA(w[r], x, acc[r][c]);
+                acc[r][c] = _mm512_fmadd_pd(w[r], x, acc[r][c]);
         }
     }
     if (k < kl) {
-        MASK m = TAIL_MASK(kl - k);
+        __mmask8 m = FN(tail_mask)(kl - k);
         for (int c = 0; c < cols; c++) {
-            VEC x = VLOAD_MASKED(m, X + (size_t)c * K + k);
+            VEC x = LOAD_MASKED(m, X + (size_t)c * K + k);
             for (int r = 0; r < rows; r++)
-                acc[r][c] = VFMA(VLOAD_MASKED(m, W + (size_t)r * K + k), x, acc[r][c]);
+                acc[r][c] = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m, W + (size_t)r * ldw + k), x,
+                                            acc[r][c]);
         }
     }
     for (int c = 0; c < cols; c++)
         for (int r = 0; r < rows; r++)
-            Z[r + (size_t)c * M] += VSUM(acc[r][c]);
+            S[r + (size_t)c * M] += _mm512_reduce_add_pd(acc[r][c]);
 }
 
 /* Tiles with constant shapes, so that the accumulators stay in registers. */
 #define FORWARD_SHAPE(r, c)                                                                \
-    static void FN(forward_##r##x##c)(int M, int K, int kl, const REAL *W, const REAL *X,  \
-                                      REAL *Z, const REAL *next)                           \
+    static void FN(forward_##r##x##c)(int M, int K, int kl, const double *W, int ldw,      \
+                                      const REAL *X, double *S, const REAL *next)          \
     {                                                                                      \
-        FN(forward_tile)(r, c, M, K, kl, W, X, Z, next);                                   \
+        FN(forward_tile)(r, c, M, K, kl, W, ldw, X, S, next);                              \
     }
 #define FORWARD_ROWS(r)                                                                    \
     FORWARD_SHAPE(r, 1) FORWARD_SHAPE(r, 2) FORWARD_SHAPE(r, 3) FORWARD_SHAPE(r, 4)
@@ -72,21 +87,36 @@ FORWARD_ROWS(4)
 FORWARD_ROWS(5)
 _Static_assert(F_ROWS == 5 && F_COLS == 4, "one forward_RxC function per tile shape");
 
-typedef void (*FN(forward_fn))(int, int, int, const REAL *, const REAL *, REAL *, const REAL *);
+typedef void (*FN(forward_fn))(int, int, int, const double *, int, const REAL *, double *,
+                               const REAL *);
 #define FORWARD_ROW_FNS(r)                                                                 \
     {NULL, FN(forward_##r##x1), FN(forward_##r##x2), FN(forward_##r##x3), FN(forward_##r##x4)}
 static const FN(forward_fn) FN(forward_tiles)[F_ROWS + 1][F_COLS + 1] = {
     {NULL},           FORWARD_ROW_FNS(1), FORWARD_ROW_FNS(2),
     FORWARD_ROW_FNS(3), FORWARD_ROW_FNS(4), FORWARD_ROW_FNS(5)};
 
-void FN(dnn_kernel_forward)(int M, int N, int K, const REAL *W, const REAL *X, REAL *Z)
+/* S (M, N) = W · X in double: the blocks' sums added in k order. */
+static void FN(forward_sums)(int M, int N, int K, const REAL *W, const REAL *X, double *S)
 {
+#if NARROW
+    double wide[F_ROWS * F_KBLOCK];
+#endif
     for (size_t i = 0; i < (size_t)M * N; i++)
-        Z[i] = 0.0;
+        S[i] = 0.0;
     for (int k0 = 0; k0 < K; k0 += F_KBLOCK) {
-        int kl = K - k0 < (int)F_KBLOCK ? K - k0 : (int)F_KBLOCK;
+        int kl = K - k0 < F_KBLOCK ? K - k0 : F_KBLOCK;
         for (int i0 = 0; i0 < M; i0 += F_ROWS) {
             int rows = M - i0 < F_ROWS ? M - i0 : F_ROWS;
+#if NARROW
+            for (int r = 0; r < rows; r++)
+                for (int k = 0; k < kl; k++)
+                    wide[r * F_KBLOCK + k] = W[(size_t)(i0 + r) * K + k0 + k];
+            const double *w = wide;
+            int ldw = F_KBLOCK;
+#else
+            const double *w = W + (size_t)i0 * K + k0;
+            int ldw = K;
+#endif
             for (int j0 = 0; j0 < N; j0 += F_COLS) {
                 int cols = N - j0 < F_COLS ? N - j0 : F_COLS;
                 /* the first row tile reads the examples from memory: it fetches the
@@ -94,71 +124,97 @@ void FN(dnn_kernel_forward)(int M, int N, int K, const REAL *W, const REAL *X, R
                 const REAL *next = i0 == 0 && j0 + F_COLS < N
                                        ? X + (size_t)(j0 + F_COLS) * K + k0
                                        : NULL;
-                FN(forward_tiles)[rows][cols](M, K, kl, W + (size_t)i0 * K + k0,
-                                              X + (size_t)j0 * K + k0, Z + i0 + (size_t)j0 * M,
-                                              next);
+                FN(forward_tiles)[rows][cols](M, K, kl, w, ldw, X + (size_t)j0 * K + k0,
+                                              S + i0 + (size_t)j0 * M, next);
             }
         }
     }
 }
 
-int FN(dnn_kernel_forward_roundings)(int K)
+void FN(dnn_kernel_forward)(int M, int N, int K, const REAL *W, const REAL *X, REAL *Z)
 {
-    int lane_levels = 0;
-    while ((1 << lane_levels) < LANES)
-        lane_levels++;
-    return (int)F_KBLOCK / LANES + lane_levels + (K + (int)F_KBLOCK - 1) / (int)F_KBLOCK;
+#if NARROW
+    /* panels of examples whose sums fit the scratch (M <= DNN_KERNEL_MAX_UNITS) */
+    double S[SUMS_SCRATCH];
+    int panel = SUMS_SCRATCH / M;
+    for (int p0 = 0; p0 < N; p0 += panel) {
+        int cols = N - p0 < panel ? N - p0 : panel;
+        FN(forward_sums)(M, cols, K, W, X + (size_t)p0 * K, S);
+        for (size_t i = 0; i < (size_t)M * cols; i++)
+            Z[(size_t)p0 * M + i] = (REAL)S[i];
+    }
+#else
+    FN(forward_sums)(M, N, K, W, X, Z);
+#endif
 }
 
-/* dW tile: rows units x (G_VECS · LANES) inputs, summed over the N examples in order;
- * the last tile of a row may be narrower (kl inputs). */
-INLINE void FN(gradient_tile)(int rows, int M, int N, int K, int kl, double scale,
-                              const REAL *dZ, const REAL *X, REAL *dW)
+int FN(dnn_kernel_forward_roundings)(int K)
 {
+    int lane_levels = 3; /* log2(LANES) */
+    int chain = F_KBLOCK / LANES + lane_levels + (K + F_KBLOCK - 1) / F_KBLOCK;
+    /* float: the double chain's error is below one float rounding while chain · 2^-53
+     * <= 2^-24; then comes the rounding to float */
+    if (NARROW)
+        return chain <= (1 << 29) ? 2 : 1 + chain;
+    return chain;
+}
+
+/* dW tile: rows units x (G_VECS · LANES) inputs, summed over the N examples in order,
+ * from dZ in double or, when dZ is NULL, from dZ_narrow (column j at j · ldz in
+ * either); the last tile of a row may be narrower (kl inputs). */
+INLINE void FN(gradient_tile)(int rows, int N, int K, int kl, double scale, const double *dZ,
+                              const REAL *dZ_narrow, int ldz, const REAL *X, REAL *dW)
+{
+#define DZ(j, r)                                                                           \
+    (dZ ? dZ[(size_t)(j) * ldz + (r)] : (double)dZ_narrow[(size_t)(j) * ldz + (r)])
     VEC acc[G_ROWS][G_VECS];
     for (int r = 0; r < rows; r++)
         for (int v = 0; v < G_VECS; v++)
-            acc[r][v] = VZERO();
+            acc[r][v] = _mm512_setzero_pd();
     if (kl == G_VECS * LANES) {
         for (int j = 0; j < N; j++) {
-            const REAL *x = X + (size_t)j * K, *dz = dZ + (size_t)j * M;
+            const REAL *x = X + (size_t)j * K;
             /* the N columns lie far apart: too many streams for the hardware prefetcher */
             for (int v = 0; v < G_VECS; v++)
                 _mm_prefetch((const char *)(x + G_PREFETCH + v * LANES), _MM_HINT_T0);
             VEC xv[G_VECS];
             for (int v = 0; v < G_VECS; v++)
-                xv[v] = VLOAD(x + v * LANES);
+                xv[v] = LOAD(x + v * LANES);
             for (int r = 0; r < rows; r++) {
-                VEC d = VSET1(dz[r]);
+                VEC d = _mm512_set1_pd(DZ(j, r));
                 for (int v = 0; v < G_VECS; v++)
-                    acc[r][v] = VFMA(d, xv[v], acc[r][v]);
+                    acc[r][v] = _mm512_fmadd_pd(d, xv[v], acc[r][v]);
             }
         }
     } else {
         for (int j = 0; j < N; j++) {
-            const REAL *x = X + (size_t)j * K, *dz = dZ + (size_t)j * M;
+            const REAL *x = X + (size_t)j * K;
             for (int v = 0; v * LANES < kl; v++) {
                 int n = kl - v * LANES < LANES ? kl - v * LANES : LANES;
-                VEC xv = VLOAD_MASKED(TAIL_MASK(n), x + v * LANES);
+                VEC xv = LOAD_MASKED(FN(tail_mask)(n), x + v * LANES);
                 for (int r = 0; r < rows; r++)
-                    acc[r][v] = VFMA(VSET1(dz[r]), xv, acc[r][v]);
+                    acc[r][v] = _mm512_fmadd_pd(_mm512_set1_pd(DZ(j, r)), xv, acc[r][v]);
             }
         }
     }
-    VEC s = VSET1(scale);
+#undef DZ
+    VEC s = _mm512_set1_pd(scale);
     for (int r = 0; r < rows; r++)
         for (int v = 0; v * LANES < kl; v++) {
             int n = kl - v * LANES < LANES ? kl - v * LANES : LANES;
-            VSTORE_MASKED(dW + (size_t)r * K + v * LANES, TAIL_MASK(n), VMUL(s, acc[r][v]));
+            STORE_MASKED(dW + (size_t)r * K + v * LANES, FN(tail_mask)(n),
+                         _mm512_mul_pd(s, acc[r][v]));
         }
 }
 
+typedef void (*FN(gradient_fn))(int, int, int, double, const double *, int, const REAL *,
+                                REAL *);
 _Static_assert(G_ROWS == 10, "one gradient_rows_N function per row count");
 #define GRADIENT_ROWS(n)                                                                   \
-    static void FN(gradient_rows_##n)(int M, int N, int K, int kl, double scale,           \
-                                      const REAL *dZ, const REAL *X, REAL *dW)             \
+    static void FN(gradient_rows_##n)(int N, int K, int kl, double scale, const double *dZ, \
+                                      int ldz, const REAL *X, REAL *dW)                    \
     {                                                                                      \
-        FN(gradient_tile)(n, M, N, K, kl, scale, dZ, X, dW);                               \
+        FN(gradient_tile)(n, N, K, kl, scale, dZ, NULL, ldz, X, dW);                       \
     }
 GRADIENT_ROWS(1)
 GRADIENT_ROWS(2)
@@ -170,20 +226,61 @@ GRADIENT_ROWS(7)
 GRADIENT_ROWS(8)
 GRADIENT_ROWS(9)
 GRADIENT_ROWS(10)
+static const FN(gradient_fn) FN(gradient_tiles)[G_ROWS + 1] = {
+    NULL, FN(gradient_rows_1), FN(gradient_rows_2), FN(gradient_rows_3),
+    FN(gradient_rows_4), FN(gradient_rows_5), FN(gradient_rows_6), FN(gradient_rows_7),
+    FN(gradient_rows_8), FN(gradient_rows_9), FN(gradient_rows_10)};
+
+/* dW rows [i0, i1) from dZ in double, column j at dZ + j · ldz. */
+static void FN(gradient_rows)(int i0, int i1, int N, int K, double scale, const double *dZ,
+                              int ldz, const REAL *X, REAL *dW)
+{
+    for (int k0 = 0; k0 < K; k0 += G_VECS * LANES) {
+        int kl = K - k0 < G_VECS * LANES ? K - k0 : G_VECS * LANES;
+        for (int i = i0; i < i1; i += G_ROWS) {
+            int rows = i1 - i < G_ROWS ? i1 - i : G_ROWS;
+            FN(gradient_tiles)[rows](N, K, kl, scale, dZ + (i - i0), ldz, X + k0,
+                                     dW + (size_t)i * K + k0);
+        }
+    }
+}
+
+#if NARROW
+/* More than DZ_SCRATCH examples: dZ is widened as it is used. Slower, same bits. */
+static void FN(gradient_unwidened)(int M, int N, int K, double scale, const REAL *dZ,
+                                   const REAL *X, REAL *dW)
+{
+    for (int k0 = 0; k0 < K; k0 += G_VECS * LANES) {
+        int kl = K - k0 < G_VECS * LANES ? K - k0 : G_VECS * LANES;
+        for (int i = 0; i < M; i += G_ROWS) {
+            int rows = M - i < G_ROWS ? M - i : G_ROWS;
+            FN(gradient_tile)(rows, N, K, kl, scale, NULL, dZ + i, M, X + k0,
+                              dW + (size_t)i * K + k0);
+        }
+    }
+}
+#endif
 
 void FN(dnn_kernel_weight_gradient)(int M, int N, int K, double scale, const REAL *dZ,
                                     const REAL *X, REAL *dW)
 {
-    static void (*const tile[G_ROWS + 1])(int, int, int, int, double, const REAL *,
-                                          const REAL *, REAL *) = {
-        NULL, FN(gradient_rows_1), FN(gradient_rows_2), FN(gradient_rows_3),
-        FN(gradient_rows_4), FN(gradient_rows_5), FN(gradient_rows_6), FN(gradient_rows_7),
-        FN(gradient_rows_8), FN(gradient_rows_9), FN(gradient_rows_10)};
-    for (int k0 = 0; k0 < K; k0 += G_VECS * LANES) {
-        int kl = K - k0 < G_VECS * LANES ? K - k0 : G_VECS * LANES;
-        for (int i0 = 0; i0 < M; i0 += G_ROWS) {
-            int rows = M - i0 < G_ROWS ? M - i0 : G_ROWS;
-            tile[rows](M, N, K, kl, scale, dZ + i0, X + k0, dW + (size_t)i0 * K + k0);
-        }
+#if NARROW
+    if (N > DZ_SCRATCH) {
+        FN(gradient_unwidened)(M, N, K, scale, dZ, X, dW);
+        return;
     }
+    /* groups of units whose dZ rows fit the scratch in double: all of them unless
+     * M · N > DZ_SCRATCH, and then X streams once per group */
+    double wide[DZ_SCRATCH];
+    int group = DZ_SCRATCH / N < M ? DZ_SCRATCH / N : M;
+    for (int i0 = 0; i0 < M; i0 += group) {
+        int rows = M - i0 < group ? M - i0 : group;
+        for (int j = 0; j < N; j++)
+            for (int r = 0; r < rows; r++)
+                wide[(size_t)j * rows + r] = dZ[(size_t)j * M + i0 + r];
+        FN(gradient_rows)(i0, i0 + rows, N, K, scale, wide, rows, X, dW);
+    }
+#else
+    FN(gradient_rows)(0, M, N, K, scale, dZ, M, X, dW);
+#endif
 }

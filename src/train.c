@@ -277,6 +277,12 @@ static long local_chunks(const dnn_trainer *t, const dnn_dataset *data)
     return (data->m + t->chunk - 1) / t->chunk;
 }
 
+HOT_LOOP static void widen(double *restrict out, const float *restrict in, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = in[i];
+}
+
 /* One chunk in float: the gradient sums are widened (exactly) into w->grads. */
 static dnn_status chunk_gradient_f32(dnn_trainer *t, worker *w, long first, int cols,
                                      double *cost_sum)
@@ -297,8 +303,8 @@ static dnn_status chunk_gradient_f32(dnn_trainer *t, worker *w, long first, int 
         st = dnn_cross_entropy_sum(cols, w->cost_AL, w->cost_Y, cost_sum);
     if (st == DNN_OK)
         st = dnn_L_model_backward_scaled_f32(p, w->cache32, AL, Y, 1.0, w->grads32, NULL);
-    for (size_t i = 0; st == DNN_OK && i < w->grads->count; i++)
-        w->grads->arena[i] = w->grads32->arena[i];
+    if (st == DNN_OK)
+        widen(w->grads->arena, w->grads32->arena, w->grads->count);
     return st;
 }
 
