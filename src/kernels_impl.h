@@ -71,12 +71,20 @@ INLINE void FN(forward_tile)(int rows, int cols, int M, int K, int kl, const dou
             S[r + (size_t)c * M] += _mm512_reduce_add_pd(acc[r][c]);
 }
 
-/* Tiles with constant shapes, so that the accumulators stay in registers. */
+/* Tiles with constant shapes, so that the accumulators stay in registers, each with
+ * and without the prefetch, so that the loop has no branch. */
 #define FORWARD_SHAPE(r, c)                                                                \
     static void FN(forward_##r##x##c)(int M, int K, int kl, const double *W, int ldw,      \
                                       const REAL *X, double *S, const REAL *next)          \
     {                                                                                      \
         FN(forward_tile)(r, c, M, K, kl, W, ldw, X, S, next);                              \
+    }                                                                                      \
+    static void FN(forward_##r##x##c##_cached)(int M, int K, int kl, const double *W,      \
+                                               int ldw, const REAL *X, double *S,          \
+                                               const REAL *next)                           \
+    {                                                                                      \
+        (void)next;                                                                        \
+        FN(forward_tile)(r, c, M, K, kl, W, ldw, X, S, NULL);                              \
     }
 #define FORWARD_ROWS(r)                                                                    \
     FORWARD_SHAPE(r, 1) FORWARD_SHAPE(r, 2) FORWARD_SHAPE(r, 3) FORWARD_SHAPE(r, 4)
@@ -89,11 +97,15 @@ _Static_assert(F_ROWS == 5 && F_COLS == 4, "one forward_RxC function per tile sh
 
 typedef void (*FN(forward_fn))(int, int, int, const double *, int, const REAL *, double *,
                                const REAL *);
-#define FORWARD_ROW_FNS(r)                                                                 \
-    {NULL, FN(forward_##r##x1), FN(forward_##r##x2), FN(forward_##r##x3), FN(forward_##r##x4)}
-static const FN(forward_fn) FN(forward_tiles)[F_ROWS + 1][F_COLS + 1] = {
-    {NULL},           FORWARD_ROW_FNS(1), FORWARD_ROW_FNS(2),
-    FORWARD_ROW_FNS(3), FORWARD_ROW_FNS(4), FORWARD_ROW_FNS(5)};
+#define FORWARD_ROW_FNS(r, suffix)                                                         \
+    {NULL, FN(forward_##r##x1##suffix), FN(forward_##r##x2##suffix),                       \
+     FN(forward_##r##x3##suffix), FN(forward_##r##x4##suffix)}
+#define FORWARD_TABLE(suffix)                                                              \
+    {{NULL},                      FORWARD_ROW_FNS(1, suffix), FORWARD_ROW_FNS(2, suffix),  \
+     FORWARD_ROW_FNS(3, suffix), FORWARD_ROW_FNS(4, suffix), FORWARD_ROW_FNS(5, suffix)}
+/* [1]: the tile streams the examples from memory and prefetches the next tile's */
+static const FN(forward_fn) FN(forward_tiles)[2][F_ROWS + 1][F_COLS + 1] = {
+    FORWARD_TABLE(_cached), FORWARD_TABLE()};
 
 /* S (M, N) = W · X in double: the blocks' sums added in k order. */
 static void FN(forward_sums)(int M, int N, int K, const REAL *W, const REAL *X, double *S)
@@ -124,8 +136,8 @@ static void FN(forward_sums)(int M, int N, int K, const REAL *W, const REAL *X, 
                 const REAL *next = i0 == 0 && j0 + F_COLS < N
                                        ? X + (size_t)(j0 + F_COLS) * K + k0
                                        : NULL;
-                FN(forward_tiles)[rows][cols](M, K, kl, w, ldw, X + (size_t)j0 * K + k0,
-                                              S + i0 + (size_t)j0 * M, next);
+                FN(forward_tiles)[next != NULL][rows][cols](
+                    M, K, kl, w, ldw, X + (size_t)j0 * K + k0, S + i0 + (size_t)j0 * M, next);
             }
         }
     }
