@@ -6,8 +6,8 @@
 
 #include "dnn/train.h"
 
-/* The programs' view of MPI; src/comm_mpi.c is the only file that includes mpi.h.
- * Every function here except dnn_comm_abort is collective or local as said. */
+/* The programs' view of MPI; src/comm_mpi.c and src/comm_shared.c are the only files
+ * that include mpi.h. Every function here except dnn_comm_abort is collective or local as said. */
 int dnn_comm_init(int *argc, char ***argv); /* 0 on success */
 void dnn_comm_finalize(void);
 int dnn_comm_rank(void);

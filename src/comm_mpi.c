@@ -1,7 +1,9 @@
 #include <mpi.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "comm.h"
+#include "comm_shared.h"
 
 /* The reducer's state: buffers kept from one call to the next, so that a training step
  * allocates nothing once the first one has run. */
@@ -14,6 +16,8 @@ typedef struct {
     size_t types_len;
     MPI_Aint *addresses;
     size_t addresses_len;
+    MPI_Request *requests;
+    size_t requests_len;
 } reducer_state;
 
 static reducer_state the_reducer;
@@ -24,6 +28,7 @@ static void free_reducer_state(void)
     free(the_reducer.ints);
     free(the_reducer.types);
     free(the_reducer.addresses);
+    free(the_reducer.requests);
     the_reducer = (reducer_state){0};
 }
 
@@ -64,6 +69,7 @@ int dnn_comm_init(int *argc, char ***argv)
 void dnn_comm_finalize(void)
 {
     free_reducer_state();
+    dnn_shared_free();
     MPI_Finalize();
 }
 
@@ -292,10 +298,96 @@ static int vector_blocks(const double *const *vectors, int nvec, const size_t *s
     return count;
 }
 
+/* Whether each vector's pieces lie end to end in memory (one arena). */
+static int end_to_end(const double *const *vectors, int nvec, const size_t *seg_start, int nseg)
+{
+    for (int v = 0; v < nvec; v++)
+        for (int s = 0; s + 1 < nseg; s++)
+            if (vectors[v * nseg + s] + (seg_start[s + 1] - seg_start[s]) !=
+                vectors[v * nseg + s + 1])
+                return 0;
+    return 1;
+}
+
+/* The exchange of vectors whose pieces lie end to end: one message per vector and
+ * peer, from and to contiguous memory, and a copy of the own block [begin, begin +
+ * count) of n elements. */
+static int exchange_contiguous(reducer_state *state, const double *const *vectors, int nvec,
+                               int nseg, size_t n, double *recv, size_t begin, size_t count)
+{
+    int rank = dnn_comm_rank(), size = dnn_comm_size();
+    size_t n_requests = 2 * (size_t)nvec * (size_t)(size - 1);
+    if (reserve((void **)&state->requests, &state->requests_len, n_requests,
+                sizeof *state->requests))
+        return 1;
+    MPI_Request *requests = state->requests;
+    int posted = 0, rc = 0;
+    for (int p = 0; p < size && rc == 0; p++)
+        for (int v = 0; v < nvec && p != rank && rc == 0; v++)
+            rc = MPI_Irecv(recv + ((size_t)p * nvec + v) * count, (int)count, MPI_DOUBLE, p, v,
+                           MPI_COMM_WORLD, &requests[posted++]) != MPI_SUCCESS;
+    for (int p = 0; p < size && rc == 0; p++) {
+        size_t b, e;
+        block_of(p, size, n, &b, &e);
+        for (int v = 0; v < nvec && p != rank && rc == 0; v++)
+            rc = MPI_Isend(vectors[v * nseg] + b, (int)(e - b), MPI_DOUBLE, p, v,
+                           MPI_COMM_WORLD, &requests[posted++]) != MPI_SUCCESS;
+    }
+    for (int v = 0; v < nvec && rc == 0; v++)
+        memcpy(recv + ((size_t)rank * nvec + v) * count, vectors[v * nseg] + begin,
+               count * sizeof *recv);
+    if (MPI_Waitall(posted, requests, MPI_STATUSES_IGNORE) != MPI_SUCCESS)
+        rc = 1;
+    return rc;
+}
+
+/* Elements [lo, hi) of a vector in nseg pieces, copied to dst. */
+static void copy_range(const double *const *pieces, const size_t *seg_start, int nseg,
+                       size_t lo, size_t hi, double *dst)
+{
+    for (int s = 0; s < nseg; s++) {
+        size_t a = seg_start[s] > lo ? seg_start[s] : lo;
+        size_t b = seg_start[s + 1] < hi ? seg_start[s + 1] : hi;
+        if (a < b)
+            memcpy(dst + (a - lo), pieces[s] + (a - seg_start[s]), (b - a) * sizeof *dst);
+    }
+}
+
+/* All ranks on one node: each rank copies the blocks the others need into its
+ * segment of shared memory (vector v's element i at v·n + i), and each reads its
+ * block of the others' in place; its own stays in its vectors when they lie end to
+ * end (else it is copied to recv). */
+static int exchange_shared(const double *const *vectors, int nvec, const size_t *seg_start,
+                           int nseg, double *recv, const double **blocks, size_t begin,
+                           size_t end)
+{
+    int rank = dnn_comm_rank(), size = dnn_comm_size();
+    size_t n = seg_start[nseg], count = end - begin;
+    double *mine = dnn_shared_segment(rank);
+    for (int p = 0; p < size; p++) {
+        size_t b, e;
+        block_of(p, size, n, &b, &e);
+        for (int v = 0; v < nvec && p != rank; v++)
+            copy_range(vectors + (size_t)v * nseg, seg_start, nseg, b, e,
+                       mine + (size_t)v * n + b);
+    }
+    int direct = end_to_end(vectors, nvec, seg_start, nseg);
+    for (int v = 0; v < nvec; v++) {
+        double *own = recv + (size_t)v * count;
+        if (!direct)
+            copy_range(vectors + (size_t)v * nseg, seg_start, nseg, begin, end, own);
+        for (int p = 0; p < size; p++)
+            blocks[(size_t)p * nvec + v] =
+                p != rank ? dnn_shared_segment(p) + (size_t)v * n + begin
+                          : direct ? vectors[(size_t)v * nseg] + begin : own;
+    }
+    return dnn_shared_sync();
+}
+
 /* One all-to-all straight from the vectors' pieces to recv: no packing. */
 static int exchange_blocks_double(void *ctx, const double *const *vectors, int nvec,
                                   const size_t *seg_start, int nseg, double *recv,
-                                  size_t *begin, size_t *end)
+                                  const double **blocks, size_t *begin, size_t *end)
 {
     reducer_state *state = ctx;
     int rank = dnn_comm_rank(), size = dnn_comm_size();
@@ -304,6 +396,13 @@ static int exchange_blocks_double(void *ctx, const double *const *vectors, int n
     size_t count = *end - *begin;
     if (nvec < 1 || (n / (size_t)size + 1) * (size_t)nvec > max_piece)
         return 1; /* the caller checks this first: every process alike */
+    for (size_t p = 0; p < (size_t)size; p++)
+        for (int v = 0; v < nvec; v++)
+            blocks[p * nvec + v] = recv + (p * nvec + v) * count;
+    if (dnn_shared_reserve((size_t)nvec * n, n))
+        return exchange_shared(vectors, nvec, seg_start, nseg, recv, blocks, *begin, *end);
+    if (end_to_end(vectors, nvec, seg_start, nseg))
+        return exchange_contiguous(state, vectors, nvec, nseg, n, recv, *begin, count);
     size_t pieces = (size_t)nvec * (size_t)nseg;
     if (reserve_arrays(state, 2 * (size_t)size + pieces, 2 * (size_t)size, pieces))
         return 1;
@@ -342,9 +441,20 @@ static int exchange_blocks_double(void *ctx, const double *const *vectors, int n
 static int allgather_double(void *ctx, double *values, size_t n)
 {
     reducer_state *state = ctx;
-    int size = dnn_comm_size();
+    int size = dnn_comm_size(), rank = dnn_comm_rank();
     if (size == 1)
         return 0;
+    if (dnn_shared_reserve(0, n)) { /* one copy in, one out */
+        double *result = dnn_shared_result();
+        size_t b, e;
+        block_of(rank, size, n, &b, &e);
+        memcpy(result + b, values + b, (e - b) * sizeof *values);
+        if (dnn_shared_sync() != 0)
+            return 1;
+        memcpy(values, result, b * sizeof *values);
+        memcpy(values + e, result + e, (n - e) * sizeof *values);
+        return 0;
+    }
     if (n <= max_piece) {
         if (reserve_arrays(state, 2 * (size_t)size, 0, 0))
             return 1;

@@ -50,7 +50,7 @@ struct dnn_trainer {
     dnn_exact_sum **thread_sums; /* the workers' exact sums, for merging */
     const double **pending;      /* the pending gradients' segments, nthreads · nseg */
     double *received;            /* several processes: blocks of their pending gradients */
-    const double **blocks;       /* pointers into received, one per gradient */
+    const double **blocks;       /* where each gradient's block is (received, or shared) */
     size_t received_len;
     double *total;        /* combined sums, n */
     double seconds_compute, seconds_combine;
@@ -94,16 +94,18 @@ static int no_allgather_double(void *ctx, double *values, size_t n)
 /* One process: its own vectors, copied to recv in the layout of the exchange. */
 static int no_exchange_blocks_double(void *ctx, const double *const *vectors, int nvec,
                                      const size_t *seg_start, int nseg, double *recv,
-                                     size_t *begin, size_t *end)
+                                     const double **blocks, size_t *begin, size_t *end)
 {
     (void)ctx;
     size_t n = seg_start[nseg];
     *begin = 0;
     *end = n;
-    for (int v = 0; v < nvec; v++)
+    for (int v = 0; v < nvec; v++) {
         for (int s = 0; s < nseg; s++)
             memcpy(recv + (size_t)v * n + seg_start[s], vectors[v * nseg + s],
                    (seg_start[s + 1] - seg_start[s]) * sizeof *recv);
+        blocks[v] = recv + (size_t)v * n;
+    }
     return 0;
 }
 
@@ -401,12 +403,10 @@ static dnn_status combine_gradients(dnn_trainer *t, const dnn_reducer *r, int nv
     size_t begin, end;
     double t0 = omp_get_wtime();
     int rc = r->exchange_blocks_double(r->ctx, t->pending, nvec, s->seg_start, nseg,
-                                       t->received, &begin, &end);
+                                       t->received, t->blocks, &begin, &end);
     t->seconds_collective += omp_get_wtime() - t0;
     if (rc != 0)
         return DNN_ERR_IO;
-    for (size_t v = 0; v < vectors; v++)
-        t->blocks[v] = t->received + v * (end - begin);
     /* tops[0..nseg-1]: the scales; tops[nseg..2nseg-1]: -(the largest scales at which
      * the values are exact); tops[2nseg]: a NaN or Inf somewhere */
     int *tops = t->tops, *grid = t->tops + nseg, nonfinite;

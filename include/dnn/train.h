@@ -29,13 +29,14 @@ typedef struct {
     int (*allgather_double)(void *ctx, double *values, size_t n);
     /* nvec vectors of n doubles, each in nseg pieces (vector v's elements
      * [seg_start[s], seg_start[s+1]) at vectors[v·nseg + s]), every process holding as
-     * many: each process receives its block [*begin, *end) (the split of
+     * many: each process gets its block [*begin, *end) (the split of
      * reduce_scatter_int64) of every process's vectors, process p's vector v at
-     * recv[(p·nvec + v)·(*end - *begin)]. recv holds processes · nvec · (n / processes
-     * + 1) doubles. */
+     * blocks[p·nvec + v], readable until the next allgather_double. The blocks are
+     * copied to recv, which holds processes · nvec · (n / processes + 1) doubles, or
+     * read where they are (memory shared by the processes of one node). */
     int (*exchange_blocks_double)(void *ctx, const double *const *vectors, int nvec,
                                   const size_t *seg_start, int nseg, double *recv,
-                                  size_t *begin, size_t *end);
+                                  const double **blocks, size_t *begin, size_t *end);
     void *ctx;
     int processes; /* how many take part; with 1 the trainer skips the collectives */
 } dnn_reducer;

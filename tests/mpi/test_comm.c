@@ -1,7 +1,10 @@
 /* The trainer's collectives over MPI (src/comm_mpi.c), run under mpiexec on any number
  * of ranks: the reduce-scatter's blocks tile the elements in rank order and hold the
  * exact int64 sums, and the allgather gives every rank every block bit for bit; both
- * also through the paths for counts past an int (forced with a small piece size).
+ * also through the paths for counts past an int (forced with a small piece size). The
+ * exchange of gradient blocks gives every rank its block of every rank's vectors, for
+ * vectors in one arena or in scattered pieces. The allgather and the exchange run
+ * through shared memory (all ranks on one node) and through the MPI transport.
  * Exit status 0 when every rank passed. */
 #include <inttypes.h>
 #include <math.h>
@@ -10,6 +13,7 @@
 #include <string.h>
 
 #include "comm.h"
+#include "comm_shared.h"
 
 static int failures;
 
@@ -99,6 +103,60 @@ static void check_collectives(const dnn_reducer *r, size_t n, int planes)
     free(d);
 }
 
+/* Process p's vector v, element i: bits no two (p, v, i) share. */
+static double vector_value(int p, int v, size_t i)
+{
+    return element_value(i) * (double)(2 * p + 1) + (double)v * 0.25;
+}
+
+static void check_exchange(const dnn_reducer *r, size_t n, int nvec, int end_to_end)
+{
+    enum { NSEG = 3 };
+    int rank = dnn_comm_rank(), size = dnn_comm_size();
+    size_t seg_start[NSEG + 1] = {0, n / 3, 2 * n / 3, n}, stride = n + NSEG;
+    size_t per = n / (size_t)size + 1;
+    double *store = malloc((size_t)nvec * stride * sizeof *store);
+    double *recv = malloc((size_t)size * nvec * per * sizeof *recv);
+    const double **blocks = malloc((size_t)size * nvec * sizeof *blocks);
+    const double *pieces[2 * NSEG];
+    double *gathered = malloc((n + 1) * sizeof *gathered);
+    if (!store || !recv || !blocks || !gathered || nvec > 2) {
+        CHECK(0, "out of memory");
+        free(store), free(recv), free(blocks), free(gathered);
+        return;
+    }
+    for (int v = 0; v < nvec; v++)
+        for (int s = 0; s < NSEG; s++) {
+            /* end to end, or one element apart */
+            double *piece = store + (size_t)v * stride + seg_start[s] + (end_to_end ? 0 : s);
+            pieces[v * NSEG + s] = piece;
+            for (size_t i = seg_start[s]; i < seg_start[s + 1]; i++)
+                piece[i - seg_start[s]] = vector_value(rank, v, i);
+        }
+    size_t begin = n + 1, end = n + 2;
+    CHECK(r->exchange_blocks_double(r->ctx, pieces, nvec, seg_start, NSEG, recv, blocks,
+                                    &begin, &end) == 0,
+          "exchange_blocks_double failed");
+    CHECK(begin <= end && end <= n, "n %zu: block [%zu, %zu)", n, begin, end);
+    for (int p = 0; p < size && begin <= end && end <= n; p++)
+        for (int v = 0; v < nvec; v++)
+            for (size_t i = begin; i < end; i++) {
+                double want = vector_value(p, v, i);
+                if (memcmp(&blocks[(size_t)p * nvec + v][i - begin], &want, sizeof want) != 0) {
+                    CHECK(0, "n %zu, %d vectors%s: rank %d's vector %d element %zu is %a, not %a",
+                          n, nvec, end_to_end ? "" : " in pieces", p, v, i,
+                          blocks[(size_t)p * nvec + v][i - begin], want);
+                    p = size, v = nvec;
+                    break;
+                }
+            }
+    /* the blocks are read until the allgather, as the trainer does */
+    for (size_t i = 0; i < n; i++)
+        gathered[i] = i >= begin && i < end ? element_value(i) : NAN;
+    CHECK(r->allgather_double(r->ctx, gathered, n) == 0, "allgather_double failed");
+    free(store), free(recv), free(blocks), free(gathered);
+}
+
 int main(int argc, char **argv)
 {
     if (dnn_comm_init(&argc, &argv) != 0)
@@ -106,16 +164,24 @@ int main(int argc, char **argv)
     dnn_reducer r = dnn_comm_reducer();
     const size_t ns[] = {0, 1, 2, 3, 5, 64, 1001, 245974};
     const size_t pieces[] = {0, 7, 1000}; /* 0: the default; small ones force pieces */
-    for (size_t p = 0; p < sizeof pieces / sizeof *pieces; p++) {
-        dnn_comm_set_max_piece(pieces[p]);
-        for (size_t i = 0; i < sizeof ns / sizeof *ns; i++) {
-            if (pieces[p] && ns[i] > 20000)
-                continue; /* pieces of 7 would take long: 1001 elements cover them */
-            check_collectives(&r, ns[i], 3);
-            check_collectives(&r, ns[i], 1);
+    for (int shared = 1; shared >= 0; shared--) {
+        dnn_shared_enable(shared);
+        for (size_t p = 0; p < sizeof pieces / sizeof *pieces; p++) {
+            dnn_comm_set_max_piece(pieces[p]);
+            for (size_t i = 0; i < sizeof ns / sizeof *ns; i++) {
+                if (pieces[p] && ns[i] > 20000)
+                    continue; /* pieces of 7 would take long: 1001 elements cover them */
+                check_collectives(&r, ns[i], 3);
+                check_collectives(&r, ns[i], 1);
+            }
         }
+        dnn_comm_set_max_piece(0);
+        const size_t sizes[] = {1, 5, 1001, 245974};
+        for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+            for (int nvec = 1; nvec <= 2; nvec++)
+                for (int end_to_end = 0; end_to_end <= 1; end_to_end++)
+                    check_exchange(&r, sizes[i], nvec, end_to_end);
     }
-    dnn_comm_set_max_piece(0);
     int first = dnn_comm_first_failure(failures == 0);
     if (dnn_comm_rank() == 0)
         printf("%s: %d ranks\n", first < 0 ? "ok" : "FAILED", dnn_comm_size());
