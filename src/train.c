@@ -531,8 +531,8 @@ static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
 
 /* p -= learning_rate · (inv_m · total), element by element: dnn_update_parameters'
  * arithmetic (each product rounded, no fused multiply-add). */
-HOT_LOOP static void update_block(double *restrict p, const double *restrict total, long n, double inv_m,
-                         double learning_rate)
+HOT_LOOP static void update_block(double *restrict p, const double *restrict total, long n,
+                                  double inv_m, double learning_rate)
 {
     for (long i = 0; i < n; i++) {
         double g = inv_m * total[i];
