@@ -3,6 +3,7 @@
  * for the whole run (passive target); MPI_Win_sync and a barrier order the accesses. */
 #include <mpi.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "comm_shared.h"
 
@@ -98,8 +99,11 @@ int dnn_shared_reserve(size_t segment_len, size_t result_len)
         } else {
             shared.node = MPI_COMM_NULL;
         }
-        /* the same on every rank: the ranks of one node see all of the world */
-        int all_here = node_size == world, agreed = all_here;
+        /* the same on every rank: the ranks of one node see all of the world, and no
+         * rank was told DNN_SHARED_MEMORY=0 */
+        const char *setting = getenv("DNN_SHARED_MEMORY");
+        int wanted = !(setting && strcmp(setting, "0") == 0);
+        int all_here = node_size == world && wanted, agreed = all_here;
         MPI_Allreduce(&all_here, &agreed, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
         shared.one_node = agreed;
     }

@@ -6,12 +6,14 @@
 /* Memory every rank can read and write when all ranks run on one node (MPI-3 shared
  * windows, src/comm_shared.c): the exchange and the allgather of src/comm_mpi.c then
  * copy each block once, where the other ranks read it in place, instead of going
- * through the MPI transport. Every function is collective over MPI_COMM_WORLD and
- * must be called by every rank with the same arguments. */
+ * through the MPI transport. DNN_SHARED_MEMORY=0 in any rank's environment turns it
+ * off for all. Every function is collective over MPI_COMM_WORLD and must be called by
+ * every rank with the same arguments. */
 
 /* Makes each rank's segment hold at least segment_len doubles and the result at least
  * result_len; 1 when the memory is there, 0 when the ranks span several nodes, sharing
- * is off, or the windows could not be made (every rank gets the same answer). */
+ * is off (DNN_SHARED_MEMORY=0, dnn_shared_enable) or the windows could not be made
+ * (every rank gets the same answer). */
 int dnn_shared_reserve(size_t segment_len, size_t result_len);
 /* Rank r's segment, and the result vector every rank writes its block of. */
 double *dnn_shared_segment(int rank);

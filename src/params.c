@@ -11,7 +11,12 @@ enum { DNN_MAX_WIDTH = 1 << 24 };
 
 dnn_params *dnn_params_new(int L, const int *dims)
 {
-    if (L < 1 || !dims)
+    return dnn_params_new_spare(L, dims, 0);
+}
+
+dnn_params *dnn_params_new_spare(int L, const int *dims, size_t spare)
+{
+    if (L < 1 || !dims || spare > ((size_t)1 << 30))
         return NULL;
     size_t count = 0;
     for (int l = 0; l <= L; l++) {
@@ -28,7 +33,7 @@ dnn_params *dnn_params_new(int L, const int *dims)
     p->dims = malloc((size_t)(L + 1) * sizeof *p->dims);
     p->W = calloc((size_t)L + 1, sizeof *p->W);
     p->b = calloc((size_t)L + 1, sizeof *p->b);
-    p->arena = calloc(count, sizeof *p->arena);
+    p->arena = calloc(count + spare, sizeof *p->arena);
     if (!p->dims || !p->W || !p->b || !p->arena) {
         dnn_params_free(&p);
         return NULL;

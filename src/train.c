@@ -25,7 +25,6 @@ typedef struct {
      * only when the next chunk needs grads, or in the combine's merge pass; segments
      * points at its parts in the exact sum's order, the cost last. */
     int pending, chunks; /* chunks: run by this thread in this pass */
-    double pending_cost;
     const double **segments;
     double *fast;         /* DNN_REDUCE_FAST: this thread's chunks, summed in double */
     dnn_status status;
@@ -215,7 +214,8 @@ dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local,
     for (int i = 0; ok && i < t->nthreads; i++) {
         worker *w = &t->workers[i];
         w->cache = dtype == DNN_F64 ? dnn_cache_new(params, chunk) : NULL; /* f32: cache32 */
-        w->grads = dnn_params_new_like(params);
+        /* the chunk's cost after the gradient: a pending gradient is one array */
+        w->grads = dnn_params_new_spare(params->L, params->dims, 1);
         if (mode == DNN_REDUCE_EXACT) {
             w->exact = new_exact_sum(params);
             w->segments = malloc(((size_t)params->L * 2 + 1) * sizeof *w->segments);
@@ -229,7 +229,7 @@ dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local,
             w->segments[2 * l - 1] = w->grads->b[l];
         }
         if (ok && w->segments)
-            w->segments[2 * params->L] = &w->pending_cost;
+            w->segments[2 * params->L] = w->grads->arena + w->grads->count;
         if (ok && t->thread_sums)
             t->thread_sums[i] = w->exact;
     }
@@ -352,7 +352,7 @@ static dnn_status run_chunk(dnn_trainer *t, worker *w, long c)
     }
     w->pending = 1;
     w->chunks++;
-    w->pending_cost = cost_sum;
+    w->grads->arena[w->grads->count] = cost_sum;
     return DNN_OK;
 }
 

@@ -31,6 +31,9 @@ typedef enum {
 
 /* Zero-filled parameters for layer widths dims[0..L]; NULL on bad sizes or no memory. */
 dnn_params *dnn_params_new(int L, const int *dims);
+/* The same with `spare` more zero-filled doubles after the last bias, at arena + count:
+ * a value that travels with the arena (the trainer keeps a chunk's cost there). */
+dnn_params *dnn_params_new_spare(int L, const int *dims, size_t spare);
 void dnn_params_free(dnn_params **params);
 /* Same layout as src (for gradients or a copy); zero-filled. */
 dnn_params *dnn_params_new_like(const dnn_params *src);

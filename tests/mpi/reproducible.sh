@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Bitwise reproducibility: with default settings, the printed costs and the
-# Parameter hash are identical for ranks 1-4 x OMP_NUM_THREADS 1-2.
+# Parameter hash are identical for ranks 1-4 x OMP_NUM_THREADS 1-2, and for 2 and 3
+# ranks with the gradients exchanged through MPI instead of shared memory
+# (DNN_SHARED_MEMORY=0, the path of ranks on several hosts).
 set -euo pipefail
 dnn_train=$1 shared=$2
 source "$(dirname "$0")/common.sh"
@@ -10,21 +12,23 @@ trap 'rm -rf "$out"' EXIT
 check_matrix() { # name args...
     local name=$1
     shift
-    local ref=""
-    for ranks in 1 2 3 4; do
-        for threads in 1 2; do
-            run_ranks "$ranks" "$threads" "$dnn_train" "$@" | grep -v '^dnn-train:' >"$out/run"
-            grep -q '^Parameter hash: 0x' "$out/run" || { fail "$name: no hash"; cat "$out/run"; return; }
-            if [ -z "$ref" ]; then
-                ref=$(cat "$out/run")
-            elif [ "$(cat "$out/run")" != "$ref" ]; then
-                fail "$name: $ranks ranks x $threads threads differs from 1 x 1"
-                diff <(echo "$ref") "$out/run" || true
-                return
-            fi
-        done
+    local ref="" layout
+    for layout in 1x1 1x2 2x1 2x2 3x1 3x2 4x1 4x2 2x1:mpi 3x1:mpi; do
+        local ranks=${layout%%x*} threads=${layout#*x} sharing=1
+        [ "${threads#*:}" = mpi ] && sharing=0
+        threads=${threads%%:*}
+        DNN_SHARED_MEMORY=$sharing run_ranks "$ranks" "$threads" "$dnn_train" "$@" |
+            grep -v '^dnn-train:' >"$out/run"
+        grep -q '^Parameter hash: 0x' "$out/run" || { fail "$name: no hash"; cat "$out/run"; return; }
+        if [ -z "$ref" ]; then
+            ref=$(cat "$out/run")
+        elif [ "$(cat "$out/run")" != "$ref" ]; then
+            fail "$name: $layout (ranks x threads) differs from 1x1"
+            diff <(echo "$ref") "$out/run" || true
+            return
+        fi
     done
-    pass "$name: identical costs and $(grep hash <<<"$ref") over 8 rank x thread combinations"
+    pass "$name: identical costs and $(grep hash <<<"$ref") over 10 layouts"
 }
 
 check_matrix "default synthetic problem" --iters 300 --print-every 25
