@@ -19,7 +19,11 @@ check_matrix() { # name args...
         threads=${threads%%:*}
         DNN_SHARED_MEMORY=$sharing run_ranks "$ranks" "$threads" "$dnn_train" "$@" |
             grep -v '^dnn-train:' >"$out/run"
-        grep -q '^Parameter hash: 0x' "$out/run" || { fail "$name: no hash"; cat "$out/run"; return; }
+        if ! grep -q '^Parameter hash: 0x' "$out/run"; then
+            fail "$name: no hash"
+            cat "$out/run"
+            return
+        fi
         if [ -z "$ref" ]; then
             ref=$(cat "$out/run")
         elif [ "$(cat "$out/run")" != "$ref" ]; then
