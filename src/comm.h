@@ -32,6 +32,10 @@ dnn_reducer dnn_comm_reducer(void);
  * counts are int); tests lower it to run the paths for buffers larger than that. */
 void dnn_comm_set_max_piece(size_t count); /* 0: the default */
 
+/* Local: whether the reducer's exchange and gather have gone through memory shared by
+ * the ranks (all on one host) rather than through MPI. */
+int dnn_comm_shared_memory(void);
+
 /* Ends every rank at once: for failures in the middle of a step. */
 void dnn_comm_abort(int exit_code);
 

@@ -498,6 +498,11 @@ dnn_reducer dnn_comm_reducer(void)
     return r;
 }
 
+int dnn_comm_shared_memory(void)
+{
+    return dnn_shared_in_use();
+}
+
 void dnn_comm_abort(int exit_code)
 {
     MPI_Abort(MPI_COMM_WORLD, exit_code);

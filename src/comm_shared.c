@@ -152,6 +152,11 @@ void dnn_shared_free(void)
     shared.checked = shared.one_node = 0;
 }
 
+int dnn_shared_in_use(void)
+{
+    return shared.have_windows && shared.one_node && shared.enabled;
+}
+
 void dnn_shared_enable(int on)
 {
     shared.enabled = on;

@@ -21,6 +21,8 @@ double *dnn_shared_result(void);
 /* Every rank's writes so far are visible to every rank after this; 0 on success. */
 int dnn_shared_sync(void);
 void dnn_shared_free(void);
+/* Local: whether the windows are there and in use. */
+int dnn_shared_in_use(void);
 /* Tests: 0 turns sharing off (the transport path), 1 back on (the default). */
 void dnn_shared_enable(int on);
 

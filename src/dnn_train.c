@@ -271,6 +271,9 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
                 "max over ranks: compute %.3f s, combine %.3f s, MPI collectives %.3f s\n",
                 done, elapsed, 1e3 * elapsed / (double)done, compute, combine, collective,
                 elapsed > 0 ? 100.0 * collective / elapsed : 0.0, most[1], most[2], most[3]);
+    if (o->timing && dnn_comm_rank() == 0 && done > 0 && dnn_comm_size() > 1)
+        fprintf(stderr, "ranks: gradients combined through %s\n",
+                dnn_comm_shared_memory() ? "shared memory (one host)" : "MPI");
     long recomputed = o->timing && o->dtype == DNN_F32 ? dnn_comm_sum_long(dnn_trainer_recomputed(t))
                                                       : 0;
     if (o->timing && o->dtype == DNN_F32 && dnn_comm_rank() == 0 && done > 0)
