@@ -274,8 +274,8 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
     if (o->timing && dnn_comm_rank() == 0 && done > 0 && dnn_comm_size() > 1)
         fprintf(stderr, "ranks: gradients combined through %s\n",
                 dnn_comm_shared_memory() ? "shared memory (one host)" : "MPI");
-    long recomputed = o->timing && o->dtype == DNN_F32 ? dnn_comm_sum_long(dnn_trainer_recomputed(t))
-                                                      : 0;
+    long recomputed =
+        o->timing && o->dtype == DNN_F32 ? dnn_comm_sum_long(dnn_trainer_recomputed(t)) : 0;
     if (o->timing && o->dtype == DNN_F32 && dnn_comm_rank() == 0 && done > 0)
         fprintf(stderr, "f32: %ld hidden pre-activations near 0 recomputed in double\n",
                 recomputed);
