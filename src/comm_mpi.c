@@ -384,7 +384,9 @@ static int exchange_shared(const double *const *vectors, int nvec, const size_t 
     return dnn_shared_sync();
 }
 
-/* One all-to-all straight from the vectors' pieces to recv: no packing. */
+/* Through shared memory when all ranks are on one host; else as one message per
+ * vector and peer when the vectors lie end to end; else one all-to-all straight from
+ * the vectors' pieces to recv (no packing). */
 static int exchange_blocks_double(void *ctx, const double *const *vectors, int nvec,
                                   const size_t *seg_start, int nseg, double *recv,
                                   const double **blocks, size_t *begin, size_t *end)
