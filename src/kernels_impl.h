@@ -243,42 +243,31 @@ static const FN(gradient_fn) FN(gradient_tiles)[G_ROWS + 1] = {
     FN(gradient_rows_4), FN(gradient_rows_5), FN(gradient_rows_6), FN(gradient_rows_7),
     FN(gradient_rows_8), FN(gradient_rows_9), FN(gradient_rows_10)};
 
-/* dW rows [i0, i1) from dZ in double, column j at dZ + j · ldz. */
+/* dW rows [i0, i1) from dZ in double or, when dZ is NULL, from dZ_narrow (widened as
+ * it is used: slower, same bits); column j at j · ldz in either. */
 static void FN(gradient_rows)(int i0, int i1, int N, int K, double scale, const double *dZ,
-                              int ldz, const REAL *X, REAL *dW)
+                              const REAL *dZ_narrow, int ldz, const REAL *X, REAL *dW)
 {
     for (int k0 = 0; k0 < K; k0 += G_VECS * LANES) {
         int kl = K - k0 < G_VECS * LANES ? K - k0 : G_VECS * LANES;
         for (int i = i0; i < i1; i += G_ROWS) {
             int rows = i1 - i < G_ROWS ? i1 - i : G_ROWS;
-            FN(gradient_tiles)[rows](N, K, kl, scale, dZ + (i - i0), ldz, X + k0,
-                                     dW + (size_t)i * K + k0);
+            REAL *out = dW + (size_t)i * K + k0;
+            if (dZ)
+                FN(gradient_tiles)[rows](N, K, kl, scale, dZ + (i - i0), ldz, X + k0, out);
+            else
+                FN(gradient_tile)(rows, N, K, kl, scale, NULL, dZ_narrow + (i - i0), ldz,
+                                  X + k0, out);
         }
     }
 }
-
-#if NARROW
-/* More than DZ_SCRATCH examples: dZ is widened as it is used. Slower, same bits. */
-static void FN(gradient_unwidened)(int M, int N, int K, double scale, const REAL *dZ,
-                                   const REAL *X, REAL *dW)
-{
-    for (int k0 = 0; k0 < K; k0 += G_VECS * LANES) {
-        int kl = K - k0 < G_VECS * LANES ? K - k0 : G_VECS * LANES;
-        for (int i = 0; i < M; i += G_ROWS) {
-            int rows = M - i < G_ROWS ? M - i : G_ROWS;
-            FN(gradient_tile)(rows, N, K, kl, scale, NULL, dZ + i, M, X + k0,
-                              dW + (size_t)i * K + k0);
-        }
-    }
-}
-#endif
 
 void FN(dnn_kernel_weight_gradient)(int M, int N, int K, double scale, const REAL *dZ,
                                     const REAL *X, REAL *dW)
 {
 #if NARROW
-    if (N > DZ_SCRATCH) {
-        FN(gradient_unwidened)(M, N, K, scale, dZ, X, dW);
+    if (N > DZ_SCRATCH) { /* more examples than the scratch holds */
+        FN(gradient_rows)(0, M, N, K, scale, NULL, dZ, M, X, dW);
         return;
     }
     /* groups of units whose dZ rows fit the scratch in double: all of them unless
@@ -290,9 +279,9 @@ void FN(dnn_kernel_weight_gradient)(int M, int N, int K, double scale, const REA
         for (int j = 0; j < N; j++)
             for (int r = 0; r < rows; r++)
                 wide[(size_t)j * rows + r] = dZ[(size_t)j * M + i0 + r];
-        FN(gradient_rows)(i0, i0 + rows, N, K, scale, wide, rows, X, dW);
+        FN(gradient_rows)(i0, i0 + rows, N, K, scale, wide, NULL, rows, X, dW);
     }
 #else
-    FN(gradient_rows)(0, M, N, K, scale, dZ, M, X, dW);
+    FN(gradient_rows)(0, M, N, K, scale, dZ, NULL, M, X, dW);
 #endif
 }
