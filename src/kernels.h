@@ -15,7 +15,9 @@ int dnn_kernel_suits(int M, int K);
 /* Z (M, N) = W (M, K) · X (K, N). */
 void dnn_kernel_forward(int M, int N, int K, const double *W, const double *X, double *Z);
 
-/* dW (M, K) = scale · dZ (M, N) · Xᵀ. */
+/* dW (M, K) = scale · dZ (M, N) · Xᵀ, for finite X: an example whose dZ is zero on a
+ * whole tile of units is skipped there, which leaves the bits unchanged (see
+ * kernels_impl.h) and halves the work on the course's ReLU layer. */
 void dnn_kernel_weight_gradient(int M, int N, int K, double scale, const double *dZ,
                                 const double *X, double *dW);
 

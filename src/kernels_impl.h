@@ -24,7 +24,8 @@ enum {
     G_VECS = 2,                      /* gradient: vectors of inputs per register tile */
     G_PREFETCH = 2 * G_VECS * LANES, /* gradient: prefetch two tiles ahead in each column */
     SUMS_SCRATCH = 4096,             /* float: doubles of Z summed before rounding */
-    DZ_SCRATCH = 8192                /* float: doubles of dZ widened */
+    DZ_SCRATCH = 8192,               /* float: doubles of dZ widened */
+    ACTIVE_SCRATCH = 8192            /* gradient: example indices of the row tiles' lists */
 };
 
 _Static_assert((int)SUMS_SCRATCH >= (int)DNN_KERNEL_MAX_UNITS, "a panel holds an example");
@@ -171,11 +172,13 @@ int FN(dnn_kernel_forward_roundings)(int K)
     return chain;
 }
 
-/* dW tile: rows units x (G_VECS · LANES) inputs, summed over the N examples in order,
- * from dZ in double or, when dZ is NULL, from dZ_narrow (column j at j · ldz in
- * either); the last tile of a row may be narrower (kl inputs). */
-INLINE void FN(gradient_tile)(int rows, int N, int K, int kl, double scale, const double *dZ,
-                              const REAL *dZ_narrow, int ldz, const REAL *X, REAL *dW)
+/* dW tile: rows units x (G_VECS · LANES) inputs, summed in order over the n examples
+ * listed in active (or over the first n when active is NULL), from dZ in double or,
+ * when dZ is NULL, from dZ_narrow (column j at j · ldz in either); the last tile of a
+ * row may be narrower (kl inputs). */
+INLINE void FN(gradient_tile)(int rows, const int *active, int n, int K, int kl, double scale,
+                              const double *dZ, const REAL *dZ_narrow, int ldz, const REAL *X,
+                              REAL *dW)
 {
 #define DZ(j, r)                                                                           \
     (dZ ? dZ[(size_t)(j) * ldz + (r)] : (double)dZ_narrow[(size_t)(j) * ldz + (r)])
@@ -184,9 +187,10 @@ INLINE void FN(gradient_tile)(int rows, int N, int K, int kl, double scale, cons
         for (int v = 0; v < G_VECS; v++)
             acc[r][v] = _mm512_setzero_pd();
     if (kl == G_VECS * LANES) {
-        for (int j = 0; j < N; j++) {
+        for (int a = 0; a < n; a++) {
+            int j = active ? active[a] : a;
             const REAL *x = X + (size_t)j * K;
-            /* the N columns lie far apart: too many streams for the hardware prefetcher */
+            /* the columns lie far apart: too many streams for the hardware prefetcher */
             for (int v = 0; v < G_VECS; v++)
                 _mm_prefetch((const char *)(x + G_PREFETCH + v * LANES), _MM_HINT_T0);
             VEC xv[G_VECS];
@@ -199,7 +203,8 @@ INLINE void FN(gradient_tile)(int rows, int N, int K, int kl, double scale, cons
             }
         }
     } else {
-        for (int j = 0; j < N; j++) {
+        for (int a = 0; a < n; a++) {
+            int j = active ? active[a] : a;
             const REAL *x = X + (size_t)j * K;
             for (int v = 0; v * LANES < kl; v++) {
                 int n = kl - v * LANES < LANES ? kl - v * LANES : LANES;
@@ -219,14 +224,14 @@ INLINE void FN(gradient_tile)(int rows, int N, int K, int kl, double scale, cons
         }
 }
 
-typedef void (*FN(gradient_fn))(int, int, int, double, const double *, int, const REAL *,
-                                REAL *);
+typedef void (*FN(gradient_fn))(const int *, int, int, int, double, const double *, int,
+                                const REAL *, REAL *);
 _Static_assert(G_ROWS == 10, "one gradient_rows_N function per row count");
-#define GRADIENT_ROWS(n)                                                                   \
-    static void FN(gradient_rows_##n)(int N, int K, int kl, double scale, const double *dZ, \
-                                      int ldz, const REAL *X, REAL *dW)                    \
+#define GRADIENT_ROWS(r)                                                                   \
+    static void FN(gradient_rows_##r)(const int *active, int n, int K, int kl, double scale, \
+                                      const double *dZ, int ldz, const REAL *X, REAL *dW)  \
     {                                                                                      \
-        FN(gradient_tile)(n, N, K, kl, scale, dZ, NULL, ldz, X, dW);                       \
+        FN(gradient_tile)(r, active, n, K, kl, scale, dZ, NULL, ldz, X, dW);               \
     }
 GRADIENT_ROWS(1)
 GRADIENT_ROWS(2)
@@ -243,20 +248,54 @@ static const FN(gradient_fn) FN(gradient_tiles)[G_ROWS + 1] = {
     FN(gradient_rows_4), FN(gradient_rows_5), FN(gradient_rows_6), FN(gradient_rows_7),
     FN(gradient_rows_8), FN(gradient_rows_9), FN(gradient_rows_10)};
 
+/* Lists, for each row tile of units [i0, i1), the examples whose dZ is not zero on
+ * every unit of the tile, into active (a list of N per tile); counts[t]: tile t's
+ * length. */
+static void FN(active_examples)(int i0, int i1, int N, const double *dZ, const REAL *dZ_narrow,
+                                int ldz, int *active, int *counts)
+{
+    for (int i = i0, t = 0; i < i1; i += G_ROWS, t++) {
+        int rows = i1 - i < G_ROWS ? i1 - i : G_ROWS, n = 0;
+        int *list = active + (size_t)t * N;
+        for (int j = 0; j < N; j++) {
+            int any = 0;
+            for (int r = 0; r < rows; r++) {
+                size_t at = (size_t)j * ldz + (i - i0) + r;
+                any |= (dZ ? dZ[at] : (double)dZ_narrow[at]) != 0.0;
+            }
+            list[n] = j;
+            n += any;
+        }
+        counts[t] = n;
+    }
+}
+
 /* dW rows [i0, i1) from dZ in double or, when dZ is NULL, from dZ_narrow (widened as
- * it is used: slower, same bits); column j at j · ldz in either. */
+ * it is used: slower, same bits); column j at j · ldz in either.
+ *
+ * An example whose dZ is zero on all of a row tile's units is skipped there: its
+ * terms are ±0 (X is finite), and adding ±0 leaves a sum unchanged unless the sum is
+ * -0, which a sum started at +0 never is. So the bits are those of the full sum,
+ * with less work where ReLU left units inactive. */
 static void FN(gradient_rows)(int i0, int i1, int N, int K, double scale, const double *dZ,
                               const REAL *dZ_narrow, int ldz, const REAL *X, REAL *dW)
 {
+    int tiles = (i1 - i0 + G_ROWS - 1) / G_ROWS;
+    int active[ACTIVE_SCRATCH], counts[(DNN_KERNEL_MAX_UNITS + G_ROWS - 1) / G_ROWS];
+    int skip = (size_t)tiles * N <= ACTIVE_SCRATCH; /* else every example, in order */
+    if (skip)
+        FN(active_examples)(i0, i1, N, dZ, dZ_narrow, ldz, active, counts);
     for (int k0 = 0; k0 < K; k0 += G_VECS * LANES) {
         int kl = K - k0 < G_VECS * LANES ? K - k0 : G_VECS * LANES;
-        for (int i = i0; i < i1; i += G_ROWS) {
+        for (int i = i0, t = 0; i < i1; i += G_ROWS, t++) {
             int rows = i1 - i < G_ROWS ? i1 - i : G_ROWS;
+            const int *list = skip ? active + (size_t)t * N : NULL;
+            int n = skip ? counts[t] : N;
             REAL *out = dW + (size_t)i * K + k0;
             if (dZ)
-                FN(gradient_tiles)[rows](N, K, kl, scale, dZ + (i - i0), ldz, X + k0, out);
+                FN(gradient_tiles)[rows](list, n, K, kl, scale, dZ + (i - i0), ldz, X + k0, out);
             else
-                FN(gradient_tile)(rows, N, K, kl, scale, NULL, dZ_narrow + (i - i0), ldz,
+                FN(gradient_tile)(rows, list, n, K, kl, scale, NULL, dZ_narrow + (i - i0), ldz,
                                   X + k0, out);
         }
     }

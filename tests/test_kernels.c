@@ -176,6 +176,55 @@ START_TEST(gradient_float_many_examples)
 }
 END_TEST
 
+/* Each dW element is one chain of fused multiply-adds over the examples in order,
+ * scaled at the end. The kernel skips the examples whose dZ is zero on all of a row
+ * tile's units; that must leave the bits of the full chain. dZ here is sparse the way
+ * ReLU makes it: zeros (of both signs) by unit, by example, by tile and all over. */
+#define DEFINE_CHAIN_CHECK(REAL, SUFFIX)                                                    \
+    static void sparse_chain##SUFFIX(dnn_rng *rng, int M, int N, int K)                     \
+    {                                                                                       \
+        const double scale = 1.0 / 3.0;                                                     \
+        REAL *dZ = random_##SUFFIX(rng, (size_t)M * N), *X = random_##SUFFIX(rng, (size_t)K * N); \
+        REAL *dW = malloc((size_t)M * K * sizeof *dW);                                      \
+        ck_assert(dW);                                                                      \
+        for (int j = 0; j < N; j++)                                                         \
+            for (int i = 0; i < M; i++) {                                                   \
+                int zero = j % 5 == 1 || (j % 5 == 2 && i < 10) || (j % 5 == 3 && i >= 10) || \
+                           i % 7 == 6 || dnn_rng_uniform(rng) < 0.5;                        \
+                if (zero)                                                                   \
+                    dZ[i + (size_t)j * M] = (i + j) % 2 ? (REAL)-0.0 : (REAL)0.0;           \
+            }                                                                               \
+        dnn_kernel_weight_gradient##SUFFIX(M, N, K, scale, dZ, X, dW);                      \
+        for (int i = 0; i < M; i++)                                                         \
+            for (int k = 0; k < K; k++) {                                                   \
+                double acc = 0.0;                                                           \
+                for (int j = 0; j < N; j++)                                                 \
+                    acc = fma(dZ[i + (size_t)j * M], X[(size_t)j * K + k], acc);            \
+                REAL want = (REAL)(scale * acc);                                            \
+                ck_assert_msg(memcmp(&want, &dW[(size_t)i * K + k], sizeof want) == 0,      \
+                              "M=%d N=%d K=%d: dW[%d,%d] %a, the chain gives %a", M, N, K, i, \
+                              k, (double)dW[(size_t)i * K + k], (double)want);              \
+            }                                                                               \
+        free(dZ), free(X), free(dW);                                                        \
+    }
+DEFINE_CHAIN_CHECK(double, )
+DEFINE_CHAIN_CHECK(float, _f32)
+
+START_TEST(gradient_skips_zero_examples)
+{
+    if (!have_kernels())
+        return;
+    dnn_rng rng;
+    dnn_rng_seed(&rng, 17);
+    static const int M[] = {1, 10, 20, 23}, N[] = {1, 7, 105, 900, 3000};
+    for (int a = 0; a < COUNT(M); a++)
+        for (int c = 0; c < COUNT(N); c++) {
+            sparse_chain(&rng, M[a], N[c], 263);
+            sparse_chain_f32(&rng, M[a], N[c], 263);
+        }
+}
+END_TEST
+
 /* The course's first layer, with chunks of different sizes: a column's bits do not
  * depend on how many examples share its chunk. */
 START_TEST(course_layer_chunks)
@@ -208,6 +257,7 @@ int main(void)
     tcase_add_test(tc, forward_float);
     tcase_add_test(tc, gradient_float);
     tcase_add_test(tc, gradient_float_many_examples);
+    tcase_add_test(tc, gradient_skips_zero_examples);
     tcase_add_test(tc, course_layer_chunks);
     suite_add_tcase(s, tc);
     return run_suite(s);
