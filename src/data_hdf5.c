@@ -478,20 +478,27 @@ static dnn_status read_examples(h5_source *s, const dnn_h5_options *opts, long f
         y_cnt[s->y_axis] = (hsize_t)count;
         st = read_slab(s, s->y, s->y_name, y_start, y_cnt, (hsize_t)count, Y);
     }
+    uint8_t *codes = NULL;
     if (st == DNN_OK && s->x_uint8 && opts->scale_uint8) {
         size_t total = (size_t)count * n;
-        for (size_t i = 0; i < total; i++)
+        /* without memory for the codes, the doubles alone serve */
+        codes = malloc(total);
+        for (size_t i = 0; i < total; i++) {
+            if (codes)
+                codes[i] = (uint8_t)X[i];
             X[i] = X[i] / 255.0; /* X[i] holds (double)v exactly: numpy's v / 255. */
+        }
     }
     if (st == DNN_OK)
         st = validate(s, first, count, X, Y);
     if (st != DNN_OK) {
         free(X);
         free(Y);
+        free(codes);
         return st;
     }
     *out = (dnn_dataset){.n_features = s->n_features, .m_total = s->m_total, .first = first,
-                         .m = count, .X = X, .Y = Y};
+                         .m = count, .X = X, .Y = Y, .X_codes = codes};
     return DNN_OK;
 }
 

@@ -108,5 +108,6 @@ void dnn_dataset_free(dnn_dataset *data)
         return;
     free(data->X);
     free(data->Y);
+    free(data->X_codes);
     *data = (dnn_dataset){0};
 }

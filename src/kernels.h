@@ -1,6 +1,8 @@
 #ifndef DNN_KERNELS_H
 #define DNN_KERNELS_H
 
+#include <stdint.h>
+
 /* Products for layers with few units and many inputs (the course's first layer:
  * 20 units x 12288 inputs), where BLAS reaches a third of the machine's peak.
  * W and dW are row-major (M, K); X, Z and dZ column-major with N columns. Each
@@ -24,6 +26,14 @@ void dnn_kernel_weight_gradient(int M, int N, int K, double scale, const double 
 /* The most roundings any product term of dnn_kernel_forward's sums goes through for K
  * inputs: the accumulation chain, the sum of the lanes, the blocks' adds. */
 int dnn_kernel_forward_roundings(int K);
+
+/* The same products, with the same bits, for X given as 8-bit codes Q (the course's
+ * pixels): X = Q / 255 exactly, widened as it streams in, an eighth of X's bytes. The
+ * gradient takes at most 1024 examples (dnn_kernel_suits_codes). */
+int dnn_kernel_suits_codes(int M, int N, int K);
+void dnn_kernel_forward_codes(int M, int N, int K, const double *W, const uint8_t *Q, double *Z);
+void dnn_kernel_weight_gradient_codes(int M, int N, int K, double scale, const double *dZ,
+                                      const uint8_t *Q, double *dW);
 
 /* float twins: the same products of float arrays, with every sum kept in double and
  * each result rounded to float once. */

@@ -174,11 +174,11 @@ int FN(dnn_kernel_forward_roundings)(int K)
 
 /* dW tile: rows units x (G_VECS · LANES) inputs, summed in order over the n examples
  * listed in active (or over the first n when active is NULL), from dZ in double or,
- * when dZ is NULL, from dZ_narrow (column j at j · ldz in either); the last tile of a
- * row may be narrower (kl inputs). */
-INLINE void FN(gradient_tile)(int rows, const int *active, int n, int K, int kl, double scale,
-                              const double *dZ, const REAL *dZ_narrow, int ldz, const REAL *X,
-                              REAL *dW)
+ * when dZ is NULL, from dZ_narrow (column j at j · ldz in either), X's columns ldx
+ * apart and dW's rows K apart; the last tile of a row may be narrower (kl inputs). */
+INLINE void FN(gradient_tile)(int rows, const int *active, int n, int ldx, int K, int kl,
+                              double scale, const double *dZ, const REAL *dZ_narrow, int ldz,
+                              const REAL *X, REAL *dW)
 {
 #define DZ(j, r)                                                                           \
     (dZ ? dZ[(size_t)(j) * ldz + (r)] : (double)dZ_narrow[(size_t)(j) * ldz + (r)])
@@ -189,7 +189,7 @@ INLINE void FN(gradient_tile)(int rows, const int *active, int n, int K, int kl,
     if (kl == G_VECS * LANES) {
         for (int a = 0; a < n; a++) {
             int j = active ? active[a] : a;
-            const REAL *x = X + (size_t)j * K;
+            const REAL *x = X + (size_t)j * ldx;
             /* the columns lie far apart: too many streams for the hardware prefetcher */
             for (int v = 0; v < G_VECS; v++)
                 _mm_prefetch((const char *)(x + G_PREFETCH + v * LANES), _MM_HINT_T0);
@@ -205,7 +205,7 @@ INLINE void FN(gradient_tile)(int rows, const int *active, int n, int K, int kl,
     } else {
         for (int a = 0; a < n; a++) {
             int j = active ? active[a] : a;
-            const REAL *x = X + (size_t)j * K;
+            const REAL *x = X + (size_t)j * ldx;
             for (int v = 0; v * LANES < kl; v++) {
                 int n = kl - v * LANES < LANES ? kl - v * LANES : LANES;
                 VEC xv = LOAD_MASKED(FN(tail_mask)(n), x + v * LANES);
@@ -224,14 +224,15 @@ INLINE void FN(gradient_tile)(int rows, const int *active, int n, int K, int kl,
         }
 }
 
-typedef void (*FN(gradient_fn))(const int *, int, int, int, double, const double *, int,
+typedef void (*FN(gradient_fn))(const int *, int, int, int, int, double, const double *, int,
                                 const REAL *, REAL *);
 _Static_assert(G_ROWS == 10, "one gradient_rows_N function per row count");
 #define GRADIENT_ROWS(r)                                                                   \
-    static void FN(gradient_rows_##r)(const int *active, int n, int K, int kl, double scale, \
-                                      const double *dZ, int ldz, const REAL *X, REAL *dW)  \
+    static void FN(gradient_rows_##r)(const int *active, int n, int ldx, int K, int kl,     \
+                                      double scale, const double *dZ, int ldz,             \
+                                      const REAL *X, REAL *dW)                             \
     {                                                                                      \
-        FN(gradient_tile)(r, active, n, K, kl, scale, dZ, NULL, ldz, X, dW);               \
+        FN(gradient_tile)(r, active, n, ldx, K, kl, scale, dZ, NULL, ldz, X, dW);          \
     }
 GRADIENT_ROWS(1)
 GRADIENT_ROWS(2)
@@ -293,9 +294,10 @@ static void FN(gradient_rows)(int i0, int i1, int N, int K, double scale, const 
             int n = skip ? counts[t] : N;
             REAL *out = dW + (size_t)i * K + k0;
             if (dZ)
-                FN(gradient_tiles)[rows](list, n, K, kl, scale, dZ + (i - i0), ldz, X + k0, out);
+                FN(gradient_tiles)[rows](list, n, K, K, kl, scale, dZ + (i - i0), ldz, X + k0,
+                                         out);
             else
-                FN(gradient_tile)(rows, list, n, K, kl, scale, NULL, dZ_narrow + (i - i0), ldz,
+                FN(gradient_tile)(rows, list, n, K, K, kl, scale, NULL, dZ_narrow + (i - i0), ldz,
                                   X + k0, out);
         }
     }

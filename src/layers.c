@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "layers_codes.h"
 
 #define REAL double
 #define FN(name) name
@@ -17,3 +18,38 @@
 #define KERNEL_FORWARD dnn_kernel_forward
 #define KERNEL_GRADIENT dnn_kernel_weight_gradient
 #include "layers_impl.h"
+
+dnn_status dnn_linear_activation_forward_codes(int n, int n_prev, int m, const double *X,
+                                               const uint8_t *Q, const double *W,
+                                               const double *b, dnn_activation activation,
+                                               double *Z, double *A)
+{
+    if (!Q || !dnn_kernel_suits_codes(n, m, n_prev))
+        return dnn_linear_activation_forward(n, n_prev, m, X, W, b, activation, Z, A);
+    if (activation != DNN_RELU && activation != DNN_SIGMOID)
+        return DNN_ERR_ARG;
+    if (!W || !b || !Z || !A || !sizes_ok(n, n_prev, m))
+        return DNN_ERR_ARG;
+    dnn_kernel_forward_codes(n, m, n_prev, W, Q, Z);
+    bias_activation(n, m, b, activation, Z, A);
+    return DNN_OK;
+}
+
+dnn_status dnn_linear_activation_backward_codes(int n, int n_prev, int m, const double *dA,
+                                                const double *Z, const double *X,
+                                                const uint8_t *Q, const double *W,
+                                                dnn_activation activation, double scale,
+                                                double *dZ, double *dW, double *db)
+{
+    if (!Q || !dnn_kernel_suits_codes(n, m, n_prev))
+        return dnn_linear_activation_backward_scaled(n, n_prev, m, dA, Z, X, W, activation,
+                                                     scale, dZ, NULL, dW, db);
+    if (!dW || !db || !sizes_ok(n, n_prev, m))
+        return DNN_ERR_ARG;
+    dnn_status st = activation_backward(n, m, dA, Z, activation, dZ);
+    if (st != DNN_OK)
+        return st;
+    dnn_kernel_weight_gradient_codes(n, m, n_prev, scale, dZ, Q, dW);
+    bias_gradient(n, m, dZ, scale, db);
+    return DNN_OK;
+}

@@ -85,17 +85,10 @@ static void FN(add_bias_relu)(int n, const REAL *restrict b, REAL *restrict z,
     }
 }
 
-/* The bias and the activation in one pass over Z: the same values as
- * dnn_linear_forward followed by dnn_relu or dnn_sigmoid, read from memory once. */
-dnn_status FN(dnn_linear_activation_forward)(int n, int n_prev, int m, const REAL *A_prev,
-                                         const REAL *W, const REAL *b,
-                                         dnn_activation activation, REAL *Z, REAL *A)
+/* Z += b, A = activation(Z), in one pass over Z */
+static void FN(bias_activation)(int n, int m, const REAL *b, dnn_activation activation, REAL *Z,
+                                REAL *A)
 {
-    if (activation != DNN_RELU && activation != DNN_SIGMOID)
-        return DNN_ERR_ARG;
-    if (!A_prev || !W || !b || !Z || !A || !sizes_ok(n, n_prev, m))
-        return DNN_ERR_ARG;
-    FN(linear_product)(n, n_prev, m, A_prev, W, Z);
     for (int j = 0; j < m; j++) {
         REAL *z = Z + (size_t)j * (size_t)n, *a = A + (size_t)j * (size_t)n;
         if (activation == DNN_RELU) {
@@ -107,7 +100,35 @@ dnn_status FN(dnn_linear_activation_forward)(int n, int n_prev, int m, const REA
             }
         }
     }
+}
+
+/* The bias and the activation in one pass over Z: the same values as
+ * dnn_linear_forward followed by dnn_relu or dnn_sigmoid, read from memory once. */
+dnn_status FN(dnn_linear_activation_forward)(int n, int n_prev, int m, const REAL *A_prev,
+                                         const REAL *W, const REAL *b,
+                                         dnn_activation activation, REAL *Z, REAL *A)
+{
+    if (activation != DNN_RELU && activation != DNN_SIGMOID)
+        return DNN_ERR_ARG;
+    if (!A_prev || !W || !b || !Z || !A || !sizes_ok(n, n_prev, m))
+        return DNN_ERR_ARG;
+    FN(linear_product)(n, n_prev, m, A_prev, W, Z);
+    FN(bias_activation)(n, m, b, activation, Z, A);
     return DNN_OK;
+}
+
+/* db = scale · the sum of dZ's columns */
+static void FN(bias_gradient)(int n, int m, const REAL *dZ, double scale, REAL *db)
+{
+    for (int i = 0; i < n; i++)
+        db[i] = 0.0;
+    for (int j = 0; j < m; j++) {
+        const REAL *dz = dZ + (size_t)j * (size_t)n;
+        for (int i = 0; i < n; i++)
+            db[i] += dz[i];
+    }
+    for (int i = 0; i < n; i++)
+        db[i] *= scale;
 }
 
 dnn_status FN(dnn_linear_backward_scaled)(int n, int n_prev, int m, const REAL *dZ,
@@ -121,15 +142,7 @@ dnn_status FN(dnn_linear_backward_scaled)(int n, int n_prev, int m, const REAL *
     else /* dWᵀ (n_prev, n) = A_prev · dZᵀ, column-major, is row-major dW */
         GEMM(CblasColMajor, CblasNoTrans, CblasTrans, n_prev, n, m, scale, A_prev,
                     n_prev, dZ, n, 0.0, dW, n_prev);
-    for (int i = 0; i < n; i++)
-        db[i] = 0.0;
-    for (int j = 0; j < m; j++) {
-        const REAL *dz = dZ + (size_t)j * (size_t)n;
-        for (int i = 0; i < n; i++)
-            db[i] += dz[i];
-    }
-    for (int i = 0; i < n; i++)
-        db[i] *= scale;
+    FN(bias_gradient)(n, m, dZ, scale, db);
     if (dA_prev)
         GEMM(CblasColMajor, CblasNoTrans, CblasNoTrans, n_prev, m, n, 1.0, W, n_prev,
                     dZ, n, 0.0, dA_prev, n_prev);
@@ -144,6 +157,17 @@ dnn_status FN(dnn_linear_backward)(int n, int n_prev, int m, const REAL *dZ, con
     return FN(dnn_linear_backward_scaled)(n, n_prev, m, dZ, A_prev, W, 1.0 / m, dA_prev, dW, db);
 }
 
+static dnn_status FN(activation_backward)(int n, int m, const REAL *dA, const REAL *Z,
+                                         dnn_activation activation, REAL *dZ)
+{
+    size_t count = (size_t)n * (size_t)m;
+    if (activation == DNN_RELU)
+        return FN(dnn_relu_backward)(count, dA, Z, dZ);
+    if (activation == DNN_SIGMOID)
+        return FN(dnn_sigmoid_backward)(count, dA, Z, dZ);
+    return DNN_ERR_ARG;
+}
+
 dnn_status FN(dnn_linear_activation_backward_scaled)(int n, int n_prev, int m, const REAL *dA,
                                                  const REAL *Z, const REAL *A_prev,
                                                  const REAL *W, dnn_activation activation,
@@ -152,14 +176,7 @@ dnn_status FN(dnn_linear_activation_backward_scaled)(int n, int n_prev, int m, c
 {
     if (!sizes_ok(n, n_prev, m))
         return DNN_ERR_ARG;
-    size_t count = (size_t)n * (size_t)m;
-    dnn_status st;
-    if (activation == DNN_RELU)
-        st = FN(dnn_relu_backward)(count, dA, Z, dZ);
-    else if (activation == DNN_SIGMOID)
-        st = FN(dnn_sigmoid_backward)(count, dA, Z, dZ);
-    else
-        st = DNN_ERR_ARG;
+    dnn_status st = FN(activation_backward)(n, m, dA, Z, activation, dZ);
     if (st != DNN_OK)
         return st;
     return FN(dnn_linear_backward_scaled)(n, n_prev, m, dZ, A_prev, W, scale, dA_prev, dW, db);

@@ -8,4 +8,5 @@
 #define CACHE dnn_cache_f32
 #define FN(name) name##_f32
 #define OUTPUT_GRADIENT_FROM_LOGITS 1
+#define CODES 0
 #include "model_impl.h"

@@ -1,6 +1,7 @@
 /* The body of the whole-network functions, instantiated for double (model.c) and
- * float (model_f32.c). Before including it, define REAL, PARAMS, CACHE, FN(name) and
- * OUTPUT_GRADIENT_FROM_LOGITS (0: the course's formulas, 1: see the backward pass). */
+ * float (model_f32.c). Before including it, define REAL, PARAMS, CACHE, FN(name),
+ * OUTPUT_GRADIENT_FROM_LOGITS (0: the course's formulas, 1: see the backward pass)
+ * and CODES (1: the first layer may read 8-bit codes, layers_codes.h). */
 
 static int max_width(const PARAMS *params)
 {
@@ -67,8 +68,8 @@ static dnn_status check_cache(const PARAMS *params, const CACHE *cache, int m)
     return DNN_OK;
 }
 
-dnn_status FN(dnn_L_model_forward)(const PARAMS *params, const REAL *X, int m,
-                               CACHE *cache)
+static dnn_status FN(forward)(const PARAMS *params, const REAL *X, const uint8_t *Q, int m,
+                              CACHE *cache)
 {
     dnn_status st = check_cache(params, cache, m);
     if (st != DNN_OK)
@@ -76,19 +77,43 @@ dnn_status FN(dnn_L_model_forward)(const PARAMS *params, const REAL *X, int m,
     if (!X)
         return DNN_ERR_ARG;
     cache->A0 = X;
+#if CODES
+    cache->A0_codes = Q;
+#endif
     cache->m = m;
     const REAL *A_prev = X;
     for (int l = 1; l <= params->L; l++) {
         dnn_activation act = l < params->L ? DNN_RELU : DNN_SIGMOID;
-        st = FN(dnn_linear_activation_forward)(params->dims[l], params->dims[l - 1], m, A_prev,
-                                           params->W[l], params->b[l], act, cache->Z[l],
-                                           cache->A[l]);
+#if CODES
+        if (l == 1 && Q)
+            st = dnn_linear_activation_forward_codes(params->dims[1], params->dims[0], m, X, Q,
+                                                     params->W[1], params->b[1], act,
+                                                     cache->Z[1], cache->A[1]);
+        else
+#endif
+            st = FN(dnn_linear_activation_forward)(params->dims[l], params->dims[l - 1], m,
+                                                   A_prev, params->W[l], params->b[l], act,
+                                                   cache->Z[l], cache->A[l]);
         if (st != DNN_OK)
             return st;
         A_prev = cache->A[l];
     }
+    (void)Q;
     return DNN_OK;
 }
+
+dnn_status FN(dnn_L_model_forward)(const PARAMS *params, const REAL *X, int m, CACHE *cache)
+{
+    return FN(forward)(params, X, NULL, m, cache);
+}
+
+#if CODES
+dnn_status FN(dnn_L_model_forward_codes)(const PARAMS *params, const REAL *X, const uint8_t *Q,
+                                         int m, CACHE *cache)
+{
+    return FN(forward)(params, X, Q, m, cache);
+}
+#endif
 
 dnn_status FN(dnn_L_model_backward_scaled)(const PARAMS *params, CACHE *cache,
                                        const REAL *AL, const REAL *Y, double scale,
@@ -116,6 +141,14 @@ dnn_status FN(dnn_L_model_backward_scaled)(const PARAMS *params, CACHE *cache,
         const REAL *A_prev = l > 1 ? cache->A[l - 1] : cache->A0;
         REAL *dA_out = l > 1 ? dA_prev : dA0;
         dnn_activation act = l < L ? DNN_RELU : DNN_SIGMOID;
+#if CODES
+        if (l == 1 && cache->A0_codes && !dA_out)
+            st = dnn_linear_activation_backward_codes(params->dims[1], params->dims[0], m, dA,
+                                                      cache->Z[1], A_prev, cache->A0_codes,
+                                                      params->W[1], act, scale, dA,
+                                                      grads->W[1], grads->b[1]);
+        else
+#endif
         if (OUTPUT_GRADIENT_FROM_LOGITS && l == L)
             st = FN(dnn_linear_backward_scaled)(params->dims[l], params->dims[l - 1], m, dA,
                                                 A_prev, params->W[l], scale, dA_out,

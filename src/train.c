@@ -334,8 +334,9 @@ static dnn_status run_chunk(dnn_trainer *t, worker *w, long c)
     if (t->dtype == DNN_F32) {
         st = chunk_gradient_f32(t, w, first, cols, &cost_sum);
     } else {
-        const double *X = d->X + (size_t)first * (size_t)d->n_features, *Y = d->Y + first;
-        st = dnn_L_model_forward(p, X, cols, w->cache);
+        size_t at = (size_t)first * (size_t)d->n_features;
+        const double *X = d->X + at, *Y = d->Y + first;
+        st = dnn_L_model_forward_codes(p, X, d->X_codes ? d->X_codes + at : NULL, cols, w->cache);
         const double *AL = w->cache->A[p->L];
         if (st == DNN_OK)
             st = dnn_cross_entropy_sum(cols, AL, Y, &cost_sum);

@@ -459,8 +459,21 @@ static void assert_loads(const char *path, const dnn_h5_options *opts, long firs
     for (long j = 0; j < count; j++)
         ck_assert_msg(d.Y[j] == Y[first + j], "%s: Y[%ld] = %g, expected %g", path, j, d.Y[j],
                       Y[first + j]);
+    for (long i = 0; d.X_codes && i < count * n; i++) /* the codes stand for X exactly */
+        ck_assert_msg(d.X_codes[i] / 255.0 == d.X[i], "%s: code %ld is %d for %.17g", path, i,
+                      d.X_codes[i], d.X[i]);
     dnn_dataset_free(&d);
-    ck_assert(d.X == NULL && d.Y == NULL && d.m == 0);
+    ck_assert(d.X == NULL && d.Y == NULL && d.X_codes == NULL && d.m == 0);
+}
+
+/* Whether loading examples [first, first + count) keeps the 8-bit codes. */
+static int keeps_codes(const char *path, const dnn_h5_options *opts, long first, long count)
+{
+    dnn_dataset d;
+    ck_assert_int_eq(dnn_h5_load(path, opts, first, count, &d, NULL), DNN_OK);
+    int kept = d.X_codes != NULL;
+    dnn_dataset_free(&d);
+    return kept;
 }
 
 START_TEST(float_x_loads_unchanged)
@@ -486,6 +499,7 @@ START_TEST(float_x_loads_unchanged)
     write_h5(path, 2, specs);
     dnn_h5_options opts = {NULL, NULL, 1}; /* scaling applies to uint8 only */
     assert_loads(path, &opts, 0, M, N, M, X, Y);
+    ck_assert(!keeps_codes(path, &opts, 0, M));
 }
 END_TEST
 
@@ -552,6 +566,8 @@ START_TEST(uint8_is_scaled_only_when_asked)
     assert_loads(path, &scale, 0, M, N, M, scaled, Y);
     assert_loads(path, NULL, 3, 4, N, M, scaled, Y); /* NULL options: the course's */
     assert_loads(path, &keep, 0, M, N, M, raw, Y);
+    ck_assert(keeps_codes(path, &scale, 0, M) && keeps_codes(path, NULL, 3, 4));
+    ck_assert(!keeps_codes(path, &keep, 0, M));
 }
 END_TEST
 

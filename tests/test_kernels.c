@@ -5,6 +5,7 @@
  * on for reproducibility. */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,6 +226,75 @@ START_TEST(gradient_skips_zero_examples)
 }
 END_TEST
 
+/* Every code q in 0..255 becomes exactly q / 255.0: a forward product with the
+ * weights (1, 0, 0, ...) returns its input. */
+START_TEST(codes_widen_exactly)
+{
+    if (!have_kernels())
+        return;
+    enum { N = 256, K = 300 };
+    uint8_t *Q = malloc((size_t)N * K);
+    double *W = calloc(K, sizeof *W), Z[N];
+    ck_assert(Q && W);
+    for (int j = 0; j < N; j++)
+        memset(Q + (size_t)j * K, j, K);
+    W[0] = 1.0;
+    ck_assert(dnn_kernel_suits_codes(1, N, K));
+    dnn_kernel_forward_codes(1, N, K, W, Q, Z);
+    for (int j = 0; j < N; j++) {
+        double want = j / 255.0;
+        ck_assert_msg(memcmp(&Z[j], &want, sizeof want) == 0, "code %d: %a, not %a", j, Z[j],
+                      want);
+    }
+    free(Q), free(W);
+}
+END_TEST
+
+/* From codes, both products give the double kernels' bits on X = Q / 255. */
+static void codes_match(dnn_rng *rng, int M, int N, int K)
+{
+    uint8_t *Q = malloc((size_t)K * N);
+    double *X = malloc((size_t)K * N * sizeof *X), *W = random_(rng, (size_t)M * K);
+    double *dZ = random_(rng, (size_t)M * N);
+    double *Z = malloc((size_t)M * N * sizeof *Z), *Zq = malloc((size_t)M * N * sizeof *Zq);
+    double *dW = malloc((size_t)M * K * sizeof *dW), *dWq = malloc((size_t)M * K * sizeof *dWq);
+    ck_assert(Q && X && Z && Zq && dW && dWq);
+    for (size_t i = 0; i < (size_t)K * N; i++) {
+        Q[i] = (uint8_t)(dnn_rng_uniform(rng) * 256);
+        X[i] = Q[i] / 255.0;
+    }
+    for (int j = 0; j < N; j++) /* ReLU-like zeros: whole examples and single units */
+        for (int i = 0; i < M; i++)
+            if (j % 3 == 1 || dnn_rng_uniform(rng) < 0.3)
+                dZ[i + (size_t)j * M] = 0.0;
+    ck_assert(dnn_kernel_suits_codes(M, N, K));
+    dnn_kernel_forward(M, N, K, W, X, Z);
+    dnn_kernel_forward_codes(M, N, K, W, Q, Zq);
+    ck_assert_msg(memcmp(Z, Zq, (size_t)M * N * sizeof *Z) == 0, "forward M=%d N=%d K=%d", M,
+                  N, K);
+    dnn_kernel_weight_gradient(M, N, K, 0.25, dZ, X, dW);
+    dnn_kernel_weight_gradient_codes(M, N, K, 0.25, dZ, Q, dWq);
+    ck_assert_msg(memcmp(dW, dWq, (size_t)M * K * sizeof *dW) == 0, "gradient M=%d N=%d K=%d",
+                  M, N, K);
+    free(Q), free(X), free(W), free(dZ), free(Z), free(Zq), free(dW), free(dWq);
+}
+
+START_TEST(codes_match_doubles)
+{
+    if (!have_kernels())
+        return;
+    dnn_rng rng;
+    dnn_rng_seed(&rng, 23);
+    static const int N[] = {1, 5, 17, 105, 1024};
+    for (int a = 0; a < COUNT(Ms); a++)
+        for (int b = 0; b < COUNT(Ks); b++)
+            for (int c = 0; c < COUNT(N); c++)
+                if ((size_t)Ms[a] * Ks[b] * N[c] <= 20u << 20)
+                    codes_match(&rng, Ms[a], N[c], Ks[b]);
+    ck_assert(!dnn_kernel_suits_codes(20, 1025, 12288));
+}
+END_TEST
+
 /* The course's first layer, with chunks of different sizes: a column's bits do not
  * depend on how many examples share its chunk. */
 START_TEST(course_layer_chunks)
@@ -258,6 +328,8 @@ int main(void)
     tcase_add_test(tc, gradient_float);
     tcase_add_test(tc, gradient_float_many_examples);
     tcase_add_test(tc, gradient_skips_zero_examples);
+    tcase_add_test(tc, codes_widen_exactly);
+    tcase_add_test(tc, codes_match_doubles);
     tcase_add_test(tc, course_layer_chunks);
     suite_add_tcase(s, tc);
     return run_suite(s);

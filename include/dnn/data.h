@@ -8,7 +8,9 @@
 
 /* A block of consecutive examples [first, first + m) of a data set of m_total.
  * X (n_features, m) column-major: example j is the contiguous column X + j * n_features.
- * Y (m): labels, 0 or 1. */
+ * Y (m): labels, 0 or 1. X_codes: NULL, or X again as 8-bit codes q with X = q / 255
+ * exactly (8-bit features scaled as the course does), an eighth of X's bytes for the
+ * training loop to stream. */
 typedef struct {
     int n_features;
     long m_total;
@@ -16,6 +18,7 @@ typedef struct {
     long m;
     double *X;
     double *Y;
+    uint8_t *X_codes;
 } dnn_dataset;
 
 void dnn_dataset_free(dnn_dataset *data);
@@ -33,7 +36,8 @@ typedef struct {
 typedef struct {
     const char *x_name; /* NULL: the one dataset whose name ends in "_x" */
     const char *y_name; /* NULL: the one dataset whose name ends in "_y" */
-    int scale_uint8;    /* divide uint8 features by 255, as the course does */
+    int scale_uint8;    /* divide uint8 features by 255, as the course does (and keep
+                           the bytes as X_codes) */
 } dnn_h5_options;
 
 /* Both functions: opts NULL means { NULL, NULL, 1 } (the course's layout); err may be
@@ -47,7 +51,8 @@ dnn_status dnn_h5_probe(const char *path, const dnn_h5_options *opts, long *m_to
 
 /* Reads examples [first, first + count) only (an HDF5 hyperslab), validates them
  * (labels 0 or 1, features finite) and converts them to double. *out is overwritten
- * (not freed): on success it owns X and Y (dnn_dataset_free), on error X and Y are NULL. */
+ * (not freed): on success it owns X, Y and X_codes (dnn_dataset_free), on error they are
+ * NULL. */
 dnn_status dnn_h5_load(const char *path, const dnn_h5_options *opts, long first, long count,
                        dnn_dataset *out, dnn_error *err);
 

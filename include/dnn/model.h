@@ -1,6 +1,8 @@
 #ifndef DNN_MODEL_H
 #define DNN_MODEL_H
 
+#include <stdint.h>
+
 #include "dnn/layers.h"
 #include "dnn/params.h"
 
@@ -15,6 +17,7 @@ typedef struct {
     int capacity;     /* most examples (columns) it can hold */
     int m;            /* examples in the last forward pass */
     const double *A0; /* the input of the last forward pass */
+    const uint8_t *A0_codes; /* the same as 8-bit codes (dnn_L_model_forward_codes), or NULL */
     double **Z;       /* Z[l] (dims[l], capacity), l = 1..L */
     double **A;       /* A[l] (dims[l], capacity), l = 1..L; A[0] unused */
     double *dA;       /* workspace: (max width, capacity) */
@@ -27,6 +30,12 @@ void dnn_cache_free(dnn_cache **cache);
 /* Forward pass of m examples X (dims[0], m); AL = cache->A[L] (1, m). */
 dnn_status dnn_L_model_forward(const dnn_params *params, const double *X, int m,
                                dnn_cache *cache);
+
+/* The same, with X also given as 8-bit codes Q, X = Q / 255 (dnn_dataset's X_codes):
+ * the first layer's products read Q, in this pass and the backward pass after it,
+ * where the AVX-512 kernels suit it. The same bits as dnn_L_model_forward. */
+dnn_status dnn_L_model_forward_codes(const dnn_params *params, const double *X,
+                                     const uint8_t *Q, int m, dnn_cache *cache);
 
 /* Backward pass from the output AL (1, m) and labels Y (1, m), using cache->Z,
  * cache->A and cache->A0 as the course's caches. grads gets dW[l] and db[l] times
