@@ -446,8 +446,10 @@ static int allgather_double(void *ctx, double *values, size_t n)
     int size = dnn_comm_size(), rank = dnn_comm_rank();
     if (size == 1)
         return 0;
-    if (dnn_shared_reserve(0, n)) { /* one copy in, one out */
+    if (dnn_shared_reserve(0, n)) { /* one copy in, one out, unless values is shared */
         double *result = dnn_shared_result();
+        if (values == result)
+            return dnn_shared_sync();
         size_t b, e;
         block_of(rank, size, n, &b, &e);
         memcpy(result + b, values + b, (e - b) * sizeof *values);
@@ -492,11 +494,18 @@ void dnn_comm_bcast(void *buf, size_t bytes)
     }
 }
 
+/* The result vector of the shared windows, when all ranks are on one host. */
+static double *shared_vector(void *ctx, size_t n)
+{
+    (void)ctx;
+    return dnn_comm_size() > 1 && dnn_shared_reserve(0, n) ? dnn_shared_result() : NULL;
+}
+
 dnn_reducer dnn_comm_reducer(void)
 {
     dnn_reducer r = {max_int,          sum_int64,    sum_double,
                      reduce_scatter_int64, allgather_double, exchange_blocks_double,
-                     &the_reducer,     dnn_comm_size()};
+                     &the_reducer,     dnn_comm_size(), shared_vector};
     return r;
 }
 

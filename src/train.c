@@ -51,7 +51,8 @@ struct dnn_trainer {
     double *received;            /* several processes: blocks of their pending gradients */
     const double **blocks;       /* where each gradient's block is (received, or shared) */
     size_t received_len;
-    double *total;        /* combined sums, n */
+    double *total;        /* combined sums, n: total_own or the reducer's shared vector */
+    double *total_own;
     double seconds_compute, seconds_combine;
     double seconds_collective; /* the part of seconds_combine inside the reducer */
 };
@@ -111,7 +112,7 @@ static int no_exchange_blocks_double(void *ctx, const double *const *vectors, in
 dnn_reducer dnn_reducer_local(void)
 {
     dnn_reducer r = {no_max,         no_sum_int64, no_sum_double, no_reduce_scatter_int64,
-                     no_allgather_double, no_exchange_blocks_double, NULL, 1};
+                     no_allgather_double, no_exchange_blocks_double, NULL, 1, NULL};
     return r;
 }
 
@@ -202,7 +203,7 @@ dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local,
      * whatever the thread count, so every chunk gives the same bits anywhere. */
     openblas_set_num_threads(1);
     t->workers = calloc((size_t)t->nthreads, sizeof *t->workers);
-    t->total = malloc(t->n * sizeof *t->total);
+    t->total = t->total_own = malloc(t->n * sizeof *t->total);
     int ok = t->workers && t->total;
     if (ok && mode == DNN_REDUCE_EXACT)
         ok = (t->exact = new_exact_sum(params)) != NULL &&
@@ -269,7 +270,7 @@ void dnn_trainer_free(dnn_trainer **trainer)
     free(t->pending);
     free(t->received);
     free(t->blocks);
-    free(t->total);
+    free(t->total_own);
     free(t);
     *trainer = NULL;
 }
@@ -405,9 +406,15 @@ static dnn_status combine_gradients(dnn_trainer *t, const dnn_reducer *r, int nv
     double t0 = omp_get_wtime();
     int rc = r->exchange_blocks_double(r->ctx, t->pending, nvec, s->seg_start, nseg,
                                        t->received, t->blocks, &begin, &end);
+    /* where the processes share memory, each writes its block of the result straight
+     * into the vector they all read, and the allgather copies nothing (asked after
+     * the exchange, which sizes the shared memory for both) */
+    double *shared = rc == 0 && r->shared_vector ? r->shared_vector(r->ctx, t->n) : NULL;
     t->seconds_collective += omp_get_wtime() - t0;
     if (rc != 0)
         return DNN_ERR_IO;
+    if (shared)
+        t->total = shared;
     /* tops[0..nseg-1]: the scales; tops[nseg..2nseg-1]: -(the largest scales at which
      * the values are exact); tops[2nseg]: a NaN or Inf somewhere */
     int *tops = t->tops, *grid = t->tops + nseg, nonfinite;
@@ -443,6 +450,7 @@ static dnn_status combine_gradients(dnn_trainer *t, const dnn_reducer *r, int nv
 static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
 {
     double t0;
+    t->total = t->total_own;
     if (t->mode == DNN_REDUCE_FAST) { /* each element summed in thread order, as before */
         long n = (long)t->n;
 #pragma omp parallel for schedule(static) num_threads(t->nthreads) if (n > 65536)

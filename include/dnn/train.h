@@ -39,6 +39,11 @@ typedef struct {
                                   const double **blocks, size_t *begin, size_t *end);
     void *ctx;
     int processes; /* how many take part; with 1 the trainer skips the collectives */
+    /* Optional (NULL: none). Collective: n doubles that every process can read and
+     * write, or NULL (every process alike). Each process writes only its own block
+     * there, and allgather_double on it then only orders the writes; its contents stay
+     * until the next call of any of these operations. */
+    double *(*shared_vector)(void *ctx, size_t n);
 } dnn_reducer;
 
 dnn_reducer dnn_reducer_local(void);

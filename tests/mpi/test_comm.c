@@ -4,7 +4,8 @@
  * also through the paths for counts past an int (forced with a small piece size). The
  * exchange of gradient blocks gives every rank its block of every rank's vectors, for
  * vectors in one arena or in scattered pieces. The allgather and the exchange run
- * through shared memory (all ranks on one node) and through the MPI transport.
+ * through shared memory (all ranks on one node, the result also straight in the
+ * shared vector) and through the MPI transport.
  * Exit status 0 when every rank passed. */
 #include <inttypes.h>
 #include <math.h>
@@ -150,10 +151,24 @@ static void check_exchange(const dnn_reducer *r, size_t n, int nvec, int end_to_
                     break;
                 }
             }
-    /* the blocks are read until the allgather, as the trainer does */
+    /* the blocks are read until the allgather, as the trainer does, whose result goes
+     * to the shared vector when there is one: each rank writes only its block there */
+    double *shared = r->shared_vector(r->ctx, n);
+    CHECK((shared != NULL) == (dnn_shared_in_use() && dnn_comm_size() > 1),
+          "n %zu: a shared vector %s", n, shared ? "without sharing" : "missing");
+    double *out = shared ? shared : gathered;
     for (size_t i = 0; i < n; i++)
-        gathered[i] = i >= begin && i < end ? element_value(i) : NAN;
-    CHECK(r->allgather_double(r->ctx, gathered, n) == 0, "allgather_double failed");
+        if (!shared || (i >= begin && i < end))
+            out[i] = i >= begin && i < end ? element_value(i) : NAN;
+    CHECK(r->allgather_double(r->ctx, out, n) == 0, "allgather_double failed");
+    for (size_t i = 0; i < n; i++) {
+        double want = element_value(i);
+        if (memcmp(&out[i], &want, sizeof want) != 0) {
+            CHECK(0, "n %zu: gathered element %zu is %a, not %a%s", n, i, out[i], want,
+                  shared ? " (shared vector)" : "");
+            break;
+        }
+    }
     free(store), free(recv), free(blocks), free(gathered);
 }
 
