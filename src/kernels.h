@@ -1,6 +1,7 @@
 #ifndef DNN_KERNELS_H
 #define DNN_KERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Products for layers with few units and many inputs (the course's first layer:
@@ -28,12 +29,14 @@ void dnn_kernel_weight_gradient(int M, int N, int K, double scale, const double 
 int dnn_kernel_forward_roundings(int K);
 
 /* The same products, with the same bits, for X given as 8-bit codes Q (the course's
- * pixels): X = Q / 255 exactly, widened as it streams in, an eighth of X's bytes. The
- * gradient takes at most 1024 examples (dnn_kernel_suits_codes). */
+ * pixels): X = Q / 255 exactly, widened as it streams in, an eighth of X's bytes.
+ * work: dnn_kernel_codes_work(N) doubles of scratch. */
 int dnn_kernel_suits_codes(int M, int N, int K);
-void dnn_kernel_forward_codes(int M, int N, int K, const double *W, const uint8_t *Q, double *Z);
+size_t dnn_kernel_codes_work(int N);
+void dnn_kernel_forward_codes(int M, int N, int K, const double *W, const uint8_t *Q, double *Z,
+                              double *work);
 void dnn_kernel_weight_gradient_codes(int M, int N, int K, double scale, const double *dZ,
-                                      const uint8_t *Q, double *dW);
+                                      const uint8_t *Q, double *dW, double *work);
 
 /* float twins: the same products of float arrays, with every sum kept in double and
  * each result rounded to float once. */

@@ -51,19 +51,39 @@ INLINE void widen_codes(const uint8_t *q, int n, double *out)
 }
 
 enum {
-    CODE_PANEL = 16,                         /* forward: examples widened per block */
-    CODES_MAX_EXAMPLES = 1024,               /* gradient: examples widened per tile */
-    CODE_LINE = 64                           /* bytes of a cache line */
+    CODE_PANEL = 64, /* forward: examples widened per block, sharing a weight tile */
+    CODE_LINE = 64,  /* bytes of a cache line */
+    G_TILE = G_VECS * LANES,
+    G_ROW_TILES = (DNN_KERNEL_MAX_UNITS + G_ROWS - 1) / G_ROWS
 };
 
 int dnn_kernel_suits_codes(int M, int N, int K)
 {
-    return dnn_kernel_suits(M, K) && N <= CODES_MAX_EXAMPLES;
+    return N >= 1 && dnn_kernel_suits(M, K);
 }
 
-void dnn_kernel_forward_codes(int M, int N, int K, const double *W, const uint8_t *Q, double *Z)
+/* forward: one block of a panel's examples; gradient: a tile of inputs of every
+ * example, then the row tiles' lists and the used examples (ints) */
+size_t dnn_kernel_codes_work(int N)
 {
-    double x[F_KBLOCK * CODE_PANEL]; /* one block of a panel's examples, widened */
+    size_t n = N > 0 ? (size_t)N : 1;
+    size_t forward = (size_t)F_KBLOCK * (n < CODE_PANEL ? n : CODE_PANEL);
+    size_t ints = (G_ROW_TILES + 1) * n;
+    size_t gradient = G_TILE * n + (ints * sizeof(int) + sizeof(double) - 1) / sizeof(double);
+    return (forward > gradient ? forward : gradient) + LANES; /* + alignment */
+}
+
+/* work's first 64-byte boundary: a vector load from the scratch then never spans two
+ * cache lines (that cost a fifth of the forward product) */
+static double *aligned(double *work)
+{
+    return (double *)(((uintptr_t)work + 63) & ~(uintptr_t)63);
+}
+
+void dnn_kernel_forward_codes(int M, int N, int K, const double *W, const uint8_t *Q, double *Z,
+                              double *work)
+{
+    double *x = aligned(work); /* one block of a panel's examples, widened */
     for (size_t i = 0; i < (size_t)M * N; i++)
         Z[i] = 0.0;
     for (int k0 = 0; k0 < K; k0 += F_KBLOCK) {
@@ -91,16 +111,12 @@ void dnn_kernel_forward_codes(int M, int N, int K, const double *W, const uint8_
 }
 
 void dnn_kernel_weight_gradient_codes(int M, int N, int K, double scale, const double *dZ,
-                                      const uint8_t *Q, double *dW)
+                                      const uint8_t *Q, double *dW, double *work)
 {
-    enum { TILE = G_VECS * LANES };
-    /* the tiles' lists (see gradient_rows), and the examples any tile uses */
-    int active[ACTIVE_SCRATCH], counts[(DNN_KERNEL_MAX_UNITS + G_ROWS - 1) / G_ROWS];
-    int used[CODES_MAX_EXAMPLES], n_used = 0;
-    double x[TILE * CODES_MAX_EXAMPLES]; /* a tile of inputs of the used examples */
-    _Static_assert((DNN_KERNEL_MAX_UNITS + G_ROWS - 1) / G_ROWS * CODES_MAX_EXAMPLES <=
-                       ACTIVE_SCRATCH,
-                   "every tile's list fits");
+    double *x = aligned(work); /* a tile of inputs of the used examples, at their index */
+    int *active = (int *)(x + (size_t)G_TILE * N); /* the row tiles' lists (gradient_rows) */
+    int *used = active + (size_t)G_ROW_TILES * N, n_used = 0; /* examples any tile uses */
+    int counts[G_ROW_TILES];
     active_examples(0, M, N, dZ, NULL, M, active, counts);
     for (int j = 0; j < N; j++) {
         int any = 0;
@@ -109,18 +125,18 @@ void dnn_kernel_weight_gradient_codes(int M, int N, int K, double scale, const d
         used[n_used] = j;
         n_used += any;
     }
-    for (int k0 = 0; k0 < K; k0 += TILE) {
-        int kl = K - k0 < TILE ? K - k0 : TILE;
+    for (int k0 = 0; k0 < K; k0 += G_TILE) {
+        int kl = K - k0 < G_TILE ? K - k0 : G_TILE;
         for (int u = 0; u < n_used; u++) {
             const uint8_t *q = Q + (size_t)used[u] * K + k0;
             if (k0 % CODE_LINE == 0 && k0 + 2 * CODE_LINE < K)
                 _mm_prefetch((const char *)(q + 2 * CODE_LINE), _MM_HINT_T0);
-            widen_codes(q, kl, x + (size_t)used[u] * TILE);
+            widen_codes(q, kl, x + (size_t)used[u] * G_TILE);
         }
         for (int i = 0, t = 0; i < M; i += G_ROWS, t++) {
             int rows = M - i < G_ROWS ? M - i : G_ROWS;
-            gradient_tiles[rows](active + (size_t)t * N, counts[t], TILE, K, kl, scale, dZ + i,
-                                 M, x, dW + (size_t)i * K + k0);
+            gradient_tiles[rows](active + (size_t)t * N, counts[t], G_TILE, K, kl, scale,
+                                 dZ + i, M, x, dW + (size_t)i * K + k0);
         }
     }
 }

@@ -22,15 +22,15 @@
 dnn_status dnn_linear_activation_forward_codes(int n, int n_prev, int m, const double *X,
                                                const uint8_t *Q, const double *W,
                                                const double *b, dnn_activation activation,
-                                               double *Z, double *A)
+                                               double *Z, double *A, double *work)
 {
-    if (!Q || !dnn_kernel_suits_codes(n, m, n_prev))
+    if (!Q || !work || !dnn_kernel_suits_codes(n, m, n_prev))
         return dnn_linear_activation_forward(n, n_prev, m, X, W, b, activation, Z, A);
     if (activation != DNN_RELU && activation != DNN_SIGMOID)
         return DNN_ERR_ARG;
     if (!W || !b || !Z || !A || !sizes_ok(n, n_prev, m))
         return DNN_ERR_ARG;
-    dnn_kernel_forward_codes(n, m, n_prev, W, Q, Z);
+    dnn_kernel_forward_codes(n, m, n_prev, W, Q, Z, work);
     bias_activation(n, m, b, activation, Z, A);
     return DNN_OK;
 }
@@ -39,9 +39,10 @@ dnn_status dnn_linear_activation_backward_codes(int n, int n_prev, int m, const 
                                                 const double *Z, const double *X,
                                                 const uint8_t *Q, const double *W,
                                                 dnn_activation activation, double scale,
-                                                double *dZ, double *dW, double *db)
+                                                double *dZ, double *dW, double *db,
+                                                double *work)
 {
-    if (!Q || !dnn_kernel_suits_codes(n, m, n_prev))
+    if (!Q || !work || !dnn_kernel_suits_codes(n, m, n_prev))
         return dnn_linear_activation_backward_scaled(n, n_prev, m, dA, Z, X, W, activation,
                                                      scale, dZ, NULL, dW, db);
     if (!dW || !db || !sizes_ok(n, n_prev, m))
@@ -49,7 +50,7 @@ dnn_status dnn_linear_activation_backward_codes(int n, int n_prev, int m, const 
     dnn_status st = activation_backward(n, m, dA, Z, activation, dZ);
     if (st != DNN_OK)
         return st;
-    dnn_kernel_weight_gradient_codes(n, m, n_prev, scale, dZ, Q, dW);
+    dnn_kernel_weight_gradient_codes(n, m, n_prev, scale, dZ, Q, dW, work);
     bias_gradient(n, m, dZ, scale, db);
     return DNN_OK;
 }

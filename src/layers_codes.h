@@ -7,19 +7,21 @@
 
 /* A first layer whose input X (n_prev, m) is also held as 8-bit codes Q, X = Q / 255
  * (the course's pixels). The product reads Q where the codes kernels suit the layer,
- * an eighth of X's bytes, and X elsewhere: the same bits either way. */
+ * an eighth of X's bytes, and X elsewhere: the same bits either way. work holds
+ * dnn_kernel_codes_work(m) doubles (src/kernels.h). */
 
 /* dnn_linear_activation_forward */
 dnn_status dnn_linear_activation_forward_codes(int n, int n_prev, int m, const double *X,
                                                const uint8_t *Q, const double *W,
                                                const double *b, dnn_activation activation,
-                                               double *Z, double *A);
+                                               double *Z, double *A, double *work);
 
 /* dnn_linear_activation_backward_scaled without dA_prev, which a first layer never needs */
 dnn_status dnn_linear_activation_backward_codes(int n, int n_prev, int m, const double *dA,
                                                 const double *Z, const double *X,
                                                 const uint8_t *Q, const double *W,
                                                 dnn_activation activation, double scale,
-                                                double *dZ, double *dW, double *db);
+                                                double *dZ, double *dW, double *db,
+                                                double *work);
 
 #endif

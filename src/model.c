@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "kernels.h"
 #include "layers_codes.h"
 
 #define REAL double

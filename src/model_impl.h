@@ -27,6 +27,10 @@ CACHE *FN(dnn_cache_new)(const PARAMS *params, int capacity)
     c->dA = malloc(work * sizeof(REAL));
     c->dA_prev = malloc(work * sizeof(REAL));
     int ok = c->Z && c->A && c->dA && c->dA_prev;
+#if CODES
+    c->codes_work = malloc(dnn_kernel_codes_work(capacity) * sizeof *c->codes_work);
+    ok = ok && c->codes_work;
+#endif
     for (int l = 1; ok && l <= params->L; l++) {
         size_t size = (size_t)params->dims[l] * (size_t)capacity * sizeof(REAL);
         c->Z[l] = malloc(size);
@@ -53,6 +57,9 @@ void FN(dnn_cache_free)(CACHE **cache)
     free(c->A);
     free(c->dA);
     free(c->dA_prev);
+#if CODES
+    free(c->codes_work);
+#endif
     free(c);
     *cache = NULL;
 }
@@ -88,7 +95,7 @@ static dnn_status FN(forward)(const PARAMS *params, const REAL *X, const uint8_t
         if (l == 1 && Q)
             st = dnn_linear_activation_forward_codes(params->dims[1], params->dims[0], m, X, Q,
                                                      params->W[1], params->b[1], act,
-                                                     cache->Z[1], cache->A[1]);
+                                                     cache->Z[1], cache->A[1], cache->codes_work);
         else
 #endif
             st = FN(dnn_linear_activation_forward)(params->dims[l], params->dims[l - 1], m,
@@ -146,7 +153,7 @@ dnn_status FN(dnn_L_model_backward_scaled)(const PARAMS *params, CACHE *cache,
             st = dnn_linear_activation_backward_codes(params->dims[1], params->dims[0], m, dA,
                                                       cache->Z[1], A_prev, cache->A0_codes,
                                                       params->W[1], act, scale, dA,
-                                                      grads->W[1], grads->b[1]);
+                                                      grads->W[1], grads->b[1], cache->codes_work);
         else
 #endif
         if (OUTPUT_GRADIENT_FROM_LOGITS && l == L)

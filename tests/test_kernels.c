@@ -234,19 +234,19 @@ START_TEST(codes_widen_exactly)
         return;
     enum { N = 256, K = 300 };
     uint8_t *Q = malloc((size_t)N * K);
-    double *W = calloc(K, sizeof *W), Z[N];
-    ck_assert(Q && W);
+    double *W = calloc(K, sizeof *W), Z[N], *work = malloc(dnn_kernel_codes_work(N) * sizeof *work);
+    ck_assert(Q && W && work);
     for (int j = 0; j < N; j++)
         memset(Q + (size_t)j * K, j, K);
     W[0] = 1.0;
     ck_assert(dnn_kernel_suits_codes(1, N, K));
-    dnn_kernel_forward_codes(1, N, K, W, Q, Z);
+    dnn_kernel_forward_codes(1, N, K, W, Q, Z, work);
     for (int j = 0; j < N; j++) {
         double want = j / 255.0;
         ck_assert_msg(memcmp(&Z[j], &want, sizeof want) == 0, "code %d: %a, not %a", j, Z[j],
                       want);
     }
-    free(Q), free(W);
+    free(Q), free(W), free(work);
 }
 END_TEST
 
@@ -258,7 +258,9 @@ static void codes_match(dnn_rng *rng, int M, int N, int K)
     double *dZ = random_(rng, (size_t)M * N);
     double *Z = malloc((size_t)M * N * sizeof *Z), *Zq = malloc((size_t)M * N * sizeof *Zq);
     double *dW = malloc((size_t)M * K * sizeof *dW), *dWq = malloc((size_t)M * K * sizeof *dWq);
-    ck_assert(Q && X && Z && Zq && dW && dWq);
+    /* the workspace for exactly N examples: a kernel reading past it shows under ASan */
+    double *work = malloc(dnn_kernel_codes_work(N) * sizeof *work);
+    ck_assert(Q && X && Z && Zq && dW && dWq && work);
     for (size_t i = 0; i < (size_t)K * N; i++) {
         Q[i] = (uint8_t)(dnn_rng_uniform(rng) * 256);
         X[i] = Q[i] / 255.0;
@@ -269,14 +271,14 @@ static void codes_match(dnn_rng *rng, int M, int N, int K)
                 dZ[i + (size_t)j * M] = 0.0;
     ck_assert(dnn_kernel_suits_codes(M, N, K));
     dnn_kernel_forward(M, N, K, W, X, Z);
-    dnn_kernel_forward_codes(M, N, K, W, Q, Zq);
+    dnn_kernel_forward_codes(M, N, K, W, Q, Zq, work);
     ck_assert_msg(memcmp(Z, Zq, (size_t)M * N * sizeof *Z) == 0, "forward M=%d N=%d K=%d", M,
                   N, K);
     dnn_kernel_weight_gradient(M, N, K, 0.25, dZ, X, dW);
-    dnn_kernel_weight_gradient_codes(M, N, K, 0.25, dZ, Q, dWq);
+    dnn_kernel_weight_gradient_codes(M, N, K, 0.25, dZ, Q, dWq, work);
     ck_assert_msg(memcmp(dW, dWq, (size_t)M * K * sizeof *dW) == 0, "gradient M=%d N=%d K=%d",
                   M, N, K);
-    free(Q), free(X), free(W), free(dZ), free(Z), free(Zq), free(dW), free(dWq);
+    free(Q), free(X), free(W), free(dZ), free(Z), free(Zq), free(dW), free(dWq), free(work);
 }
 
 START_TEST(codes_match_doubles)
@@ -285,13 +287,12 @@ START_TEST(codes_match_doubles)
         return;
     dnn_rng rng;
     dnn_rng_seed(&rng, 23);
-    static const int N[] = {1, 5, 17, 105, 1024};
+    static const int N[] = {1, 5, 17, 64, 65, 105, 1500};
     for (int a = 0; a < COUNT(Ms); a++)
         for (int b = 0; b < COUNT(Ks); b++)
             for (int c = 0; c < COUNT(N); c++)
                 if ((size_t)Ms[a] * Ks[b] * N[c] <= 20u << 20)
                     codes_match(&rng, Ms[a], N[c], Ks[b]);
-    ck_assert(!dnn_kernel_suits_codes(20, 1025, 12288));
 }
 END_TEST
 

@@ -22,6 +22,7 @@ typedef struct {
     double **A;       /* A[l] (dims[l], capacity), l = 1..L; A[0] unused */
     double *dA;       /* workspace: (max width, capacity) */
     double *dA_prev;  /* workspace: (max width, capacity) */
+    double *codes_work; /* workspace of the first layer's kernels on 8-bit codes */
 } dnn_cache;
 
 dnn_cache *dnn_cache_new(const dnn_params *params, int capacity);
