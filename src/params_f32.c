@@ -17,7 +17,13 @@ dnn_params_f32 *dnn_params_f32_new(int L, const int *dims)
         p->dims = malloc((size_t)(L + 1) * sizeof *p->dims);
         p->W = calloc((size_t)L + 1, sizeof *p->W);
         p->b = calloc((size_t)L + 1, sizeof *p->b);
-        p->arena = calloc(p->count, sizeof *p->arena);
+        /* on a cache line, as the double arena (params.c) */
+        void *arena = NULL;
+        if (posix_memalign(&arena, 64, (p->count ? p->count : 1) * sizeof *p->arena) == 0)
+            memset(arena, 0, (p->count ? p->count : 1) * sizeof *p->arena);
+        else
+            arena = NULL;
+        p->arena = arena;
     }
     if (p && p->dims && p->W && p->b && p->arena) {
         memcpy(p->dims, dims, (size_t)(L + 1) * sizeof *dims);
