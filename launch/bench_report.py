@@ -377,9 +377,10 @@ def main():
         machine["cpu"], machine["cores"], "/".join(machine["isa"]), machine["mem_gb"],
         machine["openblas"], machine["openblas_core"], meta.get("git_commit", "?"),
         dirty_note(meta)))
-    print("median of %s run(s) per case; load average %s at start, %s at end; %s s in all" % (
-        meta.get("repeat"), meta.get("loadavg_start"), meta.get("loadavg_end"),
-        meta.get("bench_seconds")))
+    cat_runs = meta.get("repeat_cat", meta.get("repeat"))
+    print("median of %s run(s) per case (cat: %s); load average %s at start, %s at end; "
+          "%s s in all" % (meta.get("repeat"), cat_runs, meta.get("loadavg_start"),
+                           meta.get("loadavg_end"), meta.get("bench_seconds")))
     measured = [r["busy_before"] for r in parsed if r["busy_before"] is not None]
     quiet = to_float(meta.get("quiet_cpus"))
     if measured and quiet is not None:
