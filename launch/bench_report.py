@@ -199,6 +199,11 @@ def derived_numbers(rows):
     if a:
         note("A_x_numpy", "A 1x2: numpy time / dnn-train time (goal >= 5)", a["x_numpy"])
         note("A_x_torch", "A 1x2: torch f64 time / dnn-train time (goal >= 3.5)", a["x_torch"])
+    a = by.get("A_dnn_2x1")  # the other layout on the same machine, for comparison
+    if a:
+        note("A_2x1_x_numpy", "A 2x1: numpy time / dnn-train time (goal >= 5)", a["x_numpy"])
+        note("A_2x1_x_torch", "A 2x1: torch f64 time / dnn-train time (goal >= 3.5)",
+             a["x_torch"])
     for case in ("B_dnn_1x2", "B_dnn_2x1"):
         r = by.get(case)
         if r and r["pct_peak"] is not None:
