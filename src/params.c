@@ -5,19 +5,17 @@
 #include <string.h>
 
 #include "dnn/rng.h"
+#include "lines.h"
 
 /* Largest layer width accepted; keeps every size product well inside size_t and int. */
 enum { DNN_MAX_WIDTH = 1 << 24 };
 
-/* n zeroed doubles from a 64-byte boundary, so that the first layer's weight rows
- * (a multiple of 8 doubles long) start on cache lines: a vector load of a row then
- * never spans two. */
-static double *zeroed_lines(size_t n)
+void *dnn_zeroed_lines(size_t bytes)
 {
     void *p = NULL;
-    if (posix_memalign(&p, 64, (n ? n : 1) * sizeof(double)) != 0)
+    if (posix_memalign(&p, 64, bytes ? bytes : 1) != 0)
         return NULL;
-    memset(p, 0, (n ? n : 1) * sizeof(double));
+    memset(p, 0, bytes ? bytes : 1);
     return p;
 }
 
@@ -45,7 +43,7 @@ dnn_params *dnn_params_new_spare(int L, const int *dims, size_t spare)
     p->dims = malloc((size_t)(L + 1) * sizeof *p->dims);
     p->W = calloc((size_t)L + 1, sizeof *p->W);
     p->b = calloc((size_t)L + 1, sizeof *p->b);
-    p->arena = zeroed_lines(count + spare);
+    p->arena = dnn_zeroed_lines((count + spare) * sizeof *p->arena);
     if (!p->dims || !p->W || !p->b || !p->arena) {
         dnn_params_free(&p);
         return NULL;

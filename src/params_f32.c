@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dnn/f32.h"
+#include "lines.h"
 
 /* The same layout as dnn_params_new, in float: one arena, per-layer views. */
 dnn_params_f32 *dnn_params_f32_new(int L, const int *dims)
@@ -17,13 +18,7 @@ dnn_params_f32 *dnn_params_f32_new(int L, const int *dims)
         p->dims = malloc((size_t)(L + 1) * sizeof *p->dims);
         p->W = calloc((size_t)L + 1, sizeof *p->W);
         p->b = calloc((size_t)L + 1, sizeof *p->b);
-        /* on a cache line, as the double arena (params.c) */
-        void *arena = NULL;
-        if (posix_memalign(&arena, 64, (p->count ? p->count : 1) * sizeof *p->arena) == 0)
-            memset(arena, 0, (p->count ? p->count : 1) * sizeof *p->arena);
-        else
-            arena = NULL;
-        p->arena = arena;
+        p->arena = dnn_zeroed_lines(p->count * sizeof *p->arena);
     }
     if (p && p->dims && p->W && p->b && p->arena) {
         memcpy(p->dims, dims, (size_t)(L + 1) * sizeof *dims);

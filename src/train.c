@@ -10,6 +10,7 @@
 #include "dnn/f32.h"
 #include "dnn/model.h"
 #include "hot_loop.h"
+#include "lines.h"
 
 /* One per OpenMP thread: nothing here is shared, so no thread writes another's data. */
 typedef struct {
@@ -139,12 +140,9 @@ dnn_trainer *dnn_trainer_new(dnn_params *params, const dnn_dataset *local, long 
     return dnn_trainer_new_typed(params, local, m_total, chunk, mode, DNN_F64);
 }
 
-/* on a cache line: an example's column (a multiple of 16 floats long for the
- * course's images) then starts on one */
 static float *to_float(const double *x, size_t n)
 {
-    void *p = NULL;
-    float *f = posix_memalign(&p, 64, (n ? n : 1) * sizeof *f) == 0 ? p : NULL;
+    float *f = dnn_zeroed_lines(n * sizeof *f);
     for (size_t i = 0; f && i < n; i++)
         f[i] = (float)x[i];
     return f;
