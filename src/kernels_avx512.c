@@ -54,6 +54,10 @@ enum {
     CODE_PANEL = 64, /* forward: examples widened per block, sharing a weight tile */
     CODE_LINE = 64,  /* bytes of a cache line */
     G_TILE = G_VECS * LANES,
+    /* gradient: inputs of each used example widened at a time, two tiles' worth: the
+     * codes are read 32 bytes of an example at a time rather than 16 (-8 % on the
+     * kernel: BENCHMARKS.md), and the widened span (N · 256 bytes) stays in L1 */
+    G_SPAN = 2 * G_TILE,
     G_ROW_TILES = (DNN_KERNEL_MAX_UNITS + G_ROWS - 1) / G_ROWS
 };
 
@@ -62,14 +66,14 @@ int dnn_kernel_suits_codes(int M, int N, int K)
     return N >= 1 && dnn_kernel_suits(M, K);
 }
 
-/* forward: one block of a panel's examples; gradient: a tile of inputs of every
+/* forward: one block of a panel's examples; gradient: a span of inputs of every
  * example, then the row tiles' lists and the used examples (ints) */
 size_t dnn_kernel_codes_work(int N)
 {
     size_t n = N > 0 ? (size_t)N : 1;
     size_t forward = (size_t)F_KBLOCK * (n < CODE_PANEL ? n : CODE_PANEL);
     size_t ints = (G_ROW_TILES + 1) * n;
-    size_t gradient = G_TILE * n + (ints * sizeof(int) + sizeof(double) - 1) / sizeof(double);
+    size_t gradient = G_SPAN * n + (ints * sizeof(int) + sizeof(double) - 1) / sizeof(double);
     return (forward > gradient ? forward : gradient) + LANES; /* + alignment */
 }
 
@@ -113,8 +117,8 @@ void dnn_kernel_forward_codes(int M, int N, int K, const double *W, const uint8_
 void dnn_kernel_weight_gradient_codes(int M, int N, int K, double scale, const double *dZ,
                                       const uint8_t *Q, double *dW, double *work)
 {
-    double *x = aligned(work); /* a tile of inputs of the used examples, at their index */
-    int *active = (int *)(x + (size_t)G_TILE * N); /* the row tiles' lists (gradient_rows) */
+    double *x = aligned(work); /* a span of inputs of the used examples, at their index */
+    int *active = (int *)(x + (size_t)G_SPAN * N); /* the row tiles' lists (gradient_rows) */
     int *used = active + (size_t)G_ROW_TILES * N, n_used = 0; /* examples any tile uses */
     int counts[G_ROW_TILES];
     active_examples(0, M, N, dZ, NULL, M, active, counts);
@@ -125,18 +129,21 @@ void dnn_kernel_weight_gradient_codes(int M, int N, int K, double scale, const d
         used[n_used] = j;
         n_used += any;
     }
-    for (int k0 = 0; k0 < K; k0 += G_TILE) {
-        int kl = K - k0 < G_TILE ? K - k0 : G_TILE;
+    for (int s0 = 0; s0 < K; s0 += G_SPAN) {
+        int sl = K - s0 < G_SPAN ? K - s0 : G_SPAN;
         for (int u = 0; u < n_used; u++) {
-            const uint8_t *q = Q + (size_t)used[u] * K + k0;
-            if (k0 % CODE_LINE == 0 && k0 + 2 * CODE_LINE < K)
+            const uint8_t *q = Q + (size_t)used[u] * K + s0;
+            if (s0 % CODE_LINE == 0 && s0 + 2 * CODE_LINE < K)
                 _mm_prefetch((const char *)(q + 2 * CODE_LINE), _MM_HINT_T0);
-            widen_codes(q, kl, x + (size_t)used[u] * G_TILE);
+            widen_codes(q, sl, x + (size_t)used[u] * G_SPAN);
         }
-        for (int i = 0, t = 0; i < M; i += G_ROWS, t++) {
-            int rows = M - i < G_ROWS ? M - i : G_ROWS;
-            gradient_tiles[rows](active + (size_t)t * N, counts[t], G_TILE, K, kl, scale,
-                                 dZ + i, M, x, dW + (size_t)i * K + k0);
+        for (int k0 = s0; k0 < s0 + sl; k0 += G_TILE) {
+            int kl = s0 + sl - k0 < G_TILE ? s0 + sl - k0 : G_TILE;
+            for (int i = 0, t = 0; i < M; i += G_ROWS, t++) {
+                int rows = M - i < G_ROWS ? M - i : G_ROWS;
+                gradient_tiles[rows](active + (size_t)t * N, counts[t], G_SPAN, K, kl, scale,
+                                     dZ + i, M, x + (k0 - s0), dW + (size_t)i * K + k0);
+            }
         }
     }
 }
