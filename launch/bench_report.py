@@ -2,7 +2,8 @@
 """Turns a launch/bench run directory into the benchmark table.
 
 Reads DIR/cases.tsv (what each case is), DIR/runs.tsv (one line per run: exit status,
-whole-process wall time, log prefix), DIR/meta.tsv and the logs; prints the table of
+whole-process wall time, log prefix, and for the cat runs the host state that
+dnn-core-probe saw just before), DIR/meta.tsv and the logs; prints the table of
 medians over repeats and writes DIR/results.csv and DIR/results.json.
 
 Per row: loop seconds (the training loop's wall time, as each program reports it:
@@ -72,6 +73,7 @@ def parse_run(case, run, out_dir):
     out, err = read_text(log + ".out"), read_text(log + ".err")
     r = {"case": case["case"], "repeat": int(run["repeat"]), "rc": int(run["rc"]),
          "wall_s": float(run["wall_s"]), "busy_before": to_float(run.get("busy_before")),
+         "round_trip_ns": to_float(run.get("round_trip_ns")),
          "loop_s": None, "combine_s": None, "collectives_s": None,
          "probe": None, "probe_rate": None, "core": None, "last_cost": None, "train_accuracy": None, "torch_version": None,
          "rss_kb": [int(v) for v in RSS.findall(err)]}
@@ -253,6 +255,47 @@ def derived_numbers(rows):
     return notes
 
 
+# dnn-core-probe's cache-line round trip between the two CPUs: ~80-100 ns or ~400 ns on
+# the benchmark's virtual machine; threads that share data run slower in the second state
+SPLIT_NS = 200
+
+
+def by_host_state(rows, parsed):
+    """The cat dnn-train rows' medians over the runs of each host state, with the
+    same peer ratios as the table (peers' medians over all their runs)."""
+    states = []
+    for r in rows:
+        if r["problem"] != "A:cat" or not r["program"].startswith("dnn-train") or not r["loop_s"]:
+            continue
+        runs = [p for p in parsed if p["case"] == r["case"] and p["loop_s"] is not None
+                and p["round_trip_ns"] is not None]
+        for name, test in (("near", lambda ns: ns < SPLIT_NS), ("far", lambda ns: ns >= SPLIT_NS)):
+            mine = [p for p in runs if test(p["round_trip_ns"])]
+            if not mine:
+                continue
+            loop_s = median(p["loop_s"] for p in mine)
+            states.append({
+                "case": r["case"], "layout": r["layout"], "dtype": r["dtype"], "state": name,
+                "runs": len(mine), "loop_s": loop_s, "s_per_iter": loop_s / r["iters"],
+                "round_trip_ns": median(p["round_trip_ns"] for p in mine),
+                "x_numpy": r["x_numpy"] * r["loop_s"] / loop_s if r["x_numpy"] else None,
+                "x_torch": r["x_torch"] * r["loop_s"] / loop_s if r["x_torch"] else None})
+    return states
+
+
+def state_lines(states):
+    if not states:
+        return ""
+    out = ["cat runs by host state (dnn-core-probe before each run: near = round trip < %d ns,"
+           % SPLIT_NS, "far = the two CPUs farther apart; peers' medians as in the table):"]
+    for st in states:
+        out.append("  %-14s %-4s %s %-4s %d run(s), round trip %5.0f ns: %.3f ms/iter, x numpy %s,"
+                   " x torch %s" % (st["case"], st["layout"], st["dtype"], st["state"], st["runs"],
+                                    st["round_trip_ns"], 1e3 * st["s_per_iter"],
+                                    fmt(st["x_numpy"], ".2f"), fmt(st["x_torch"], ".2f")))
+    return "\n".join(out)
+
+
 def command(*args):
     try:
         return subprocess.run(args, capture_output=True, text=True, check=False).stdout.strip()
@@ -374,6 +417,7 @@ def main():
              "f32": next((r["gflops"] for r in rows if r["case"] == "probe_s2"), None)}
     add_comparisons(rows, peaks)
     notes = derived_numbers(rows)
+    states = by_host_state(rows, parsed)
     machine = machine_info(parsed)
     torch_available = meta.get("torch") == "1"
 
@@ -410,6 +454,9 @@ def main():
         print()
         for n in notes:
             print("  %-68s %10.4g" % (n["text"], n["value"]))
+    if states:
+        print()
+        print(state_lines(states))
 
     fields = ["case", "problem", "program", "layout", "ranks", "threads", "dtype", "iters", "m",
               "layers", "runs_ok", "runs", "loop_s", "loop_s_min", "s_per_iter", "wall_s", "gflops", "pct_peak",
@@ -423,7 +470,7 @@ def main():
                         ("" if r.get(k) is None else r.get(k)) for k in fields])
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump({"meta": meta, "machine": machine, "peak_gflops": peaks, "rows": rows,
-                   "derived": notes, "runs": parsed}, f, indent=1)
+                   "derived": notes, "by_host_state": states, "runs": parsed}, f, indent=1)
         f.write("\n")
     print("\nwrote %s and %s" % (os.path.join(out_dir, "results.csv"),
                                  os.path.join(out_dir, "results.json")))
