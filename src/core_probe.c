@@ -6,20 +6,14 @@
  * threads that share data is slower in the second state (BENCHMARKS.md): launch/bench
  * runs it before each cat run and reports the cat medians per state. */
 #define _GNU_SOURCE
+#include <math.h>
 #include <omp.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-static int compare(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "round_trip.h"
 
 static int pin(int cpu)
 {
@@ -27,36 +21,6 @@ static int pin(int cpu)
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     return sched_setaffinity(0, sizeof set, &set);
-}
-
-/* Thread 0 writes 2t + 1 and waits for 2t + 2, which thread 1 writes on seeing 2t + 1;
- * the line crosses between the cores twice per trip. */
-static _Alignas(64) atomic_long line;
-
-static double batch_ns(long trips)
-{
-    double seconds = 0;
-    atomic_store(&line, 0);
-#pragma omp parallel num_threads(2)
-    {
-        int me = omp_get_thread_num();
-#pragma omp barrier
-        double t0 = omp_get_wtime();
-        for (long t = 0; t < trips; t++) {
-            if (me == 0) {
-                atomic_store_explicit(&line, 2 * t + 1, memory_order_release);
-                while (atomic_load_explicit(&line, memory_order_acquire) != 2 * t + 2)
-                    ;
-            } else {
-                while (atomic_load_explicit(&line, memory_order_acquire) != 2 * t + 1)
-                    ;
-                atomic_store_explicit(&line, 2 * t + 2, memory_order_release);
-            }
-        }
-        if (me == 0)
-            seconds = omp_get_wtime() - t0;
-    }
-    return seconds / (double)trips * 1e9;
 }
 
 int main(int argc, char **argv)
@@ -70,7 +34,7 @@ int main(int argc, char **argv)
         else if (ok && strcmp(flag, "--cpus") == 0)
             ok = dnn_parse_long_list(value, 0, CPU_SETSIZE - 1, cpus, 2) == 2 && cpus[0] != cpus[1];
         else if (ok && strcmp(flag, "--batches") == 0)
-            ok = dnn_parse_long(value, 1, 1000, &batches) == 0;
+            ok = dnn_parse_long(value, 1, 64, &batches) == 0;
         else if (ok && strcmp(flag, "--trips") == 0)
             ok = dnn_parse_long(value, 1, 100000000, &trips) == 0;
         else
@@ -78,7 +42,7 @@ int main(int argc, char **argv)
         if (!ok) {
             fprintf(help ? stdout : stderr, "usage: dnn-core-probe [--cpus A,B] [--batches N] [--trips N]\n"
                             "  --cpus A,B    the two CPUs (default 0,1)\n"
-                            "  --batches N   batches; the median is printed (default 9)\n"
+                            "  --batches N   batches, at most 64; the median is printed (default 9)\n"
                             "  --trips N     round trips per batch (default 20000)\n");
             return help ? 0 : 2;
         }
@@ -92,15 +56,14 @@ int main(int argc, char **argv)
                 cpus[1]);
         return 1;
     }
-    double *ns = malloc((size_t)batches * sizeof *ns);
-    if (!ns)
+    /* a warm-up batch, then the measure (a second's patience per batch) */
+    dnn_team_round_trip_ns(2, 1, trips, 1.0);
+    double ns = dnn_team_round_trip_ns(2, (int)batches, trips, 1.0);
+    if (!isfinite(ns)) {
+        fprintf(stderr, "dnn-core-probe: the second thread did not answer\n");
         return 1;
-    batch_ns(trips); /* warm-up */
-    for (long b = 0; b < batches; b++)
-        ns[b] = batch_ns(trips);
-    qsort(ns, (size_t)batches, sizeof *ns, compare);
-    printf("core round_trip_ns=%.1f cpus=%ld,%ld batches=%ld trips=%ld\n", ns[batches / 2],
-           cpus[0], cpus[1], batches, trips);
-    free(ns);
+    }
+    printf("core round_trip_ns=%.1f cpus=%ld,%ld batches=%ld trips=%ld\n", ns, cpus[0], cpus[1],
+           batches, trips);
     return 0;
 }

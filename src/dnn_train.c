@@ -1,6 +1,7 @@
 /* dnn-train: data-parallel training over MPI ranks and OpenMP threads. */
 #include <inttypes.h>
 #include <math.h>
+#include <omp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -237,6 +238,7 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
                                              o->dtype);
     if (agree(t != NULL, "out of memory setting up the trainer"))
         return EXIT_RUNTIME;
+    dnn_trainer_set_exchange(t, o->exchange);
     double start = dnn_comm_wtime(), compute = 0, combine = 0, collective = 0;
     long first = ci->next_iteration, saved_at = -1, done = 0; /* done: steps taken */
     int rc = 0;
@@ -274,6 +276,9 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
     if (o->timing && dnn_comm_rank() == 0 && done > 0 && dnn_comm_size() > 1)
         fprintf(stderr, "ranks: gradients combined through %s\n",
                 dnn_comm_shared_memory() ? "shared memory (one host)" : "MPI");
+    if (o->timing && dnn_comm_rank() == 0 && done > 0 && omp_get_max_threads() > 1)
+        fprintf(stderr, "threads: %ld of %ld steps exchanged through copies on rank 0\n",
+                dnn_trainer_copied_steps(t), done);
     long recomputed =
         o->timing && o->dtype == DNN_F32 ? dnn_comm_sum_long(dnn_trainer_recomputed(t)) : 0;
     if (o->timing && o->dtype == DNN_F32 && dnn_comm_rank() == 0 && done > 0)

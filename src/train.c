@@ -3,6 +3,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,11 @@
 #include "dnn/model.h"
 #include "hot_loop.h"
 #include "lines.h"
+#include "round_trip.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* One per OpenMP thread: nothing here is shared, so no thread writes another's data. */
 typedef struct {
@@ -28,6 +34,9 @@ typedef struct {
     int pending, chunks; /* chunks: run by this thread in this pass */
     const double **segments;
     double *fast;         /* DNN_REDUCE_FAST: this thread's chunks, summed in double */
+    /* copied steps: the parts of the pending gradient that other threads sum
+     * (dnn_exact_sum_publish), laid out as the exact sum; allocated at the first */
+    double *mail;
     dnn_status status;
 } worker;
 
@@ -56,7 +65,20 @@ struct dnn_trainer {
     double *total_own;
     double seconds_compute, seconds_combine;
     double seconds_collective; /* the part of seconds_combine inside the reducer */
+    /* Several threads: how each step exchanges their gradients and parameters
+     * (dnn_exchange). Shared: read where their threads wrote them. Copied: other
+     * threads' gradient parts are read from copies made in one sequential pass, and
+     * the new parameters are written with streaming stores; the faster way when the
+     * cores are far apart, which auto checks every PROBE_STEPS steps. */
+    dnn_exchange exchange;
+    long steps, copied_steps;
+    int far;       /* auto: the last probe found the cores far apart */
+    int copied;    /* this step exchanges through copies */
+    int no_copies; /* the copies' memory could not be had: shared only */
 };
+
+enum { PROBE_STEPS = 256 };
+#define FAR_NS 250.0 /* round trip (ns) above which the cores count as far apart */
 
 static int no_max(void *ctx, int *values, int n)
 {
@@ -250,6 +272,7 @@ void dnn_trainer_free(dnn_trainer **trainer)
     for (int i = 0; t->workers && i < t->nthreads; i++) {
         dnn_cache_free(&t->workers[i].cache);
         dnn_params_free(&t->workers[i].grads);
+        free(t->workers[i].mail);
         dnn_exact_sum_free(&t->workers[i].exact);
         free(t->workers[i].segments);
         free(t->workers[i].fast);
@@ -375,6 +398,9 @@ static dnn_status local_pass(dnn_trainer *t)
         for (long c = 0; c < n_chunks; c++)
             if (w->status == DNN_OK)
                 w->status = run_chunk(t, w, c);
+        if (t->copied && w->status == DNN_OK && w->pending)
+            dnn_exact_sum_publish(t->exact, w->segments, t->nthreads, omp_get_thread_num(),
+                                  w->mail);
     }
     for (int i = 0; i < t->nthreads; i++)
         if (t->workers[i].status != DNN_OK)
@@ -474,8 +500,17 @@ static dnn_status combine(dnn_trainer *t, const dnn_reducer *r)
             memcpy(&t->pending[(size_t)nvec++ * (size_t)s->nseg], t->workers[i].segments,
                    (size_t)s->nseg * sizeof *t->pending);
     if (r->processes == 1) { /* nothing to agree on: straight to doubles, no digits kept */
-        dnn_status st = dnn_exact_sum_merge_all_result(s, t->thread_sums, t->nthreads,
-                                                       t->pending, nvec, t->total);
+        const double *copy[2];
+        int owner[2], n = 0;
+        for (int i = 0; t->copied && i < t->nthreads && n < 2; i++)
+            if (t->workers[i].pending) {
+                copy[n] = t->workers[i].mail;
+                owner[n++] = i;
+            }
+        dnn_exact_sum_copies copies = {copy, owner, t->nthreads};
+        dnn_status st = dnn_exact_sum_merge_all_result_copies(
+            s, t->thread_sums, t->nthreads, t->pending, nvec,
+            t->copied && nvec == n ? &copies : NULL, t->total);
         return st == DNN_OK && dnn_exact_sum_nonfinite(s) ? DNN_ERR_NONFINITE : st;
     }
     /* Several processes agree first on a failure flag, a flag for digits (some thread
@@ -550,6 +585,29 @@ HOT_LOOP static void update_block(double *restrict p, const double *restrict tot
     }
 }
 
+/* update_block with streaming stores, for parameters that other threads read: the new
+ * values go to memory without this core first taking the lines from their caches. */
+HOT_LOOP static void update_block_streaming(double *restrict p, const double *restrict total,
+                                            long n, double inv_m, double learning_rate)
+{
+#if defined(__SSE2__)
+    long i = 0;
+    if ((uintptr_t)p % 16 != 0) {
+        update_block(p, total, 1, inv_m, learning_rate);
+        i = 1;
+    }
+    const __m128d scale = _mm_set1_pd(inv_m), rate = _mm_set1_pd(learning_rate);
+    for (; i + 2 <= n; i += 2) {
+        __m128d g = _mm_mul_pd(scale, _mm_loadu_pd(total + i));
+        _mm_stream_pd(p + i, _mm_sub_pd(_mm_load_pd(p + i), _mm_mul_pd(rate, g)));
+    }
+    _mm_sfence();
+    update_block(p + i, total + i, n - i, inv_m, learning_rate);
+#else
+    update_block(p, total, n, inv_m, learning_rate);
+#endif
+}
+
 enum { UPDATE_BLOCK = 4096 }; /* elements per unit of parallel work */
 
 /* Whether the exact sums just combined are all finite by their scales: a sum of fewer
@@ -565,6 +623,35 @@ static int exact_sums_finite(const dnn_trainer *t)
     return 1;
 }
 
+/* Whether this step exchanges through copies: several threads in one process, each
+ * with at most one chunk, summed exactly (merge_all_result's pair path), and copied
+ * asked for or, with auto, the cores far apart; the copies' memory is taken at the
+ * first such step. */
+static int use_copies(dnn_trainer *t, const dnn_reducer *reducer)
+{
+    if (t->exchange == DNN_EXCHANGE_SHARED || t->nthreads < 2 ||
+        t->mode != DNN_REDUCE_EXACT || reducer->processes != 1 ||
+        local_chunks(t, t->local) > t->nthreads || t->no_copies)
+        return 0;
+    if (t->exchange == DNN_EXCHANGE_AUTO && t->steps % PROBE_STEPS == 0) {
+        /* no answer (threads sharing a core): no measure, so no change of way */
+        double ns = dnn_team_round_trip_ns(t->nthreads, 3, 100, 1e-3);
+        t->far = isfinite(ns) && ns > FAR_NS;
+    }
+    if (t->exchange == DNN_EXCHANGE_AUTO && !t->far)
+        return 0;
+    for (int i = 0; i < t->nthreads; i++)
+        if (!t->workers[i].mail &&
+            !(t->workers[i].mail = dnn_zeroed_lines(t->exact->n * sizeof(double)))) {
+            t->no_copies = 1;
+            return 0;
+        }
+    return 1;
+}
+
+static dnn_status step(dnn_trainer *t, const dnn_reducer *reducer, double learning_rate,
+                       double *cost);
+
 dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double learning_rate,
                             double *cost)
 {
@@ -572,6 +659,17 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
         !reducer->reduce_scatter_int64 || !reducer->allgather_double ||
         !reducer->exchange_blocks_double || reducer->processes < 1)
         return DNN_ERR_ARG;
+    t->copied = use_copies(t, reducer);
+    dnn_status st = step(t, reducer, learning_rate, cost);
+    t->steps++;
+    t->copied_steps += t->copied;
+    t->copied = 0;
+    return st;
+}
+
+static dnn_status step(dnn_trainer *t, const dnn_reducer *reducer, double learning_rate,
+                       double *cost)
+{
     double t0 = omp_get_wtime();
     if (t->dtype == DNN_F32)
         dnn_params_f32_round_norms(t->params32, t->params, t->row_norms);
@@ -613,10 +711,12 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
         if (!finite)
             return DNN_ERR_NONFINITE;
     }
+    int streaming = t->copied && count > 65536;
 #pragma omp parallel for schedule(static) num_threads(t->nthreads) if (count > 65536)
     for (long at = 0; at < count; at += UPDATE_BLOCK)
-        update_block(p + at, total + at, count - at < UPDATE_BLOCK ? count - at : UPDATE_BLOCK,
-                     1.0 / m, learning_rate);
+        (streaming ? update_block_streaming : update_block)(
+            p + at, total + at, count - at < UPDATE_BLOCK ? count - at : UPDATE_BLOCK, 1.0 / m,
+            learning_rate);
     return DNN_OK;
 }
 
@@ -680,6 +780,18 @@ void dnn_trainer_last_times(const dnn_trainer *t, double *compute, double *combi
 double dnn_trainer_last_collective_time(const dnn_trainer *t)
 {
     return t ? t->seconds_collective : 0.0;
+}
+
+void dnn_trainer_set_exchange(dnn_trainer *t, dnn_exchange exchange)
+{
+    if (!t)
+        return;
+    t->exchange = exchange;
+}
+
+long dnn_trainer_copied_steps(const dnn_trainer *t)
+{
+    return t ? t->copied_steps : 0;
 }
 
 long dnn_trainer_recomputed(const dnn_trainer *t)

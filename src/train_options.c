@@ -46,6 +46,9 @@ void train_options_usage(FILE *out)
             "  --reduce MODE         exact (bitwise reproducible, default) | fast\n"
             "  --dtype TYPE          f64 (default) | f32: arithmetic of the forward and\n"
             "                        backward passes; parameters and sums stay in double\n"
+            "  --thread-exchange HOW auto (default) | shared | copied: how each step's\n"
+            "                        threads exchange gradients and parameters (the same\n"
+            "                        bits); auto copies when the cores are far apart\n"
             "  --timing              print per-iteration timings to stderr\n"
             "  --help                this text\n");
 }
@@ -144,6 +147,15 @@ static int apply(train_options *o, const char *flag, const char *value, char *er
             o->dtype = DNN_F32;
         else
             BAD("expected f64 or f32");
+    } else if (strcmp(flag, "--thread-exchange") == 0) {
+        if (strcmp(value, "auto") == 0)
+            o->exchange = DNN_EXCHANGE_AUTO;
+        else if (strcmp(value, "shared") == 0)
+            o->exchange = DNN_EXCHANGE_SHARED;
+        else if (strcmp(value, "copied") == 0)
+            o->exchange = DNN_EXCHANGE_COPIED;
+        else
+            BAD("expected auto, shared or copied");
     } else if (strcmp(flag, "--reduce") == 0) {
         if (strcmp(value, "exact") == 0)
             o->reduce = DNN_REDUCE_EXACT;
@@ -165,7 +177,7 @@ int train_options_parse(int argc, char **argv, train_options *o, char *err, size
         "--train", "--test",  "--x-dataset", "--y-dataset", "--save",        "--checkpoint",
         "--checkpoint-every", "--resume",    "--synthetic", "--layers",      "--init",
         "--seed",  "--lr",    "--iters",     "--print-every", "--chunk",     "--dtype",
-        "--reduce", NULL};
+        "--reduce", "--thread-exchange", NULL};
     defaults(o);
     char flag[64];
     for (int i = 1; i < argc; i++) {

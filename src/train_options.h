@@ -25,6 +25,7 @@ typedef struct {
     dnn_init init;
     dnn_reduce_mode reduce;
     dnn_dtype dtype;
+    dnn_exchange exchange;
     int scale_uint8;
     int timing;
     int help;

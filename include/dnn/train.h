@@ -92,5 +92,17 @@ double dnn_trainer_last_collective_time(const dnn_trainer *trainer);
 /* DNN_F32: how many hidden pre-activations this process's steps have recomputed in
  * double so far (dnn_L_model_forward_f32_checked); 0 for DNN_F64. */
 long dnn_trainer_recomputed(const dnn_trainer *trainer);
+/* How a process's threads exchange their gradients and parameters each step (the
+ * same bits every way). SHARED reads them where their threads wrote them. COPIED
+ * reads other threads' gradient parts from copies made in one sequential pass, and
+ * writes the parameters with streaming stores: faster when the cores are far apart
+ * (on different dies, or as a virtual machine's host placed them). AUTO (the
+ * default) measures how far apart the team's cores are every few hundred steps and
+ * copies when the cache-line round trip exceeds 250 ns. Copies apply to one process
+ * with several threads and at most one chunk each, in exact mode. */
+typedef enum { DNN_EXCHANGE_AUTO, DNN_EXCHANGE_SHARED, DNN_EXCHANGE_COPIED } dnn_exchange;
+void dnn_trainer_set_exchange(dnn_trainer *trainer, dnn_exchange exchange);
+/* Steps so far whose threads exchanged through copies (see dnn_exchange). */
+long dnn_trainer_copied_steps(const dnn_trainer *trainer);
 
 #endif

@@ -94,6 +94,7 @@ bad "--print-every" --print-every -1
 bad "--reduce" --reduce slow
 bad "--chunk" --chunk abc
 bad "--dtype" --dtype f16
+bad "--thread-exchange" --thread-exchange sometimes
 bad "--checkpoint-every" --checkpoint-every 0 --checkpoint "$tmp/checkpoint.h5"
 bad "/nonexistent.h5" --resume /nonexistent.h5
 bad "--synthetic" --synthetic 0,4
