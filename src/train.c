@@ -35,7 +35,7 @@ typedef struct {
     const double **segments;
     double *fast;         /* DNN_REDUCE_FAST: this thread's chunks, summed in double */
     /* copied steps: the parts of the pending gradient that other threads sum
-     * (dnn_exact_sum_publish), laid out as the exact sum; allocated at the first */
+     * (dnn_exact_sum_publish), laid out as the exact sum; allocated at the first one */
     double *mail;
     dnn_status status;
 } worker;
@@ -784,7 +784,8 @@ double dnn_trainer_last_collective_time(const dnn_trainer *t)
 
 void dnn_trainer_set_exchange(dnn_trainer *t, dnn_exchange exchange)
 {
-    if (!t)
+    if (!t || (exchange != DNN_EXCHANGE_AUTO && exchange != DNN_EXCHANGE_SHARED &&
+               exchange != DNN_EXCHANGE_COPIED))
         return;
     t->exchange = exchange;
 }
