@@ -54,24 +54,34 @@ double dnn_team_round_trip_ns(int threads, int batches, long trips, double max_s
         return 0.0;
     batches = batches < MAX_BATCHES ? batches : MAX_BATCHES;
     double worst = 0.0;
+    int stop = 0; /* thread 0: the partner did not answer a batch, so no more batches */
 #pragma omp parallel num_threads(threads)
     {
         int me = omp_get_thread_num(), team = omp_get_num_threads();
         for (int partner = 1; partner < team; partner++) {
             double ns[MAX_BATCHES];
+            int done = 0;
             for (int b = 0; b < batches; b++) {
-#pragma omp single
-                atomic_store(&line, 0);
-                /* implicit barrier: the line is reset before either side starts */
                 if (me == 0)
-                    ns[b] = ping(trips, max_seconds);
-                else if (me == partner)
-                    pong();
+                    atomic_store(&line, 0);
 #pragma omp barrier
+                if (me == 0) {
+                    ns[done] = ping(trips, max_seconds);
+                    stop = !isfinite(ns[done++]);
+                } else if (me == partner) {
+                    pong();
+                }
+#pragma omp barrier
+                int quit = stop;
+#pragma omp barrier /* all have read stop before thread 0 may change it */
+                if (quit)
+                    break;
             }
             if (me == 0) {
-                qsort(ns, (size_t)batches, sizeof *ns, compare);
-                worst = ns[batches / 2] > worst ? ns[batches / 2] : worst;
+                qsort(ns, (size_t)done, sizeof *ns, compare);
+                double median = stop ? INFINITY : ns[done / 2];
+                worst = median > worst ? median : worst;
+                stop = 0;
             }
         }
         if (me == 0 && team < threads)
