@@ -260,26 +260,49 @@ def derived_numbers(rows):
 SPLIT_NS = 200
 
 
+STATES = (("near", lambda ns: ns < SPLIT_NS), ("far", lambda ns: ns >= SPLIT_NS))
+
+
+def state_median(parsed, case, test):
+    runs = [p["loop_s"] for p in parsed if p["case"] == case and p["loop_s"] is not None
+            and p["round_trip_ns"] is not None and test(p["round_trip_ns"])]
+    return median(runs)
+
+
+def best_peer_in_state(rows, parsed, programs, dtype, test):
+    """The lowest median, over the cat rows of these programs and dtype, of the runs
+    made in one host state (None when no such run)."""
+    times = [state_median(parsed, r["case"], test) for r in rows
+             if r["problem"] == "A:cat" and r["program"] in programs and r["dtype"] == dtype]
+    times = [t for t in times if t]
+    return min(times) if times else None
+
+
 def by_host_state(rows, parsed):
     """The cat dnn-train rows' medians over the runs of each host state, with the
-    same peer ratios as the table (peers' medians over all their runs)."""
+    table's peer ratios (peers' medians over all their runs) and the ratios to the
+    peers' runs in the same state (the peers' threads share data too)."""
     states = []
     for r in rows:
         if r["problem"] != "A:cat" or not r["program"].startswith("dnn-train") or not r["loop_s"]:
             continue
         runs = [p for p in parsed if p["case"] == r["case"] and p["loop_s"] is not None
                 and p["round_trip_ns"] is not None]
-        for name, test in (("near", lambda ns: ns < SPLIT_NS), ("far", lambda ns: ns >= SPLIT_NS)):
+        for name, test in STATES:
             mine = [p for p in runs if test(p["round_trip_ns"])]
             if not mine:
                 continue
             loop_s = median(p["loop_s"] for p in mine)
+            numpy_same = best_peer_in_state(rows, parsed, ("numpy",), "f64", test)
+            torch_same = best_peer_in_state(rows, parsed, ("torch", "torch blas"), r["dtype"], test)
             states.append({
                 "case": r["case"], "layout": r["layout"], "dtype": r["dtype"], "state": name,
                 "runs": len(mine), "loop_s": loop_s, "s_per_iter": loop_s / r["iters"],
                 "round_trip_ns": median(p["round_trip_ns"] for p in mine),
                 "x_numpy": r["x_numpy"] * r["loop_s"] / loop_s if r["x_numpy"] else None,
-                "x_torch": r["x_torch"] * r["loop_s"] / loop_s if r["x_torch"] else None})
+                "x_torch": r["x_torch"] * r["loop_s"] / loop_s if r["x_torch"] else None,
+                "x_numpy_same_state": numpy_same / loop_s if numpy_same else None,
+                "x_torch_same_state": torch_same / loop_s if torch_same else None})
     return states
 
 
@@ -287,12 +310,15 @@ def state_lines(states):
     if not states:
         return ""
     out = ["cat runs by host state (dnn-core-probe before each run: near = round trip < %d ns,"
-           % SPLIT_NS, "far = the two CPUs farther apart; peers' medians as in the table):"]
+           % SPLIT_NS, "far = the two CPUs farther apart). x numpy, x torch: against the peers'"
+           " medians as in the table;", "in brackets, against the peers' runs in the same state:"]
     for st in states:
-        out.append("  %-14s %-4s %s %-4s %d run(s), round trip %5.0f ns: %.3f ms/iter, x numpy %s,"
-                   " x torch %s" % (st["case"], st["layout"], st["dtype"], st["state"], st["runs"],
-                                    st["round_trip_ns"], 1e3 * st["s_per_iter"],
-                                    fmt(st["x_numpy"], ".2f"), fmt(st["x_torch"], ".2f")))
+        out.append("  %-14s %-4s %s %-4s %d run(s), round trip %5.0f ns: %.3f ms/iter, x numpy %s"
+                   " (%s), x torch %s (%s)" % (
+                       st["case"], st["layout"], st["dtype"], st["state"], st["runs"],
+                       st["round_trip_ns"], 1e3 * st["s_per_iter"], fmt(st["x_numpy"], ".2f"),
+                       fmt(st["x_numpy_same_state"], ".2f"), fmt(st["x_torch"], ".2f"),
+                       fmt(st["x_torch_same_state"], ".2f")))
     return "\n".join(out)
 
 
