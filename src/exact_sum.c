@@ -501,15 +501,23 @@ static inline __attribute__((always_inline)) void pair_sum_of(const double *a, c
     *min_abs = smallest == NO_BITS ? INFINITY : of_bits(smallest);
 }
 
-/* out = a + b (b NULL: out = a + 0), and the extreme magnitudes folded into *max_abs
- * (INFINITY when a value is NaN or Inf) and *min_abs (non-zero ones only). */
+/* out = a + b (b NULL: out = a + 0) for len <= RESULT_BLOCK, and the extreme
+ * magnitudes folded into *max_abs (INFINITY when a value is NaN or Inf) and *min_abs
+ * (non-zero ones only).
+ *
+ * The sums go to a block on the stack, then to out in one copy: out is often memory
+ * another core reads (the processes' shared result, the threads' total), and stores
+ * into lines that core holds, mixed into this loop, cost 2-4 times the copy's
+ * (BENCHMARKS.md, "Writing where another core reads"). */
 HOT static void pair_sum(const double *a, const double *b, size_t len, double *out,
                          double *max_abs, double *min_abs)
 {
+    double block[RESULT_BLOCK];
     if (b)
-        pair_sum_of(a, b, len, out, max_abs, min_abs);
+        pair_sum_of(a, b, len, block, max_abs, min_abs);
     else
-        pair_sum_of(a, NULL, len, out, max_abs, min_abs);
+        pair_sum_of(a, NULL, len, block, max_abs, min_abs);
+    memcpy(out, block, len * sizeof *out);
 }
 
 enum { PAIR_PARALLEL_MIN = 65536 }; /* smaller segments are summed by the calling thread */
