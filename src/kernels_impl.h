@@ -17,8 +17,8 @@ typedef __m512d VEC;
 
 enum {
     LANES = 8,                       /* doubles per vector */
-    F_ROWS = 5,                      /* forward: units per register tile */
-    F_COLS = 4,                      /* forward: examples per register tile */
+    F_ROWS = 4,                      /* forward: units per register tile */
+    F_COLS = 6,                      /* forward: examples per register tile (24 sums) */
     F_KBLOCK = 512,                  /* forward: inputs per block; a tile's rows stay in L1 */
     G_ROWS = 10,                     /* gradient: units per register tile */
     G_VECS = 2,                      /* gradient: vectors of inputs per register tile */
@@ -88,22 +88,27 @@ INLINE void FN(forward_tile)(int rows, int cols, int M, int K, int kl, const dou
         FN(forward_tile)(r, c, M, K, kl, W, ldw, X, S, NULL);                              \
     }
 #define FORWARD_ROWS(r)                                                                    \
-    FORWARD_SHAPE(r, 1) FORWARD_SHAPE(r, 2) FORWARD_SHAPE(r, 3) FORWARD_SHAPE(r, 4)
+    FORWARD_SHAPE(r, 1) FORWARD_SHAPE(r, 2) FORWARD_SHAPE(r, 3) FORWARD_SHAPE(r, 4)        \
+    FORWARD_SHAPE(r, 5) FORWARD_SHAPE(r, 6)
 FORWARD_ROWS(1)
 FORWARD_ROWS(2)
 FORWARD_ROWS(3)
 FORWARD_ROWS(4)
-FORWARD_ROWS(5)
-_Static_assert(F_ROWS == 5 && F_COLS == 4, "one forward_RxC function per tile shape");
+_Static_assert(F_ROWS == 4 && F_COLS == 6, "one forward_RxC function per tile shape");
 
 typedef void (*FN(forward_fn))(int, int, int, const double *, int, const REAL *, double *,
                                const REAL *);
 #define FORWARD_ROW_FNS(r, suffix)                                                         \
-    {NULL, FN(forward_##r##x1##suffix), FN(forward_##r##x2##suffix),                       \
-     FN(forward_##r##x3##suffix), FN(forward_##r##x4##suffix)}
+    {NULL,                                                                                 \
+     FN(forward_##r##x1##suffix),                                                          \
+     FN(forward_##r##x2##suffix),                                                          \
+     FN(forward_##r##x3##suffix),                                                          \
+     FN(forward_##r##x4##suffix),                                                          \
+     FN(forward_##r##x5##suffix),                                                          \
+     FN(forward_##r##x6##suffix)}
 #define FORWARD_TABLE(suffix)                                                              \
-    {{NULL},                      FORWARD_ROW_FNS(1, suffix), FORWARD_ROW_FNS(2, suffix),  \
-     FORWARD_ROW_FNS(3, suffix), FORWARD_ROW_FNS(4, suffix), FORWARD_ROW_FNS(5, suffix)}
+    {{NULL}, FORWARD_ROW_FNS(1, suffix), FORWARD_ROW_FNS(2, suffix),                       \
+     FORWARD_ROW_FNS(3, suffix), FORWARD_ROW_FNS(4, suffix)}
 /* [1]: the tile streams the examples from memory and prefetches the next tile's */
 static const FN(forward_fn) FN(forward_tiles)[2][F_ROWS + 1][F_COLS + 1] = {
     FORWARD_TABLE(_cached), FORWARD_TABLE()};
