@@ -226,25 +226,31 @@ START_TEST(gradient_skips_zero_examples)
 }
 END_TEST
 
-/* Every code q in 0..255 becomes exactly q / 255.0: a forward product with the
- * weights (1, 0, 0, ...) returns its input. */
+/* Every code q in 0..255 becomes exactly q / 255.0, at the start, in the middle
+ * and in the tail of a block: a forward product with the weights e_k returns input k.
+ * Loop 0 widens by converting, loop 1 by repeating bytes (where the CPU can). */
 START_TEST(codes_widen_exactly)
 {
     if (!have_kernels())
         return;
+    dnn_kernel_codes_repeating(_i);
     enum { N = 256, K = 300 };
+    static const int at[] = {0, 13, K - 1};
     uint8_t *Q = malloc((size_t)N * K);
     double *W = calloc(K, sizeof *W), Z[N], *work = malloc(dnn_kernel_codes_work(N) * sizeof *work);
     ck_assert(Q && W && work);
     for (int j = 0; j < N; j++)
         memset(Q + (size_t)j * K, j, K);
-    W[0] = 1.0;
     ck_assert(dnn_kernel_suits_codes(1, N, K));
-    dnn_kernel_forward_codes(1, N, K, W, Q, Z, work);
-    for (int j = 0; j < N; j++) {
-        double want = j / 255.0;
-        ck_assert_msg(memcmp(&Z[j], &want, sizeof want) == 0, "code %d: %a, not %a", j, Z[j],
-                      want);
+    for (int a = 0; a < COUNT(at); a++) {
+        memset(W, 0, K * sizeof *W);
+        W[at[a]] = 1.0;
+        dnn_kernel_forward_codes(1, N, K, W, Q, Z, work);
+        for (int j = 0; j < N; j++) {
+            double want = j / 255.0;
+            ck_assert_msg(memcmp(&Z[j], &want, sizeof want) == 0, "code %d at %d: %a, not %a", j,
+                          at[a], Z[j], want);
+        }
     }
     free(Q), free(W), free(work);
 }
@@ -285,6 +291,7 @@ START_TEST(codes_match_doubles)
 {
     if (!have_kernels())
         return;
+    dnn_kernel_codes_repeating(_i); /* as in codes_widen_exactly */
     dnn_rng rng;
     dnn_rng_seed(&rng, 23);
     static const int N[] = {1, 5, 17, 64, 65, 105, 1500};
@@ -329,8 +336,8 @@ int main(void)
     tcase_add_test(tc, gradient_float);
     tcase_add_test(tc, gradient_float_many_examples);
     tcase_add_test(tc, gradient_skips_zero_examples);
-    tcase_add_test(tc, codes_widen_exactly);
-    tcase_add_test(tc, codes_match_doubles);
+    tcase_add_loop_test(tc, codes_widen_exactly, 0, 2);
+    tcase_add_loop_test(tc, codes_match_doubles, 0, 2);
     tcase_add_test(tc, course_layer_chunks);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -1,0 +1,68 @@
+/* The products of kernels.h from 8-bit codes, instantiated in kernels_avx512.c once
+ * for each way of widening the codes: define CODES_FN(name) and WIDEN(q, n, out)
+ * (out[0 .. n) = the doubles of codes q[0 .. n)) before including it. */
+
+static void CODES_FN(forward_codes)(int M, int N, int K, const double *W, const uint8_t *Q,
+                                    double *Z, double *work)
+{
+    double *x = aligned(work); /* one block of a panel's examples, widened */
+    for (size_t i = 0; i < (size_t)M * N; i++)
+        Z[i] = 0.0;
+    for (int k0 = 0; k0 < K; k0 += F_KBLOCK) {
+        int kl = K - k0 < F_KBLOCK ? K - k0 : F_KBLOCK;
+        for (int p0 = 0; p0 < N; p0 += CODE_PANEL) {
+            int width = N - p0 < CODE_PANEL ? N - p0 : CODE_PANEL;
+            for (int j = 0; j < width; j++) {
+                const uint8_t *q = Q + (size_t)(p0 + j) * K + k0;
+                if (k0 + F_KBLOCK < K) /* the column's next block: too many streams to guess */
+                    for (int b = 0; b < F_KBLOCK && k0 + F_KBLOCK + b < K; b += CODE_LINE)
+                        _mm_prefetch((const char *)(q + F_KBLOCK + b), _MM_HINT_T0);
+                WIDEN(q, kl, x + (size_t)j * F_KBLOCK);
+            }
+            for (int i0 = 0; i0 < M; i0 += F_ROWS) {
+                int rows = M - i0 < F_ROWS ? M - i0 : F_ROWS;
+                for (int j0 = 0; j0 < width; j0 += F_COLS) {
+                    int cols = width - j0 < F_COLS ? width - j0 : F_COLS;
+                    forward_tiles[0][rows][cols](M, F_KBLOCK, kl, W + (size_t)i0 * K + k0, K,
+                                                 x + (size_t)j0 * F_KBLOCK,
+                                                 Z + i0 + (size_t)(p0 + j0) * M, NULL);
+                }
+            }
+        }
+    }
+}
+
+static void CODES_FN(weight_gradient_codes)(int M, int N, int K, double scale,
+                                            const double *dZ, const uint8_t *Q, double *dW,
+                                            double *work)
+{
+    double *x = aligned(work); /* a span of inputs of the used examples, at their index */
+    int *active = (int *)(x + (size_t)G_SPAN * N); /* the row tiles' lists (gradient_rows) */
+    int *used = active + (size_t)G_ROW_TILES * N, n_used = 0; /* examples any tile uses */
+    int counts[G_ROW_TILES];
+    active_examples(0, M, N, dZ, NULL, M, active, counts);
+    for (int j = 0; j < N; j++) {
+        int any = 0;
+        for (int i = 0; i < M; i++)
+            any |= dZ[(size_t)j * M + i] != 0.0;
+        used[n_used] = j;
+        n_used += any;
+    }
+    for (int s0 = 0; s0 < K; s0 += G_SPAN) {
+        int sl = K - s0 < G_SPAN ? K - s0 : G_SPAN;
+        for (int u = 0; u < n_used; u++) {
+            const uint8_t *q = Q + (size_t)used[u] * K + s0;
+            if (s0 % CODE_LINE == 0 && s0 + 2 * CODE_LINE < K)
+                _mm_prefetch((const char *)(q + 2 * CODE_LINE), _MM_HINT_T0);
+            WIDEN(q, sl, x + (size_t)used[u] * G_SPAN);
+        }
+        for (int k0 = s0; k0 < s0 + sl; k0 += G_TILE) {
+            int kl = s0 + sl - k0 < G_TILE ? s0 + sl - k0 : G_TILE;
+            for (int i = 0, t = 0; i < M; i += G_ROWS, t++) {
+                int rows = M - i < G_ROWS ? M - i : G_ROWS;
+                gradient_tiles[rows](active + (size_t)t * N, counts[t], G_SPAN, K, kl, scale,
+                                     dZ + i, M, x + (k0 - s0), dW + (size_t)i * K + k0);
+            }
+        }
+    }
+}
