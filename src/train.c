@@ -37,6 +37,9 @@ typedef struct {
     /* copied steps: the parts of the pending gradient that other threads sum
      * (dnn_exact_sum_publish), laid out as the exact sum; allocated at the first one */
     double *mail;
+    /* copied steps in double, threads other than 0: this thread's own copy of the
+     * parameters, read by its chunks and updated whole by it (thread 0 uses params) */
+    dnn_params *own_params;
     dnn_status status;
 } worker;
 
@@ -68,12 +71,14 @@ struct dnn_trainer {
     /* Several threads: how each step exchanges their gradients and parameters
      * (dnn_exchange). Shared: read where their threads wrote them. Copied: other
      * threads' gradient parts are read from copies made in one sequential pass, and
-     * the new parameters are written with streaming stores; the faster way when the
-     * cores are far apart, which auto checks every PROBE_STEPS steps. */
+     * in double each thread keeps its own copy of the parameters and updates all of
+     * it (in float the new parameters are written with streaming stores); the faster
+     * way when the cores are far apart, which auto checks every PROBE_STEPS steps. */
     dnn_exchange exchange;
     long steps, copied_steps;
     int far;       /* auto: the last probe found the cores far apart */
     int copied;    /* this step exchanges through copies */
+    int own_params_current; /* own_params equal params: the last step was copied */
     int no_copies; /* the copies' memory could not be had: shared only */
 };
 
@@ -273,6 +278,7 @@ void dnn_trainer_free(dnn_trainer **trainer)
         dnn_cache_free(&t->workers[i].cache);
         dnn_params_free(&t->workers[i].grads);
         free(t->workers[i].mail);
+        dnn_params_free(&t->workers[i].own_params);
         dnn_exact_sum_free(&t->workers[i].exact);
         free(t->workers[i].segments);
         free(t->workers[i].fast);
@@ -349,7 +355,7 @@ static dnn_status add_pending(const dnn_trainer *t, worker *w)
 static dnn_status run_chunk(dnn_trainer *t, worker *w, long c)
 {
     const dnn_dataset *d = t->local;
-    const dnn_params *p = t->params;
+    const dnn_params *p = t->copied && w->own_params ? w->own_params : t->params;
     long first = c * t->chunk;
     int cols = (int)(d->m - first < t->chunk ? d->m - first : t->chunk);
     double cost_sum;
@@ -640,12 +646,18 @@ static int use_copies(dnn_trainer *t, const dnn_reducer *reducer)
     }
     if (t->exchange == DNN_EXCHANGE_AUTO && !t->far)
         return 0;
-    for (int i = 0; i < t->nthreads; i++)
-        if (!t->workers[i].mail &&
-            !(t->workers[i].mail = dnn_zeroed_lines(t->exact->n * sizeof(double)))) {
+    for (int i = 0; i < t->nthreads; i++) {
+        worker *w = &t->workers[i];
+        if (!w->mail && !(w->mail = dnn_zeroed_lines(t->exact->n * sizeof(double)))) {
             t->no_copies = 1;
             return 0;
         }
+        if (i > 0 && t->dtype == DNN_F64 && !w->own_params &&
+            !(w->own_params = dnn_params_new_like(t->params))) {
+            t->no_copies = 1;
+            return 0;
+        }
+    }
     return 1;
 }
 
@@ -660,7 +672,14 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
         !reducer->exchange_blocks_double || reducer->processes < 1)
         return DNN_ERR_ARG;
     t->copied = use_copies(t, reducer);
+    /* the first copied step after others: the threads' copies start from params */
+    for (int i = 1; t->copied && !t->own_params_current && i < t->nthreads; i++)
+        if (t->workers[i].own_params)
+            memcpy(t->workers[i].own_params->arena, t->params->arena,
+                   t->params->count * sizeof *t->params->arena);
     dnn_status st = step(t, reducer, learning_rate, cost);
+    /* a failed step leaves params and the copies as they were */
+    t->own_params_current = t->copied;
     t->steps++;
     t->copied_steps += t->copied;
     t->copied = 0;
@@ -710,6 +729,18 @@ static dnn_status step(dnn_trainer *t, const dnn_reducer *reducer, double learni
             finite = finite && isfinite((1.0 / m) * total[i]);
         if (!finite)
             return DNN_ERR_NONFINITE;
+    }
+    if (t->copied && t->dtype == DNN_F64) { /* each thread all of its own copy */
+#pragma omp parallel num_threads(t->nthreads)
+        {
+            const worker *w = &t->workers[omp_get_thread_num()];
+            double *own = w->own_params ? w->own_params->arena : p;
+            for (long at = 0; at < count; at += UPDATE_BLOCK)
+                update_block(own + at, total + at,
+                             count - at < UPDATE_BLOCK ? count - at : UPDATE_BLOCK, 1.0 / m,
+                             learning_rate);
+        }
+        return DNN_OK;
     }
     int streaming = t->copied && count > 65536;
 #pragma omp parallel for schedule(static) num_threads(t->nthreads) if (count > 65536)

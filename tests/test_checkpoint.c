@@ -66,13 +66,6 @@ static int same_info(const dnn_checkpoint_info *a, const dnn_checkpoint_info *b)
            a->seed == b->seed && a->next_iteration == b->next_iteration;
 }
 
-static int same_params(const dnn_params *a, const dnn_params *b)
-{
-    return a->L == b->L && a->count == b->count &&
-           memcmp(a->dims, b->dims, (size_t)(a->L + 1) * sizeof *a->dims) == 0 &&
-           memcmp(a->arena, b->arena, a->count * sizeof *a->arena) == 0;
-}
-
 static void save_sample(const char *path)
 {
     dnn_params *p = sample_params();

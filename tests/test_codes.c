@@ -56,11 +56,6 @@ static dnn_params *train(const dnn_dataset *d, int threads)
     return p;
 }
 
-static int same_params(const dnn_params *a, const dnn_params *b)
-{
-    return a->count == b->count && memcmp(a->arena, b->arena, a->count * sizeof *a->arena) == 0;
-}
-
 START_TEST(codes_give_the_bits_of_X)
 {
     dnn_dataset d = make_codes();

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 void fill_randn(dnn_rng *rng, int rows, int cols, double *colmajor)
 {
@@ -52,4 +53,11 @@ int run_suite(Suite *suite)
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int same_params(const dnn_params *a, const dnn_params *b)
+{
+    return a->L == b->L && a->count == b->count &&
+           memcmp(a->dims, b->dims, (size_t)(a->L + 1) * sizeof *a->dims) == 0 &&
+           memcmp(a->arena, b->arena, a->count * sizeof *a->arena) == 0;
 }

@@ -4,10 +4,14 @@
 #include <check.h>
 #include <stdio.h>
 
+#include "dnn/params.h"
 #include "dnn/rng.h"
 
 /* Runs the suite with Check's normal output; returns the process exit status. */
 int run_suite(Suite *suite);
+
+/* Whether two parameter sets have the same shape and bits. */
+int same_params(const dnn_params *a, const dnn_params *b);
 
 /* numpy's randn(rows, cols) fills row by row. Activations and data are stored
  * column-major (fill_randn), weights row-major like numpy (fill_randn_weights). */

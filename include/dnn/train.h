@@ -62,7 +62,9 @@ typedef struct dnn_trainer dnn_trainer;
 /* Full-batch gradient descent over m_total examples, of which this process holds
  * `local` (whole chunks of `chunk` examples starting at a chunk boundary; it may
  * hold none). Threads: omp_get_max_threads(), each running one chunk at a time
- * with single-threaded BLAS. params is updated in place. */
+ * with single-threaded BLAS. params is updated in place, and belongs to the trainer
+ * until dnn_trainer_free: change it only through dnn_trainer_step (threads may keep
+ * their own copies of it between steps, see dnn_exchange). */
 dnn_trainer *dnn_trainer_new(dnn_params *params, const dnn_dataset *local, long m_total,
                              int chunk, dnn_reduce_mode mode);
 /* The same with chunks computed in float when dtype is DNN_F32 (the local examples
@@ -94,9 +96,11 @@ double dnn_trainer_last_collective_time(const dnn_trainer *trainer);
 long dnn_trainer_recomputed(const dnn_trainer *trainer);
 /* How a process's threads exchange their gradients and parameters each step (the
  * same bits every way). SHARED reads them where their threads wrote them. COPIED
- * reads other threads' gradient parts from copies made in one sequential pass, and
- * writes the parameters with streaming stores: faster when the cores are far apart
- * (on different dies, or as a virtual machine's host placed them). AUTO (the
+ * reads other threads' gradient parts from copies made in one sequential pass; in
+ * double each thread then keeps its own copy of the parameters and updates all of
+ * it, in float the parameters are written with streaming stores. That is faster when
+ * the cores are far apart (on different dies, or as a virtual machine's host placed
+ * them). AUTO (the
  * default) measures how far apart the team's cores are every few hundred steps and
  * copies when the cache-line round trip exceeds 250 ns. Copies apply to one process
  * with several threads and at most one chunk each, in exact mode. */
