@@ -730,10 +730,11 @@ static dnn_status step(dnn_trainer *t, const dnn_reducer *reducer, double learni
         if (!finite)
             return DNN_ERR_NONFINITE;
     }
-    if (t->copied && t->dtype == DNN_F64) { /* each thread all of its own copy */
-#pragma omp parallel num_threads(t->nthreads)
-        {
-            const worker *w = &t->workers[omp_get_thread_num()];
+    if (t->copied && t->dtype == DNN_F64) {
+        /* thread i updates all of copy i (every copy, whatever the team OpenMP gives) */
+#pragma omp parallel for schedule(static, 1) num_threads(t->nthreads)
+        for (int i = 0; i < t->nthreads; i++) {
+            const worker *w = &t->workers[i];
             double *own = w->own_params ? w->own_params->arena : p;
             for (long at = 0; at < count; at += UPDATE_BLOCK)
                 update_block(own + at, total + at,
