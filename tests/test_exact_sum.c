@@ -257,6 +257,11 @@ START_TEST(merge_reads_published_copies)
     int owner[2] = {0, 1};
     omp_set_num_threads(2);
     ck_assert_int_eq(dnn_exact_sum_merge_all_result(all, NULL, 0, pending, 2, expected), DNN_OK);
+    /* the two-vector path gives the bits of the digits */
+    static double digits[N];
+    ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, NULL, 0, pending, 2), DNN_OK);
+    ck_assert_int_eq(dnn_exact_sum_result(all, digits), DNN_OK);
+    ck_assert(memcmp(expected, digits, sizeof digits) == 0);
     for (int i = 0; i < N; i++) /* what was not published would read as 1e-3 */
         mail_a[i] = mail_b[i] = 1e-3;
     dnn_exact_sum_publish(all, pending, 2, 0, mail_a);
