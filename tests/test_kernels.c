@@ -13,7 +13,7 @@
 #include "kernels.h"
 #include "test_util.h"
 
-/* Shapes around the tile and block edges (5 x 4 forward tiles, 10-unit gradient
+/* Shapes around the tile and block edges (4 x 6 forward tiles, 10-unit gradient
  * tiles, 512/1024-input forward blocks, 16/32-input gradient tiles). */
 static const int Ms[] = {1, 3, 5, 7, 10, 11, 20, 23, 64};
 static const int Ks[] = {256, 263, 512, 513, 1030, 2100};
