@@ -57,10 +57,10 @@ enum {
     CODE_PANEL = F_COLS,
     CODE_LINE = 64,  /* bytes of a cache line */
     G_TILE = G_VECS * LANES,
-    /* gradient: inputs of each used example widened at a time, two tiles' worth: the
-     * codes are read 32 bytes of an example at a time rather than 16 (-8 % on the
-     * kernel: BENCHMARKS.md), and the widened span (N · 256 bytes) stays in L1 */
-    G_SPAN = 2 * G_TILE,
+    /* gradient: inputs of each used example widened at a time, one tile's worth (48
+     * bytes of codes): the widened span (N · 384 bytes) stays in L1; two tiles' worth
+     * made the kernel 7 % slower */
+    G_SPAN = G_TILE,
     G_ROW_TILES = (DNN_KERNEL_MAX_UNITS + G_ROWS - 1) / G_ROWS
 };
 

@@ -39,8 +39,9 @@ static void CODES_FN(weight_gradient_codes)(int M, int N, int K, double scale,
     double *x = aligned(work); /* a span of inputs of the used examples, at their index */
     int *active = (int *)(x + (size_t)G_SPAN * N); /* the row tiles' lists (gradient_rows) */
     int *used = active + (size_t)G_ROW_TILES * N, n_used = 0; /* examples any tile uses */
-    int counts[G_ROW_TILES];
-    active_examples(0, M, N, dZ, NULL, M, active, counts);
+    int counts[G_ROW_TILES], unit[DNN_KERNEL_MAX_UNITS];
+    units_by_activity(0, M, N, dZ, NULL, M, unit);
+    active_examples(M, unit, N, dZ, NULL, M, active, counts);
     for (int j = 0; j < N; j++) {
         int any = 0;
         for (int i = 0; i < M; i++)
@@ -60,8 +61,8 @@ static void CODES_FN(weight_gradient_codes)(int M, int N, int K, double scale,
             int kl = s0 + sl - k0 < G_TILE ? s0 + sl - k0 : G_TILE;
             for (int i = 0, t = 0; i < M; i += G_ROWS, t++) {
                 int rows = M - i < G_ROWS ? M - i : G_ROWS;
-                gradient_tiles[rows](active + (size_t)t * N, counts[t], G_SPAN, K, kl, scale,
-                                     dZ + i, M, x + (k0 - s0), dW + (size_t)i * K + k0);
+                gradient_tiles[rows](unit + i, active + (size_t)t * N, counts[t], G_SPAN, K, kl,
+                                     scale, dZ, M, x + (k0 - s0), dW + k0);
             }
         }
     }

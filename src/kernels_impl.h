@@ -20,8 +20,8 @@ enum {
     F_ROWS = 4,                      /* forward: units per register tile */
     F_COLS = 6,                      /* forward: examples per register tile (24 sums) */
     F_KBLOCK = 512,                  /* forward: inputs per block; a tile's rows stay in L1 */
-    G_ROWS = 10,                     /* gradient: units per register tile */
-    G_VECS = 2,                      /* gradient: vectors of inputs per register tile */
+    G_ROWS = 4,                      /* gradient: units per register tile */
+    G_VECS = 6,                      /* gradient: vectors of inputs per register tile */
     G_PREFETCH = 2 * G_VECS * LANES, /* gradient: prefetch two tiles ahead in each column */
     SUMS_SCRATCH = 4096,             /* float: doubles of Z summed before rounding */
     DZ_SCRATCH = 8192,               /* float: doubles of dZ widened */
@@ -209,16 +209,17 @@ int FN(dnn_kernel_forward_roundings)(int K)
     return chain;
 }
 
-/* dW tile: rows units x (G_VECS · LANES) inputs, summed in order over the n examples
- * listed in active (or over the first n when active is NULL), from dZ in double or,
- * when dZ is NULL, from dZ_narrow (column j at j · ldz in either), X's columns ldx
- * apart and dW's rows K apart; the last tile of a row may be narrower (kl inputs). */
-INLINE void FN(gradient_tile)(int rows, const int *active, int n, int ldx, int K, int kl,
-                              double scale, const double *dZ, const REAL *dZ_narrow, int ldz,
-                              const REAL *X, REAL *dW)
+/* dW tile: the rows units listed in unit x (G_VECS · LANES) inputs, summed in order
+ * over the n examples listed in active (or over the first n when active is NULL), from
+ * dZ in double or, when dZ is NULL, from dZ_narrow (column j at j · ldz in either), X's
+ * columns ldx apart and dW's rows K apart; the last tile of a row may be narrower (kl
+ * inputs). */
+INLINE void FN(gradient_tile)(int rows, const int *unit, const int *active, int n, int ldx,
+                              int K, int kl, double scale, const double *dZ,
+                              const REAL *dZ_narrow, int ldz, const REAL *X, REAL *dW)
 {
 #define DZ(j, r)                                                                           \
-    (dZ ? dZ[(size_t)(j) * ldz + (r)] : (double)dZ_narrow[(size_t)(j) * ldz + (r)])
+    (dZ ? dZ[(size_t)(j) * ldz + unit[r]] : (double)dZ_narrow[(size_t)(j) * ldz + unit[r]])
     VEC acc[G_ROWS][G_VECS];
     for (int r = 0; r < rows; r++)
         for (int v = 0; v < G_VECS; v++)
@@ -256,49 +257,66 @@ INLINE void FN(gradient_tile)(int rows, const int *active, int n, int ldx, int K
     for (int r = 0; r < rows; r++)
         for (int v = 0; v * LANES < kl; v++) {
             int n = kl - v * LANES < LANES ? kl - v * LANES : LANES;
-            STORE_MASKED(dW + (size_t)r * K + v * LANES, FN(tail_mask)(n),
+            STORE_MASKED(dW + (size_t)unit[r] * K + v * LANES, FN(tail_mask)(n),
                          _mm512_mul_pd(s, acc[r][v]));
         }
 }
 
-typedef void (*FN(gradient_fn))(const int *, int, int, int, int, double, const double *, int,
-                                const REAL *, REAL *);
-_Static_assert(G_ROWS == 10, "one gradient_rows_N function per row count");
+typedef void (*FN(gradient_fn))(const int *, const int *, int, int, int, int, double,
+                                const double *, int, const REAL *, REAL *);
+_Static_assert(G_ROWS == 4, "one gradient_rows_N function per row count");
 #define GRADIENT_ROWS(r)                                                                   \
-    static void FN(gradient_rows_##r)(const int *active, int n, int ldx, int K, int kl,     \
-                                      double scale, const double *dZ, int ldz,             \
-                                      const REAL *X, REAL *dW)                             \
+    static void FN(gradient_rows_##r)(const int *unit, const int *active, int n, int ldx,    \
+                                      int K, int kl, double scale, const double *dZ,       \
+                                      int ldz, const REAL *X, REAL *dW)                    \
     {                                                                                      \
-        FN(gradient_tile)(r, active, n, ldx, K, kl, scale, dZ, NULL, ldz, X, dW);          \
+        FN(gradient_tile)(r, unit, active, n, ldx, K, kl, scale, dZ, NULL, ldz, X, dW);    \
     }
 GRADIENT_ROWS(1)
 GRADIENT_ROWS(2)
 GRADIENT_ROWS(3)
 GRADIENT_ROWS(4)
-GRADIENT_ROWS(5)
-GRADIENT_ROWS(6)
-GRADIENT_ROWS(7)
-GRADIENT_ROWS(8)
-GRADIENT_ROWS(9)
-GRADIENT_ROWS(10)
 static const FN(gradient_fn) FN(gradient_tiles)[G_ROWS + 1] = {
-    NULL, FN(gradient_rows_1), FN(gradient_rows_2), FN(gradient_rows_3),
-    FN(gradient_rows_4), FN(gradient_rows_5), FN(gradient_rows_6), FN(gradient_rows_7),
-    FN(gradient_rows_8), FN(gradient_rows_9), FN(gradient_rows_10)};
+    NULL, FN(gradient_rows_1), FN(gradient_rows_2), FN(gradient_rows_3), FN(gradient_rows_4)};
 
-/* Lists, for each row tile of units [i0, i1), the examples whose dZ is not zero on
- * every unit of the tile, into active (a list of N per tile); counts[t]: tile t's
- * length. */
-static void FN(active_examples)(int i0, int i1, int N, const double *dZ, const REAL *dZ_narrow,
-                                int ldz, int *active, int *counts)
+/* unit[0 .. i1 - i0): the units of [i0, i1), counted from i0, ordered by the number of
+ * examples on which their dZ is not zero, most first (ties by index). Row tiles of
+ * consecutive entries then group units active on the same examples: on the course's
+ * cat run tiles of 4 units sorted so do 40 % of the dense work, against 47.5 % in
+ * index order (launch/relu_sparsity.py). */
+static void FN(units_by_activity)(int i0, int i1, int N, const double *dZ, const REAL *dZ_narrow,
+                                  int ldz, int *unit)
 {
-    for (int i = i0, t = 0; i < i1; i += G_ROWS, t++) {
-        int rows = i1 - i < G_ROWS ? i1 - i : G_ROWS, n = 0;
+    int count[DNN_KERNEL_MAX_UNITS];
+    int units = i1 - i0;
+    for (int u = 0; u < units; u++) {
+        count[u] = 0;
+        for (int j = 0; j < N; j++) {
+            size_t at = (size_t)j * ldz + u;
+            count[u] += (dZ ? dZ[at] : (double)dZ_narrow[at]) != 0.0;
+        }
+    }
+    for (int u = 0; u < units; u++) { /* insertion sort: stable, at most 64 units */
+        int v = u;
+        for (; v > 0 && count[unit[v - 1]] < count[u]; v--)
+            unit[v] = unit[v - 1];
+        unit[v] = u;
+    }
+}
+
+/* Lists, for each row tile (G_ROWS consecutive entries of unit), the examples whose dZ
+ * is not zero on every unit of the tile, into active (a list of N per tile);
+ * counts[t]: tile t's length. */
+static void FN(active_examples)(int units, const int *unit, int N, const double *dZ,
+                                const REAL *dZ_narrow, int ldz, int *active, int *counts)
+{
+    for (int i = 0, t = 0; i < units; i += G_ROWS, t++) {
+        int rows = units - i < G_ROWS ? units - i : G_ROWS, n = 0;
         int *list = active + (size_t)t * N;
         for (int j = 0; j < N; j++) {
             int any = 0;
             for (int r = 0; r < rows; r++) {
-                size_t at = (size_t)j * ldz + (i - i0) + r;
+                size_t at = (size_t)j * ldz + unit[i + r];
                 any |= (dZ ? dZ[at] : (double)dZ_narrow[at]) != 0.0;
             }
             list[n] = j;
@@ -318,24 +336,29 @@ static void FN(active_examples)(int i0, int i1, int N, const double *dZ, const R
 static void FN(gradient_rows)(int i0, int i1, int N, int K, double scale, const double *dZ,
                               const REAL *dZ_narrow, int ldz, const REAL *X, REAL *dW)
 {
-    int tiles = (i1 - i0 + G_ROWS - 1) / G_ROWS;
-    int active[ACTIVE_SCRATCH], counts[(DNN_KERNEL_MAX_UNITS + G_ROWS - 1) / G_ROWS];
+    int units = i1 - i0, tiles = (units + G_ROWS - 1) / G_ROWS;
+    int unit[DNN_KERNEL_MAX_UNITS], active[ACTIVE_SCRATCH];
+    int counts[(DNN_KERNEL_MAX_UNITS + G_ROWS - 1) / G_ROWS];
     int skip = (size_t)tiles * N <= ACTIVE_SCRATCH; /* else every example, in order */
-    if (skip)
-        FN(active_examples)(i0, i1, N, dZ, dZ_narrow, ldz, active, counts);
+    for (int u = 0; u < units; u++)
+        unit[u] = u;
+    if (skip) {
+        FN(units_by_activity)(i0, i1, N, dZ, dZ_narrow, ldz, unit);
+        FN(active_examples)(units, unit, N, dZ, dZ_narrow, ldz, active, counts);
+    }
+    REAL *rows_out = dW + (size_t)i0 * K;
     for (int k0 = 0; k0 < K; k0 += G_VECS * LANES) {
         int kl = K - k0 < G_VECS * LANES ? K - k0 : G_VECS * LANES;
-        for (int i = i0, t = 0; i < i1; i += G_ROWS, t++) {
-            int rows = i1 - i < G_ROWS ? i1 - i : G_ROWS;
+        for (int i = 0, t = 0; i < units; i += G_ROWS, t++) {
+            int rows = units - i < G_ROWS ? units - i : G_ROWS;
             const int *list = skip ? active + (size_t)t * N : NULL;
             int n = skip ? counts[t] : N;
-            REAL *out = dW + (size_t)i * K + k0;
             if (dZ)
-                FN(gradient_tiles)[rows](list, n, K, K, kl, scale, dZ + (i - i0), ldz, X + k0,
-                                         out);
+                FN(gradient_tiles)[rows](unit + i, list, n, K, K, kl, scale, dZ, ldz, X + k0,
+                                         rows_out + k0);
             else
-                FN(gradient_tile)(rows, list, n, K, K, kl, scale, NULL, dZ_narrow + (i - i0), ldz,
-                                  X + k0, out);
+                FN(gradient_tile)(rows, unit + i, list, n, K, K, kl, scale, NULL, dZ_narrow, ldz,
+                                  X + k0, rows_out + k0);
         }
     }
 }

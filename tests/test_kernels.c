@@ -13,8 +13,8 @@
 #include "kernels.h"
 #include "test_util.h"
 
-/* Shapes around the tile and block edges (4 x 6 forward tiles, 10-unit gradient
- * tiles, 512/1024-input forward blocks, 16/32-input gradient tiles). */
+/* Shapes around the tile and block edges (4 x 6 forward tiles, 4-unit gradient
+ * tiles, 512/1024-input forward blocks, 48-input gradient tiles). */
 static const int Ms[] = {1, 3, 5, 7, 10, 11, 20, 23, 64};
 static const int Ks[] = {256, 263, 512, 513, 1030, 2100};
 static const int Ns[] = {1, 3, 4, 5, 9};
