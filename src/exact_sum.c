@@ -10,6 +10,7 @@
 #include "hot_loop.h"
 
 enum { K = DNN_EXACT_DIGITS, W = DNN_EXACT_DIGIT_BITS };
+enum { RESULT_BLOCK = 1024 }; /* elements per block of the merge straight to doubles */
 _Static_assert(DNN_EXACT_DIGITS == 3, "add_digits and the result write three digits");
 
 dnn_exact_sum *dnn_exact_sum_new(int nseg, const size_t *seg_sizes)
@@ -32,7 +33,12 @@ dnn_exact_sum *dnn_exact_sum_new(int nseg, const size_t *seg_sizes)
         s->seg_start[i + 1] = s->seg_start[i] + seg_sizes[i];
     s->n = s->seg_start[nseg];
     s->digits = s->n ? malloc(s->n * K * sizeof *s->digits) : NULL;
-    if (s->n == 0 || !s->digits) {
+    size_t blocks = 0; /* of the longest segment */
+    for (int i = 0; i < nseg; i++)
+        if ((seg_sizes[i] + RESULT_BLOCK - 1) / RESULT_BLOCK > blocks)
+            blocks = (seg_sizes[i] + RESULT_BLOCK - 1) / RESULT_BLOCK;
+    s->block_min = malloc((blocks ? blocks : 1) * sizeof *s->block_min);
+    if (s->n == 0 || !s->digits || !s->block_min) {
         dnn_exact_sum_free(&s);
         return NULL;
     }
@@ -48,6 +54,7 @@ void dnn_exact_sum_free(dnn_exact_sum **sum)
     free((*sum)->top);
     free((*sum)->unset);
     free((*sum)->digits);
+    free((*sum)->block_min);
     free(*sum);
     *sum = NULL;
 }
@@ -462,8 +469,6 @@ dnn_status dnn_exact_sum_merge_all_with(dnn_exact_sum *dst, dnn_exact_sum *const
     return DNN_OK;
 }
 
-/* Elements per block of the merge straight to doubles: its digits stay in L1. */
-enum { RESULT_BLOCK = 1024 };
 
 /* The fast path for one or two vectors. A value x of a segment with scale T is exact
  * in the digits when |x| >= 2^(T - 3W + 52) (its last bit weighs at least the last
@@ -547,9 +552,10 @@ static const double *pair_read(pair_source v, int thread, int threads)
     return v.copy && thread != v.owner && threads == v.threads ? v.copy : v.own;
 }
 
-/* pair_sum of a segment of len elements on the calling thread's team. */
+/* pair_sum of a segment of len elements on the calling thread's team; block_min
+ * (when not NULL) gets each RESULT_BLOCK's smallest non-zero magnitude. */
 static void parallel_pair_sum_of(pair_source a, pair_source b, size_t len, double *out,
-                                 double *max_abs, double *min_abs)
+                                 double *max_abs, double *min_abs, double *block_min)
 {
     double largest = 0.0, smallest = INFINITY;
 #pragma omp parallel reduction(max : largest) reduction(min : smallest) \
@@ -563,6 +569,8 @@ static void parallel_pair_sum_of(pair_source a, pair_source b, size_t len, doubl
             double mx = 0.0, mn = INFINITY;
             pair_sum(x + at, y ? y + at : NULL, hi - at < RESULT_BLOCK ? hi - at : RESULT_BLOCK,
                      out + at, &mx, &mn);
+            if (block_min)
+                block_min[at / RESULT_BLOCK] = mn;
             largest = mx > largest ? mx : largest;
             smallest = mn < smallest ? mn : smallest;
         }
@@ -575,7 +583,7 @@ static void parallel_pair_sum(const double *a, const double *b, size_t len, doub
                               double *max_abs, double *min_abs)
 {
     pair_source x = {a, NULL, 0, 0}, y = {b, NULL, 0, 0};
-    parallel_pair_sum_of(x, y, len, out, max_abs, min_abs);
+    parallel_pair_sum_of(x, y, len, out, max_abs, min_abs, NULL);
 }
 
 void dnn_exact_sum_publish(const dnn_exact_sum *layout, const double *const *vector, int threads,
@@ -687,10 +695,32 @@ dnn_status dnn_exact_sum_blocks_scales(const dnn_exact_sum *layout, const double
     return DNN_OK;
 }
 
-/* merge_all_result's fast path: valid arguments, sources without digits and one or
- * two vectors, all of whose values are exact at the scales found on the way (which
- * are dst's tops when it returns 1). Returns 0 when the general path must run (out
- * may then be partly written). */
+/* The blocks of segment s whose values are not all on the digit grid of the segment's
+ * top, summed again in digits: the rest of the segment's plain sums stand, being
+ * what the digits give there. */
+static void digits_off_the_grid(const dnn_exact_sum *dst, const double *const *vectors, int nvec,
+                                int s, double *out)
+{
+    size_t begin = dst->seg_start[s], len = dst->seg_start[s + 1] - begin;
+    long blocks = (long)((len + RESULT_BLOCK - 1) / RESULT_BLOCK);
+    int t = dst->top[s];
+#pragma omp parallel for schedule(dynamic, 1) if (len > PAIR_PARALLEL_MIN)
+    for (long b = 0; b < blocks; b++) {
+        if (t <= grid_top_of(dst->block_min[b]))
+            continue;
+        size_t at = (size_t)b * RESULT_BLOCK, n = len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK;
+        int64_t block[K][RESULT_BLOCK];
+        int64_t *planes[K] = {block[0], block[1], block[2]};
+        merge_block(dst, NULL, 0, vectors, nvec, s, at, n, planes);
+        digits_to_doubles(block[0], block[1], block[2], n, t, out + begin + at);
+    }
+}
+
+/* merge_all_result's fast path: valid arguments, sources without digits, one or two
+ * vectors and finite values. Plain sums where the values are exact at the scales
+ * found on the way (dst's tops when it returns 1), digits in the blocks where they
+ * are not. Returns 0 when the general path must run (out may then be partly
+ * written). */
 static int merge_result_of_pair(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
                                 const double *const *vectors, int nvec,
                                 const dnn_exact_sum_copies *copies, double *out)
@@ -714,12 +744,12 @@ static int merge_result_of_pair(dnn_exact_sum *dst, dnn_exact_sum *const *src, i
             }
         }
         parallel_pair_sum_of(v[0], v[1], dst->seg_start[s + 1] - lo, out + lo, &max_abs,
-                             &min_abs);
+                             &min_abs, dst->block_min);
         if (max_abs > DBL_MAX)
             return 0;
         dst->top[s] = top_for(max_abs);
         if (dst->top[s] > grid_top_of(min_abs))
-            return 0;
+            digits_off_the_grid(dst, vectors, nvec, s, out);
     }
     dst->top[dst->nseg] = 0;
     for (int s = 0; s < dst->nseg; s++)

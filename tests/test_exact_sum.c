@@ -290,6 +290,45 @@ START_TEST(merge_reads_published_copies)
 }
 END_TEST
 
+/* Two vectors with a few values too small for the digits' grid: those values' blocks
+ * are summed in digits, the others are plain sums, and together they must give the
+ * digits' bits (a tiny value with no partner keeps all its bits in a plain sum, and
+ * loses the ones below the grid in the digits). */
+START_TEST(pair_merge_sums_off_grid_blocks_in_digits)
+{
+    enum { LONG = 70001, N = LONG + 11 }; /* the long segment is split among threads */
+    static const size_t sizes[3] = {LONG, 10, 1};
+    static double a[N], b[N], expected[N], got[N];
+    static const size_t tiny_at[] = {2100, 2101, 40000, LONG - 3, LONG + 4};
+    dnn_rng rng;
+    dnn_rng_seed(&rng, 5);
+    for (int i = 0; i < N; i++) {
+        a[i] = 1e-3 * dnn_rng_normal(&rng);
+        b[i] = 1e-3 * dnn_rng_normal(&rng);
+    }
+    for (int i = 0; i < (int)(sizeof tiny_at / sizeof *tiny_at); i++) {
+        a[tiny_at[i]] = ldexp(1.0 + 0x1.23456789abcdep-1, -90 - i);
+        b[tiny_at[i]] = i % 2 ? 0.0 : ldexp(-1.0 - 0x1.fedcba987654p-3, -95);
+    }
+    dnn_exact_sum *all = dnn_exact_sum_new(3, sizes);
+    ck_assert_ptr_nonnull(all);
+    const double *pending[6] = {a, a + LONG, a + LONG + 10, b, b + LONG, b + LONG + 10};
+    ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, NULL, 0, pending, 2), DNN_OK);
+    ck_assert_int_eq(dnn_exact_sum_result(all, expected), DNN_OK);
+    ck_assert(expected[2101] != a[2101]); /* the digits did drop bits there */
+    for (int threads = 1; threads <= 3; threads++) {
+        omp_set_num_threads(threads);
+        memset(got, 0, sizeof got);
+        ck_assert_int_eq(dnn_exact_sum_merge_all_result(all, NULL, 0, pending, 2, got), DNN_OK);
+        for (int i = 0; i < N; i++)
+            ck_assert_msg(memcmp(&got[i], &expected[i], sizeof got[i]) == 0,
+                          "%d threads: element %d is %a, the digits give %a", threads, i, got[i],
+                          expected[i]);
+    }
+    dnn_exact_sum_free(&all);
+}
+END_TEST
+
 /* Several processes exchanging blocks of their gradients instead of digits: each
  * finds its scales (merge_scales), the scales are maxed over processes, and each sums
  * the blocks of its own range of every process's vectors (blocks_result). The ranges
@@ -506,6 +545,7 @@ int main(void)
     tcase_add_test(tc, reuse_after_clear_and_merge_all);
     tcase_add_test(tc, merge_all_with_pending_vectors);
     tcase_add_test(tc, merge_reads_published_copies);
+    tcase_add_test(tc, pair_merge_sums_off_grid_blocks_in_digits);
     tcase_add_test(tc, blocks_result_equals_the_full_result);
     tcase_add_test(tc, result_range_is_the_full_results_slice);
     tcase_add_test(tc, result_range_of_a_long_segment);

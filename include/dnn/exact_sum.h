@@ -43,6 +43,7 @@ typedef struct {
     int *top;            /* nseg + 1: T of each segment; top[nseg] is the non-finite flag */
     int64_t *digits;     /* DNN_EXACT_DIGITS planes of n: digit k of element i at [k·n + i] */
     unsigned char *unset; /* nseg: the segment's digits are not written yet (read as 0) */
+    double *block_min;   /* the two-vector merge's smallest non-zero magnitude per block */
 } dnn_exact_sum;
 
 /* Segment s has seg_sizes[s] elements. Returns NULL on bad sizes or no memory. */
