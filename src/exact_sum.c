@@ -580,10 +580,31 @@ static void parallel_pair_sum_of(pair_source a, pair_source b, size_t len, doubl
 }
 
 static void parallel_pair_sum(const double *a, const double *b, size_t len, double *out,
-                              double *max_abs, double *min_abs)
+                              double *max_abs, double *min_abs, double *block_min)
 {
     pair_source x = {a, NULL, 0, 0}, y = {b, NULL, 0, 0};
-    parallel_pair_sum_of(x, y, len, out, max_abs, min_abs, NULL);
+    parallel_pair_sum_of(x, y, len, out, max_abs, min_abs, block_min);
+}
+
+/* After a pair sum of a and b (b NULL: a alone) into out[0 .. len), whose blocks'
+ * smallest non-zero magnitudes are block_min: the blocks with a value off the digit
+ * grid of scale t are summed again in digits. The other blocks' plain sums stand,
+ * being what the digits give there. */
+static void digits_off_the_grid(const double *a, const double *b, size_t len, int t,
+                                const double *block_min, double *out)
+{
+    long blocks = (long)((len + RESULT_BLOCK - 1) / RESULT_BLOCK);
+#pragma omp parallel for schedule(dynamic, 1) if (len > PAIR_PARALLEL_MIN)
+    for (long k = 0; k < blocks; k++) {
+        if (t <= grid_top_of(block_min[k]))
+            continue;
+        size_t at = (size_t)k * RESULT_BLOCK, n = len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK;
+        int64_t block[K][RESULT_BLOCK];
+        set_digits(a + at, n, t, block[0], block[1], block[2]);
+        if (b)
+            add_digits(b + at, n, t, block[0], block[1], block[2]);
+        digits_to_doubles(block[0], block[1], block[2], n, t, out + at);
+    }
 }
 
 void dnn_exact_sum_publish(const dnn_exact_sum *layout, const double *const *vector, int threads,
@@ -631,12 +652,15 @@ dnn_status dnn_exact_sum_blocks_result(const dnn_exact_sum *sum, const double *c
             continue;
         }
         if (nvec == 1 || nvec == 2) {
+            /* sum->block_min is scratch, not part of the sum's value */
             double max_abs, min_abs;
             size_t from = lo - begin;
-            parallel_pair_sum(blocks[0] + from, nvec == 2 ? blocks[1] + from : NULL, len,
-                              out + from, &max_abs, &min_abs);
-            if (t <= grid_top_of(min_abs))
-                continue;
+            const double *b = nvec == 2 ? blocks[1] + from : NULL;
+            parallel_pair_sum(blocks[0] + from, b, len, out + from, &max_abs, &min_abs,
+                              sum->block_min);
+            if (t > grid_top_of(min_abs))
+                digits_off_the_grid(blocks[0] + from, b, len, t, sum->block_min, out + from);
+            continue;
         }
 #pragma omp parallel for schedule(static) if (len > 65536)
         for (size_t at = 0; at < len; at += RESULT_BLOCK) {
@@ -682,7 +706,7 @@ dnn_status dnn_exact_sum_blocks_scales(const dnn_exact_sum *layout, const double
             size_t from = lo - begin, len = hi - lo;
             if (out && (nvec == 1 || nvec == 2)) {
                 parallel_pair_sum(blocks[0] + from, nvec == 2 ? blocks[1] + from : NULL, len,
-                                  out + from, &max_abs, &min_abs);
+                                  out + from, &max_abs, &min_abs, NULL);
             } else {
                 for (int v = 0; v < nvec; v++)
                     extremes_of(blocks[v] + from, len, &max_abs, &min_abs);
@@ -693,27 +717,6 @@ dnn_status dnn_exact_sum_blocks_scales(const dnn_exact_sum *layout, const double
         grid_tops[s] = grid_top_of(min_abs);
     }
     return DNN_OK;
-}
-
-/* The blocks of segment s whose values are not all on the digit grid of the segment's
- * top, summed again in digits: the rest of the segment's plain sums stand, being
- * what the digits give there. */
-static void digits_off_the_grid(const dnn_exact_sum *dst, const double *const *vectors, int nvec,
-                                int s, double *out)
-{
-    size_t begin = dst->seg_start[s], len = dst->seg_start[s + 1] - begin;
-    long blocks = (long)((len + RESULT_BLOCK - 1) / RESULT_BLOCK);
-    int t = dst->top[s];
-#pragma omp parallel for schedule(dynamic, 1) if (len > PAIR_PARALLEL_MIN)
-    for (long b = 0; b < blocks; b++) {
-        if (t <= grid_top_of(dst->block_min[b]))
-            continue;
-        size_t at = (size_t)b * RESULT_BLOCK, n = len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK;
-        int64_t block[K][RESULT_BLOCK];
-        int64_t *planes[K] = {block[0], block[1], block[2]};
-        merge_block(dst, NULL, 0, vectors, nvec, s, at, n, planes);
-        digits_to_doubles(block[0], block[1], block[2], n, t, out + begin + at);
-    }
 }
 
 /* merge_all_result's fast path: valid arguments, sources without digits, one or two
@@ -749,7 +752,8 @@ static int merge_result_of_pair(dnn_exact_sum *dst, dnn_exact_sum *const *src, i
             return 0;
         dst->top[s] = top_for(max_abs);
         if (dst->top[s] > grid_top_of(min_abs))
-            digits_off_the_grid(dst, vectors, nvec, s, out);
+            digits_off_the_grid(v[0].own, v[1].own, dst->seg_start[s + 1] - lo, dst->top[s],
+                                dst->block_min, out + lo);
     }
     dst->top[dst->nseg] = 0;
     for (int s = 0; s < dst->nseg; s++)

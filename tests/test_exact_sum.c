@@ -324,6 +324,18 @@ START_TEST(pair_merge_sums_off_grid_blocks_in_digits)
             ck_assert_msg(memcmp(&got[i], &expected[i], sizeof got[i]) == 0,
                           "%d threads: element %d is %a, the digits give %a", threads, i, got[i],
                           expected[i]);
+        /* as two processes, each summing its half of the elements at the agreed scales */
+        memset(got, 0, sizeof got);
+        for (int p = 0; p < 2; p++) {
+            size_t begin = p ? N / 2 : 0, end = p ? N : N / 2;
+            const double *blocks[2] = {a + begin, b + begin};
+            ck_assert_int_eq(dnn_exact_sum_blocks_result(all, blocks, 2, begin, end, got + begin),
+                             DNN_OK);
+        }
+        for (int i = 0; i < N; i++)
+            ck_assert_msg(memcmp(&got[i], &expected[i], sizeof got[i]) == 0,
+                          "%d threads, blocks: element %d is %a, the digits give %a", threads, i,
+                          got[i], expected[i]);
     }
     dnn_exact_sum_free(&all);
 }
