@@ -63,6 +63,7 @@ enum {
     G_SPAN = G_TILE,
     G_ROW_TILES = (DNN_KERNEL_MAX_UNITS + G_ROWS - 1) / G_ROWS
 };
+_Static_assert(G_SPAN <= CODE_LINE, "the gradient's prefetch asks for one line per span");
 
 int dnn_kernel_suits_codes(int M, int N, int K)
 {

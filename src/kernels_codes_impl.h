@@ -53,7 +53,9 @@ static void CODES_FN(weight_gradient_codes)(int M, int N, int K, double scale,
         int sl = K - s0 < G_SPAN ? K - s0 : G_SPAN;
         for (int u = 0; u < n_used; u++) {
             const uint8_t *q = Q + (size_t)used[u] * K + s0;
-            if (s0 % CODE_LINE == 0 && s0 + 2 * CODE_LINE < K)
+            /* two lines ahead, at every span: a span is shorter than a line, so no line
+             * is skipped (the columns are too many streams for the hardware) */
+            if (s0 + 2 * CODE_LINE < K)
                 _mm_prefetch((const char *)(q + 2 * CODE_LINE), _MM_HINT_T0);
             WIDEN(q, sl, x + (size_t)used[u] * G_SPAN);
         }
