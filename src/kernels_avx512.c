@@ -114,6 +114,19 @@ INLINE void widen_by_repeating(const uint8_t *q, int n, double *out)
     const __m512i repeat = _mm512_loadu_si512(byte_of_lane);
     const VEC scale = _mm512_set1_pd(0x1p-64);
     int k = 0;
+    if (n >= LANES * LANES) { /* 64 codes a load: a permute fewer per 8 codes */
+        __m512i group[LANES]; /* group g: bytes 8g .. 8g+7 of the 64, each repeated */
+        for (int g = 0; g < LANES; g++)
+            group[g] = _mm512_add_epi8(repeat, _mm512_set1_epi8((char)(LANES * g)));
+        for (; k + LANES * LANES <= n; k += LANES * LANES) {
+            __m512i codes = _mm512_loadu_si512(q + k);
+            for (int g = 0; g < LANES; g++) {
+                __m512i v = _mm512_permutexvar_epi8(group[g], codes);
+                _mm512_storeu_pd(out + k + LANES * g,
+                                 _mm512_mul_pd(_mm512_cvtepu64_pd(v), scale));
+            }
+        }
+    }
     for (; k + LANES <= n; k += LANES) {
         int64_t eight;
         memcpy(&eight, q + k, sizeof eight);
