@@ -279,6 +279,9 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
     if (o->timing && dnn_comm_rank() == 0 && done > 0 && omp_get_max_threads() > 1)
         fprintf(stderr, "threads: %ld of %ld steps exchanged through copies on rank 0\n",
                 dnn_trainer_copied_steps(t), done);
+    if (o->timing && dnn_comm_rank() == 0 && done > 0 && omp_get_max_threads() > 1)
+        fprintf(stderr, "threads: %ld of %ld steps split the first layer by inputs on rank 0\n",
+                dnn_trainer_split_steps(t), done);
     long recomputed =
         o->timing && o->dtype == DNN_F32 ? dnn_comm_sum_long(dnn_trainer_recomputed(t)) : 0;
     if (o->timing && o->dtype == DNN_F32 && dnn_comm_rank() == 0 && done > 0)

@@ -607,6 +607,44 @@ static void digits_off_the_grid(const double *a, const double *b, size_t len, in
     }
 }
 
+size_t dnn_exact_sum_pair_blocks(size_t len)
+{
+    return (len + RESULT_BLOCK - 1) / RESULT_BLOCK;
+}
+
+void dnn_exact_sum_pair(const double *a, const double *b, size_t len, double *out,
+                        double *max_abs, double *min_abs, double *block_min)
+{
+    for (size_t at = 0; at < len; at += RESULT_BLOCK) {
+        double mx = 0.0, mn = INFINITY;
+        pair_sum(a + at, b ? b + at : NULL, len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK,
+                 out + at, &mx, &mn);
+        block_min[at / RESULT_BLOCK] = mn;
+        *max_abs = mx > *max_abs ? mx : *max_abs;
+        *min_abs = mn < *min_abs ? mn : *min_abs;
+    }
+}
+
+int dnn_exact_sum_scale_of(double max_abs)
+{
+    return top_for(max_abs);
+}
+
+void dnn_exact_sum_pair_fix(const double *a, const double *b, size_t len, int top,
+                            const double *block_min, double *out)
+{
+    for (size_t at = 0, k = 0; at < len; at += RESULT_BLOCK, k++) {
+        if (top <= grid_top_of(block_min[k]))
+            continue;
+        size_t n = len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK;
+        int64_t block[K][RESULT_BLOCK];
+        set_digits(a + at, n, top, block[0], block[1], block[2]);
+        if (b)
+            add_digits(b + at, n, top, block[0], block[1], block[2]);
+        digits_to_doubles(block[0], block[1], block[2], n, top, out + at);
+    }
+}
+
 void dnn_exact_sum_publish(const dnn_exact_sum *layout, const double *const *vector, int threads,
                            int owner, double *copy)
 {

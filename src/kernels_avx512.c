@@ -160,12 +160,34 @@ static int repeating(void)
 void dnn_kernel_forward_codes(int M, int N, int K, const double *W, const uint8_t *Q, double *Z,
                               double *work)
 {
-    (repeating() ? forward_codes_repeating : forward_codes_converting)(M, N, K, W, Q, Z, work);
+    (repeating() ? forward_codes_repeating : forward_codes_converting)(M, N, K, 0, K, W, Q, Z, 0,
+                                                                       work);
 }
 
 void dnn_kernel_weight_gradient_codes(int M, int N, int K, double scale, const double *dZ,
                                       const uint8_t *Q, double *dW, double *work)
 {
     (repeating() ? weight_gradient_codes_repeating : weight_gradient_codes_converting)(
-        M, N, K, scale, dZ, Q, dW, work);
+        M, N, K, 0, K, scale, dZ, Q, dW, work);
+}
+
+int dnn_kernel_codes_block(void)
+{
+    return F_KBLOCK;
+}
+
+void dnn_kernel_forward_codes_part(int M, int N, int K, int k_begin, int k_end, const double *W,
+                                   const uint8_t *Q, double *Z, size_t block_stride,
+                                   double *work)
+{
+    (repeating() ? forward_codes_repeating : forward_codes_converting)(
+        M, N, K, k_begin, k_end, W, Q, Z, block_stride, work);
+}
+
+void dnn_kernel_weight_gradient_codes_part(int M, int N, int K, int k_begin, int k_end,
+                                           double scale, const double *dZ, const uint8_t *Q,
+                                           double *dW, double *work)
+{
+    (repeating() ? weight_gradient_codes_repeating : weight_gradient_codes_converting)(
+        M, N, K, k_begin, k_end, scale, dZ, Q, dW, work);
 }

@@ -1,21 +1,27 @@
 /* The products of kernels.h from 8-bit codes, instantiated in kernels_avx512.c once
  * for each way of widening the codes: define CODES_FN(name) and WIDEN(q, n, out)
- * (out[0 .. n) = the doubles of codes q[0 .. n)) before including it. */
+ * (out[0 .. n) = the doubles of codes q[0 .. n)) before including it. Both cover the
+ * inputs [k_begin, k_end) of K (see dnn_kernel_forward_codes_part). */
 
-static void CODES_FN(forward_codes)(int M, int N, int K, const double *W, const uint8_t *Q,
-                                    double *Z, double *work)
+static void CODES_FN(forward_codes)(int M, int N, int K, int k_begin, int k_end,
+                                    const double *W, const uint8_t *Q, double *Z,
+                                    size_t block_stride, double *work)
 {
     double *x = aligned(work); /* one block of a panel's examples, widened */
-    for (size_t i = 0; i < (size_t)M * N; i++)
-        Z[i] = 0.0;
-    for (int k0 = 0; k0 < K; k0 += F_KBLOCK) {
-        int kl = K - k0 < F_KBLOCK ? K - k0 : F_KBLOCK;
+    double *sums = Z;
+    for (int k0 = k_begin; k0 < k_end; k0 += F_KBLOCK) {
+        int kl = k_end - k0 < F_KBLOCK ? k_end - k0 : F_KBLOCK;
+        if (k0 == k_begin || block_stride) {
+            sums = Z + (size_t)(k0 - k_begin) / F_KBLOCK * block_stride;
+            for (size_t i = 0; i < (size_t)M * N; i++)
+                sums[i] = 0.0;
+        }
         for (int p0 = 0; p0 < N; p0 += CODE_PANEL) {
             int width = N - p0 < CODE_PANEL ? N - p0 : CODE_PANEL;
             for (int j = 0; j < width; j++) {
                 const uint8_t *q = Q + (size_t)(p0 + j) * K + k0;
-                if (k0 + F_KBLOCK < K) /* the column's next block: too many streams to guess */
-                    for (int b = 0; b < F_KBLOCK && k0 + F_KBLOCK + b < K; b += CODE_LINE)
+                if (k0 + F_KBLOCK < k_end) /* the column's next block: too many streams to guess */
+                    for (int b = 0; b < F_KBLOCK && k0 + F_KBLOCK + b < k_end; b += CODE_LINE)
                         _mm_prefetch((const char *)(q + F_KBLOCK + b), _MM_HINT_T0);
                 WIDEN(q, kl, x + (size_t)j * F_KBLOCK);
             }
@@ -25,16 +31,16 @@ static void CODES_FN(forward_codes)(int M, int N, int K, const double *W, const 
                     int cols = width - j0 < F_COLS ? width - j0 : F_COLS;
                     forward_tiles[0][rows][cols](M, F_KBLOCK, kl, W + (size_t)i0 * K + k0, K,
                                                  x + (size_t)j0 * F_KBLOCK,
-                                                 Z + i0 + (size_t)(p0 + j0) * M, NULL);
+                                                 sums + i0 + (size_t)(p0 + j0) * M, NULL);
                 }
             }
         }
     }
 }
 
-static void CODES_FN(weight_gradient_codes)(int M, int N, int K, double scale,
-                                            const double *dZ, const uint8_t *Q, double *dW,
-                                            double *work)
+static void CODES_FN(weight_gradient_codes)(int M, int N, int K, int k_begin, int k_end,
+                                            double scale, const double *dZ, const uint8_t *Q,
+                                            double *dW, double *work)
 {
     double *x = aligned(work); /* a span of inputs of the used examples, at their index */
     int *active = (int *)(x + (size_t)G_SPAN * N); /* the row tiles' lists (gradient_rows) */
@@ -49,13 +55,13 @@ static void CODES_FN(weight_gradient_codes)(int M, int N, int K, double scale,
         used[n_used] = j;
         n_used += any;
     }
-    for (int s0 = 0; s0 < K; s0 += G_SPAN) {
-        int sl = K - s0 < G_SPAN ? K - s0 : G_SPAN;
+    for (int s0 = k_begin; s0 < k_end; s0 += G_SPAN) {
+        int sl = k_end - s0 < G_SPAN ? k_end - s0 : G_SPAN;
         for (int u = 0; u < n_used; u++) {
             const uint8_t *q = Q + (size_t)used[u] * K + s0;
             /* two lines ahead, at every span: a span is shorter than a line, so no line
              * is skipped (the columns are too many streams for the hardware) */
-            if (s0 + 2 * CODE_LINE < K)
+            if (s0 + 2 * CODE_LINE < k_end)
                 _mm_prefetch((const char *)(q + 2 * CODE_LINE), _MM_HINT_T0);
             WIDEN(q, sl, x + (size_t)used[u] * G_SPAN);
         }

@@ -54,3 +54,26 @@ dnn_status dnn_linear_activation_backward_codes(int n, int n_prev, int m, const 
     bias_gradient(n, m, dZ, scale, db);
     return DNN_OK;
 }
+
+dnn_status dnn_first_layer_finish_forward(int n, int m, const double *b,
+                                          dnn_activation activation, double *Z, double *A)
+{
+    if (activation != DNN_RELU && activation != DNN_SIGMOID)
+        return DNN_ERR_ARG;
+    if (!b || !Z || !A || n < 1 || m < 1)
+        return DNN_ERR_ARG;
+    bias_activation(n, m, b, activation, Z, A);
+    return DNN_OK;
+}
+
+dnn_status dnn_first_layer_backward_without_dW(int n, int m, const double *dA, const double *Z,
+                                               dnn_activation activation, double scale,
+                                               double *dZ, double *db)
+{
+    if (!dA || !Z || !dZ || !db || n < 1 || m < 1)
+        return DNN_ERR_ARG;
+    dnn_status st = activation_backward(n, m, dA, Z, activation, dZ);
+    if (st == DNN_OK)
+        bias_gradient(n, m, dZ, scale, db);
+    return st;
+}

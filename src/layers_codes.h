@@ -24,4 +24,13 @@ dnn_status dnn_linear_activation_backward_codes(int n, int n_prev, int m, const 
                                                 double *dZ, double *dW, double *db,
                                                 double *work);
 
+/* A first layer whose products threads share by inputs (train_split.c): the forward
+ * once Z holds W · X (the bias and the activation), and the backward's dZ and db, dW
+ * being left to the threads. The same values as the two functions above. */
+dnn_status dnn_first_layer_finish_forward(int n, int m, const double *b,
+                                          dnn_activation activation, double *Z, double *A);
+dnn_status dnn_first_layer_backward_without_dW(int n, int m, const double *dA, const double *Z,
+                                               dnn_activation activation, double scale,
+                                               double *dZ, double *db);
+
 #endif

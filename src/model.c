@@ -5,6 +5,7 @@
 
 #include "kernels.h"
 #include "layers_codes.h"
+#include "model_split.h"
 
 #define REAL double
 #define PARAMS dnn_params

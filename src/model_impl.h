@@ -75,8 +75,9 @@ static dnn_status check_cache(const PARAMS *params, const CACHE *cache, int m)
     return DNN_OK;
 }
 
+/* product_done: Z[1] already holds W1 · X (a split first layer, CODES only) */
 static dnn_status FN(forward)(const PARAMS *params, const REAL *X, const uint8_t *Q, int m,
-                              CACHE *cache)
+                              CACHE *cache, int product_done)
 {
     dnn_status st = check_cache(params, cache, m);
     if (st != DNN_OK)
@@ -92,7 +93,10 @@ static dnn_status FN(forward)(const PARAMS *params, const REAL *X, const uint8_t
     for (int l = 1; l <= params->L; l++) {
         dnn_activation act = l < params->L ? DNN_RELU : DNN_SIGMOID;
 #if CODES
-        if (l == 1 && Q)
+        if (l == 1 && product_done)
+            st = dnn_first_layer_finish_forward(params->dims[1], m, params->b[1], act,
+                                                cache->Z[1], cache->A[1]);
+        else if (l == 1 && Q)
             st = dnn_linear_activation_forward_codes(params->dims[1], params->dims[0], m, X, Q,
                                                      params->W[1], params->b[1], act,
                                                      cache->Z[1], cache->A[1], cache->codes_work);
@@ -105,26 +109,33 @@ static dnn_status FN(forward)(const PARAMS *params, const REAL *X, const uint8_t
             return st;
         A_prev = cache->A[l];
     }
-    (void)Q;
+    (void)Q, (void)product_done;
     return DNN_OK;
 }
 
 dnn_status FN(dnn_L_model_forward)(const PARAMS *params, const REAL *X, int m, CACHE *cache)
 {
-    return FN(forward)(params, X, NULL, m, cache);
+    return FN(forward)(params, X, NULL, m, cache, 0);
 }
 
 #if CODES
 dnn_status FN(dnn_L_model_forward_codes)(const PARAMS *params, const REAL *X, const uint8_t *Q,
                                          int m, CACHE *cache)
 {
-    return FN(forward)(params, X, Q, m, cache);
+    return FN(forward)(params, X, Q, m, cache, 0);
+}
+
+dnn_status dnn_L_model_forward_after_first_product(const dnn_params *params, const double *X,
+                                                   const uint8_t *Q, int m, dnn_cache *cache)
+{
+    return FN(forward)(params, X, Q, m, cache, 1);
 }
 #endif
 
-dnn_status FN(dnn_L_model_backward_scaled)(const PARAMS *params, CACHE *cache,
-                                       const REAL *AL, const REAL *Y, double scale,
-                                       PARAMS *grads, REAL *dA0)
+/* dZ1: (CODES only) when not NULL, the first layer's dW is left out and *dZ1 points at
+ * its dZ */
+static dnn_status FN(backward)(const PARAMS *params, CACHE *cache, const REAL *AL, const REAL *Y,
+                               double scale, PARAMS *grads, REAL *dA0, REAL **dZ1)
 {
     dnn_status st = check_cache(params, cache, cache ? cache->m : 0);
     if (st != DNN_OK)
@@ -149,7 +160,11 @@ dnn_status FN(dnn_L_model_backward_scaled)(const PARAMS *params, CACHE *cache,
         REAL *dA_out = l > 1 ? dA_prev : dA0;
         dnn_activation act = l < L ? DNN_RELU : DNN_SIGMOID;
 #if CODES
-        if (l == 1 && cache->A0_codes && !dA_out)
+        if (l == 1 && dZ1) {
+            st = dnn_first_layer_backward_without_dW(params->dims[1], m, dA, cache->Z[1], act,
+                                                     scale, dA, grads->b[1]);
+            *dZ1 = dA;
+        } else if (l == 1 && cache->A0_codes && !dA_out)
             st = dnn_linear_activation_backward_codes(params->dims[1], params->dims[0], m, dA,
                                                       cache->Z[1], A_prev, cache->A0_codes,
                                                       params->W[1], act, scale, dA,
@@ -169,8 +184,27 @@ dnn_status FN(dnn_L_model_backward_scaled)(const PARAMS *params, CACHE *cache,
         dA = dA_prev;
         dA_prev = t;
     }
+    (void)dZ1;
     return st;
 }
+
+dnn_status FN(dnn_L_model_backward_scaled)(const PARAMS *params, CACHE *cache,
+                                       const REAL *AL, const REAL *Y, double scale,
+                                       PARAMS *grads, REAL *dA0)
+{
+    return FN(backward)(params, cache, AL, Y, scale, grads, dA0, NULL);
+}
+
+#if CODES
+dnn_status dnn_L_model_backward_but_first_product(const dnn_params *params, dnn_cache *cache,
+                                                  const double *AL, const double *Y,
+                                                  double scale, dnn_params *grads, double **dZ1)
+{
+    if (!dZ1)
+        return DNN_ERR_ARG;
+    return FN(backward)(params, cache, AL, Y, scale, grads, NULL, dZ1);
+}
+#endif
 
 dnn_status FN(dnn_L_model_backward)(const PARAMS *params, CACHE *cache, const REAL *AL,
                                 const REAL *Y, PARAMS *grads, REAL *dA0)

@@ -13,74 +13,11 @@
 #include "hot_loop.h"
 #include "lines.h"
 #include "round_trip.h"
+#include "train_impl.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-
-/* One per OpenMP thread: nothing here is shared, so no thread writes another's data. */
-typedef struct {
-    dnn_cache *cache;
-    dnn_params *grads;    /* one chunk's gradient sums */
-    dnn_cache_f32 *cache32;   /* DNN_F32: the chunk's float activations */
-    dnn_params_f32 *grads32;  /* DNN_F32: its float gradient sums, widened into grads */
-    float *X32;               /* DNN_F32: staging for examples not kept in float */
-    double *cost_AL, *cost_Y; /* DNN_F32: a chunk's output and labels in double */
-    long recomputed;          /* DNN_F32: pre-activations it recomputed in double */
-    dnn_exact_sum *exact; /* DNN_REDUCE_EXACT: this thread's chunks, summed exactly */
-    /* DNN_REDUCE_EXACT: the last chunk's gradient is left in grads (pending) and added
-     * only when the next chunk needs grads, or in the combine's merge pass; segments
-     * points at its parts in the exact sum's order, the cost last. */
-    int pending, chunks; /* chunks: run by this thread in this pass */
-    const double **segments;
-    double *fast;         /* DNN_REDUCE_FAST: this thread's chunks, summed in double */
-    /* copied steps: the parts of the pending gradient that other threads sum
-     * (dnn_exact_sum_publish), laid out as the exact sum; allocated at the first one */
-    double *mail;
-    /* copied steps in double, threads other than 0: this thread's own copy of the
-     * parameters, read by its chunks and updated whole by it (thread 0 uses params) */
-    dnn_params *own_params;
-    dnn_status status;
-} worker;
-
-struct dnn_trainer {
-    dnn_params *params;
-    const dnn_dataset *local;
-    long m_total;
-    int chunk;
-    dnn_reduce_mode mode;
-    dnn_dtype dtype;
-    dnn_params_f32 *params32; /* DNN_F32: params rounded to float at each step */
-    float *X32, *Y32;         /* DNN_F32: the local examples in float */
-    double *x_norms;          /* DNN_F32: their Euclidean norms, for the checked forward */
-    double *row_norms;        /* DNN_F32: the weight rows' norms, set with params32 */
-    int nthreads;
-    worker *workers;
-    size_t n;             /* gradient entries + 1: the last is the cost sum */
-    dnn_exact_sum *exact; /* all threads */
-    int *tops;            /* the segments' scales, agreed across processes */
-    dnn_exact_sum **thread_sums; /* the workers' exact sums, for merging */
-    const double **pending;      /* the pending gradients' segments, nthreads · nseg */
-    double *received;            /* several processes: blocks of their pending gradients */
-    const double **blocks;       /* where each gradient's block is (received, or shared) */
-    size_t received_len;
-    double *total;        /* combined sums, n: total_own or the reducer's shared vector */
-    double *total_own;
-    double seconds_compute, seconds_combine;
-    double seconds_collective; /* the part of seconds_combine inside the reducer */
-    /* Several threads: how each step exchanges their gradients and parameters
-     * (dnn_exchange). Shared: read where their threads wrote them. Copied: other
-     * threads' gradient parts are read from copies made in one sequential pass, and
-     * in double each thread keeps its own copy of the parameters and updates all of
-     * it (in float the new parameters are written with streaming stores); the faster
-     * way when the cores are far apart, which auto checks every PROBE_STEPS steps. */
-    dnn_exchange exchange;
-    long steps, copied_steps;
-    int far;       /* auto: the last probe found the cores far apart */
-    int copied;    /* this step exchanges through copies */
-    int own_params_current; /* own_params equal params: the last step was copied */
-    int no_copies; /* the copies' memory could not be had: shared only */
-};
 
 enum { PROBE_STEPS = 256 };
 #define FAR_NS 250.0 /* round trip (ns) above which the cores count as far apart */
@@ -301,6 +238,7 @@ void dnn_trainer_free(dnn_trainer **trainer)
     free(t->received);
     free(t->blocks);
     free(t->total_own);
+    dnn_split_free(&t->split);
     free(t);
     *trainer = NULL;
 }
@@ -614,6 +552,12 @@ HOT_LOOP static void update_block_streaming(double *restrict p, const double *re
 #endif
 }
 
+void dnn_train_update_block(double *restrict p, const double *restrict total, long n,
+                            double inv_m, double learning_rate)
+{
+    update_block(p, total, n, inv_m, learning_rate);
+}
+
 enum { UPDATE_BLOCK = 4096 }; /* elements per unit of parallel work */
 
 /* Whether the exact sums just combined are all finite by their scales: a sum of fewer
@@ -629,6 +573,11 @@ static int exact_sums_finite(const dnn_trainer *t)
     return 1;
 }
 
+int dnn_train_sums_finite(const dnn_trainer *t)
+{
+    return exact_sums_finite(t);
+}
+
 /* Whether this step exchanges through copies: several threads in one process, each
  * with at most one chunk, summed exactly (merge_all_result's pair path), and copied
  * asked for or, with auto, the cores far apart; the copies' memory is taken at the
@@ -639,12 +588,13 @@ static int use_copies(dnn_trainer *t, const dnn_reducer *reducer)
         t->mode != DNN_REDUCE_EXACT || reducer->processes != 1 ||
         local_chunks(t, t->local) > t->nthreads || t->no_copies)
         return 0;
-    if (t->exchange == DNN_EXCHANGE_AUTO && t->steps % PROBE_STEPS == 0) {
+    int automatic = t->exchange == DNN_EXCHANGE_AUTO || t->exchange == DNN_EXCHANGE_SPLIT;
+    if (automatic && t->steps % PROBE_STEPS == 0) {
         /* no answer (threads sharing a core): no measure, so no change of way */
         double ns = dnn_team_round_trip_ns(t->nthreads, 3, 100, 1e-3);
         t->far = isfinite(ns) && ns > FAR_NS;
     }
-    if (t->exchange == DNN_EXCHANGE_AUTO && !t->far)
+    if (automatic && !t->far)
         return 0;
     for (int i = 0; i < t->nthreads; i++) {
         worker *w = &t->workers[i];
@@ -671,6 +621,13 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
         !reducer->reduce_scatter_int64 || !reducer->allgather_double ||
         !reducer->exchange_blocks_double || reducer->processes < 1)
         return DNN_ERR_ARG;
+    if (dnn_split_applies(t, reducer)) {
+        dnn_status st = dnn_split_step(t, learning_rate, cost);
+        t->own_params_current = 0; /* params changed alone */
+        t->steps++;
+        t->split_steps++;
+        return st;
+    }
     t->copied = use_copies(t, reducer);
     /* the first copied step after others: the threads' copies start from params */
     for (int i = 1; t->copied && !t->own_params_current && i < t->nthreads; i++)
@@ -817,7 +774,7 @@ double dnn_trainer_last_collective_time(const dnn_trainer *t)
 void dnn_trainer_set_exchange(dnn_trainer *t, dnn_exchange exchange)
 {
     if (!t || (exchange != DNN_EXCHANGE_AUTO && exchange != DNN_EXCHANGE_SHARED &&
-               exchange != DNN_EXCHANGE_COPIED))
+               exchange != DNN_EXCHANGE_COPIED && exchange != DNN_EXCHANGE_SPLIT))
         return;
     t->exchange = exchange;
 }
@@ -825,6 +782,11 @@ void dnn_trainer_set_exchange(dnn_trainer *t, dnn_exchange exchange)
 long dnn_trainer_copied_steps(const dnn_trainer *t)
 {
     return t ? t->copied_steps : 0;
+}
+
+long dnn_trainer_split_steps(const dnn_trainer *t)
+{
+    return t ? t->split_steps : 0;
 }
 
 long dnn_trainer_recomputed(const dnn_trainer *t)

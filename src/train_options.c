@@ -46,9 +46,12 @@ void train_options_usage(FILE *out)
             "  --reduce MODE         exact (bitwise reproducible, default) | fast\n"
             "  --dtype TYPE          f64 (default) | f32: arithmetic of the forward and\n"
             "                        backward passes; parameters and sums stay in double\n"
-            "  --thread-exchange HOW auto (default) | shared | copied: how each step's\n"
-            "                        threads exchange gradients and parameters (the same\n"
-            "                        bits); auto copies when the cores are far apart\n"
+            "  --thread-exchange HOW auto (default) | shared | copied | split: how each\n"
+            "                        step's threads exchange gradients and parameters (the\n"
+            "                        same bits); split shares the first layer by inputs\n"
+            "                        where it applies (8-bit inputs, f64, at most 2 chunks);\n"
+            "                        auto splits there, else copies when the cores are far\n"
+            "                        apart\n"
             "  --timing              print per-iteration timings to stderr\n"
             "  --help                this text\n");
 }
@@ -154,8 +157,10 @@ static int apply(train_options *o, const char *flag, const char *value, char *er
             o->exchange = DNN_EXCHANGE_SHARED;
         else if (strcmp(value, "copied") == 0)
             o->exchange = DNN_EXCHANGE_COPIED;
+        else if (strcmp(value, "split") == 0)
+            o->exchange = DNN_EXCHANGE_SPLIT;
         else
-            BAD("expected auto, shared or copied");
+            BAD("expected auto, shared, copied or split");
     } else if (strcmp(flag, "--reduce") == 0) {
         if (strcmp(value, "exact") == 0)
             o->reduce = DNN_REDUCE_EXACT;

@@ -337,6 +337,34 @@ START_TEST(pair_merge_sums_off_grid_blocks_in_digits)
                           "%d threads, blocks: element %d is %a, the digits give %a", threads, i,
                           got[i], expected[i]);
     }
+    /* in pieces of uneven lengths, as the split step sums a weight matrix's columns:
+     * each segment's scale from all its pieces' magnitudes, then the fixes */
+    static const size_t piece[] = {1, 777, 1500, 2048, 3000, 999};
+    memset(got, 0, sizeof got);
+    for (int g = 0; g < 3; g++) {
+        size_t lo = all->seg_start[g], hi = all->seg_start[g + 1];
+        static double block_min[N];
+        double largest = 0.0, smallest = INFINITY;
+        size_t at = lo, k = 0, used = 0;
+        for (; at < hi; k++) {
+            size_t len = hi - at < piece[k % 6] ? hi - at : piece[k % 6];
+            dnn_exact_sum_pair(a + at, b + at, len, got + at, &largest, &smallest,
+                               block_min + used);
+            used += dnn_exact_sum_pair_blocks(len);
+            at += len;
+        }
+        int top = dnn_exact_sum_scale_of(largest);
+        ck_assert_int_eq(top, all->top[g]);
+        for (at = lo, k = 0, used = 0; at < hi; k++) {
+            size_t len = hi - at < piece[k % 6] ? hi - at : piece[k % 6];
+            dnn_exact_sum_pair_fix(a + at, b + at, len, top, block_min + used, got + at);
+            used += dnn_exact_sum_pair_blocks(len);
+            at += len;
+        }
+    }
+    for (int i = 0; i < N; i++)
+        ck_assert_msg(memcmp(&got[i], &expected[i], sizeof got[i]) == 0,
+                      "pieces: element %d is %a, the digits give %a", i, got[i], expected[i]);
     dnn_exact_sum_free(&all);
 }
 END_TEST

@@ -1,39 +1,68 @@
 /* The ways a process's threads exchange gradients and parameters (dnn_exchange) give
  * the same bits, also when a run switches between them from step to step, as auto
  * does when the cores move: a copied step after shared ones must start every thread's
- * own copy of the parameters from the current ones. */
+ * own copy of the parameters from the current ones, and a split step updates the
+ * parameters alone. */
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnn/params.h"
 #include "dnn/rng.h"
 #include "dnn/train.h"
+#include "kernels.h"
 #include "test_util.h"
 
-enum { FEATURES = 300, STEPS = 12 };
+/* CODED: inputs of the split way's cases, three blocks of the codes kernels' 512
+ * inputs, the last partial */
+enum { FEATURES = 300, CODED = 1300, STEPS = 12 };
 
-static dnn_dataset make_data(int examples)
+/* Random features, or with codes (8-bit features, X = q / 255: what the split way
+ * needs) over `features` inputs. */
+static dnn_dataset make_data_of(int examples, int features, int codes)
 {
-    dnn_dataset d = {.n_features = FEATURES, .m_total = examples, .first = 0, .m = examples};
-    d.X = malloc((size_t)FEATURES * examples * sizeof *d.X);
+    dnn_dataset d = {.n_features = features, .m_total = examples, .first = 0, .m = examples};
+    size_t n = (size_t)features * (size_t)examples;
+    d.X = malloc(n * sizeof *d.X);
     d.Y = malloc((size_t)examples * sizeof *d.Y);
-    ck_assert(d.X && d.Y);
+    d.X_codes = codes ? malloc(n) : NULL;
+    ck_assert(d.X && d.Y && (d.X_codes || !codes));
     dnn_rng rng;
     dnn_rng_seed(&rng, 12);
-    for (size_t i = 0; i < (size_t)FEATURES * examples; i++)
-        d.X[i] = dnn_rng_uniform(&rng);
+    for (size_t i = 0; i < n; i++) {
+        double u = dnn_rng_uniform(&rng);
+        if (codes) {
+            d.X_codes[i] = (uint8_t)(u * 256.0);
+            d.X[i] = d.X_codes[i] / 255.0;
+        } else {
+            d.X[i] = u;
+        }
+    }
     for (int j = 0; j < examples; j++)
-        d.Y[j] = d.X[(size_t)j * FEATURES] > 0.5;
+        d.Y[j] = d.X[(size_t)j * features] > 0.5;
     return d;
 }
 
-/* The parameters after STEPS steps with `threads` threads, step i exchanging the way
- * ways[i % strlen(ways)] says ('s' shared, 'c' copied); *copied gets the copied steps. */
-static dnn_params *train(const dnn_dataset *d, int threads, int chunk, const char *ways,
-                         long *copied)
+static dnn_dataset make_data(int examples)
 {
-    static const int dims[] = {FEATURES, 16, 5, 1};
-    dnn_params *p = dnn_params_new(3, dims);
+    return make_data_of(examples, FEATURES, 0);
+}
+
+static dnn_exchange way_of(char c)
+{
+    return c == 'c' ? DNN_EXCHANGE_COPIED : c == 'p' ? DNN_EXCHANGE_SPLIT : DNN_EXCHANGE_SHARED;
+}
+
+/* The parameters after STEPS steps of a dims network with `threads` threads, step i
+ * exchanging the way ways[i % strlen(ways)] says ('s' shared, 'c' copied, 'p' split);
+ * *copied and *split get the steps that went those ways. A failed step (*status)
+ * ends the run; *before (when not NULL) gets the parameters before the last step. */
+static dnn_params *train_net(const dnn_dataset *d, const int *dims, int L, int threads,
+                             int chunk, const char *ways, long *copied, long *split,
+                             dnn_status *status, dnn_params **before)
+{
+    dnn_params *p = dnn_params_new(L, dims);
     ck_assert_ptr_nonnull(p);
     ck_assert_int_eq(dnn_initialize_parameters_deep(p, DNN_INIT_HE, 3), DNN_OK);
     omp_set_num_threads(threads);
@@ -41,15 +70,42 @@ static dnn_params *train(const dnn_dataset *d, int threads, int chunk, const cha
     ck_assert_ptr_nonnull(t);
     dnn_reducer local = dnn_reducer_local();
     size_t n = strlen(ways);
-    for (int i = 0; i < STEPS; i++) {
+    *status = DNN_OK;
+    for (int i = 0; i < STEPS && *status == DNN_OK; i++) {
         double cost;
-        dnn_trainer_set_exchange(t, ways[i % n] == 'c' ? DNN_EXCHANGE_COPIED
-                                                       : DNN_EXCHANGE_SHARED);
-        ck_assert_int_eq(dnn_trainer_step(t, &local, 0.5, &cost), DNN_OK);
+        if (before) {
+            dnn_params_free(before);
+            *before = dnn_params_new_like(p);
+            ck_assert_ptr_nonnull(*before);
+            memcpy((*before)->arena, p->arena, p->count * sizeof *p->arena);
+        }
+        dnn_trainer_set_exchange(t, way_of(ways[i % n]));
+        *status = dnn_trainer_step(t, &local, 0.5, &cost);
     }
     *copied = dnn_trainer_copied_steps(t);
+    *split = dnn_trainer_split_steps(t);
     dnn_trainer_free(&t);
     return p;
+}
+
+static dnn_params *train(const dnn_dataset *d, int threads, int chunk, const char *ways,
+                         long *copied)
+{
+    static const int dims[] = {FEATURES, 16, 5, 1};
+    long split;
+    dnn_status st;
+    dnn_params *p = train_net(d, dims, 3, threads, chunk, ways, copied, &split, &st, NULL);
+    ck_assert_int_eq(st, DNN_OK);
+    ck_assert_int_eq(split, 0); /* no codes: split acts as auto */
+    return p;
+}
+
+static long count_of(const char *ways, char c)
+{
+    long n = 0, len = (long)strlen(ways);
+    for (long i = 0; i < STEPS; i++)
+        n += ways[i % len] == c;
+    return n;
 }
 
 /* Loop i: 2 + i threads, one chunk each. */
@@ -63,9 +119,7 @@ START_TEST(every_way_gives_the_same_bits)
     static const char *const mixes[] = {"c", "scc", "ccs", "cs"};
     for (size_t k = 0; k < sizeof mixes / sizeof *mixes; k++) {
         dnn_params *other = train(&d, threads, chunk, mixes[k], &copied);
-        long want = 0;
-        for (int i = 0; i < STEPS; i++)
-            want += mixes[k][i % strlen(mixes[k])] == 'c';
+        long want = count_of(mixes[k], 'c');
         ck_assert_msg(copied == want, "%d threads, %s: %ld copied steps, not %ld", threads,
                       mixes[k], copied, want);
         ck_assert_msg(same_params(shared, other), "%d threads, %s: not the shared run's bits",
@@ -77,12 +131,74 @@ START_TEST(every_way_gives_the_same_bits)
 }
 END_TEST
 
+/* Loop i: 2 threads and two chunks, the last shorter; 3 threads (three parts of the
+ * inputs) and two chunks; 2 threads and one chunk. */
+START_TEST(split_steps_give_the_same_bits)
+{
+    static const int dims[] = {CODED, 12, 5, 1};
+    static const struct {
+        int threads, chunk, examples;
+    } cases[] = {{2, 40, 73}, {3, 40, 80}, {2, 64, 50}};
+    int threads = cases[_i].threads, chunk = cases[_i].chunk;
+    int splits = dnn_kernel_suits_codes(dims[1], chunk, CODED); /* AVX-512 */
+    dnn_dataset d = make_data_of(cases[_i].examples, CODED, 1);
+    long copied, split;
+    dnn_status st;
+    dnn_params *shared = train_net(&d, dims, 3, threads, chunk, "s", &copied, &split, &st, NULL);
+    ck_assert_int_eq(st, DNN_OK);
+    ck_assert_int_eq(split, 0);
+    static const char *const mixes[] = {"p", "sp", "pps", "pc"};
+    for (size_t k = 0; k < sizeof mixes / sizeof *mixes; k++) {
+        dnn_params *other =
+            train_net(&d, dims, 3, threads, chunk, mixes[k], &copied, &split, &st, NULL);
+        ck_assert_int_eq(st, DNN_OK);
+        long want = splits ? count_of(mixes[k], 'p') : 0;
+        ck_assert_msg(split == want, "%d threads, %s: %ld split steps, not %ld", threads,
+                      mixes[k], split, want);
+        ck_assert_msg(copied == count_of(mixes[k], 'c'), "%d threads, %s: %ld copied steps",
+                      threads, mixes[k], copied);
+        ck_assert_msg(same_params(shared, other), "%d threads, %s: not the shared run's bits",
+                      threads, mixes[k]);
+        dnn_params_free(&other);
+    }
+    dnn_params_free(&shared);
+    dnn_dataset_free(&d);
+}
+END_TEST
+
+/* A label that is NaN makes every gradient NaN: the split step says so and leaves the
+ * parameters as they were, as the other ways do. */
+START_TEST(a_failed_split_step_changes_nothing)
+{
+    static const int dims[] = {CODED, 12, 5, 1};
+    dnn_dataset d = make_data_of(80, CODED, 1);
+    int splits = dnn_kernel_suits_codes(dims[1], 40, CODED);
+    d.Y[77] = NAN;
+    for (int k = 0; k < 2; k++) {
+        long copied, split;
+        dnn_status st;
+        dnn_params *before = NULL;
+        dnn_params *p =
+            train_net(&d, dims, 3, 2, 40, k ? "p" : "s", &copied, &split, &st, &before);
+        ck_assert_int_eq(st, DNN_ERR_NONFINITE);
+        ck_assert_int_eq(split, k ? splits : 0);
+        ck_assert_msg(same_params(p, before), "%s step: the parameters changed",
+                      k ? "split" : "shared");
+        dnn_params_free(&p);
+        dnn_params_free(&before);
+    }
+    dnn_dataset_free(&d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("exchange");
     TCase *tc = tcase_create("exchange");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, every_way_gives_the_same_bits, 0, 2);
+    tcase_add_loop_test(tc, split_steps_give_the_same_bits, 0, 3);
+    tcase_add_test(tc, a_failed_split_step_changes_nothing);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

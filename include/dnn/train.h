@@ -100,13 +100,27 @@ long dnn_trainer_recomputed(const dnn_trainer *trainer);
  * double each thread then keeps its own copy of the parameters and updates all of
  * it, in float the parameters are written with streaming stores. That is faster when
  * the cores are far apart (on different dies, or as a virtual machine's host placed
- * them). AUTO (the
- * default) measures how far apart the team's cores are every few hundred steps and
- * copies when the cache-line round trip exceeds 250 ns. Copies apply to one process
- * with several threads and at most one chunk each, in exact mode. */
-typedef enum { DNN_EXCHANGE_AUTO, DNN_EXCHANGE_SHARED, DNN_EXCHANGE_COPIED } dnn_exchange;
+ * them). Copies apply to one process with several threads and at most one chunk
+ * each, in exact mode. SPLIT shares the first layer among the threads by inputs
+ * instead of by examples: each thread computes, sums and updates the first layer's
+ * weights of its own range of inputs for all the examples, so those weights and
+ * their gradients never leave its cache, and the threads do equal work whatever
+ * ReLU leaves active. It applies in double and exact mode to one process with
+ * several threads, at most two chunks and a first layer read from 8-bit codes that
+ * the AVX-512 kernels suit (the course's cat model); elsewhere SPLIT acts as AUTO.
+ * AUTO (the default) splits where that applies; otherwise it measures how far apart
+ * the team's cores are every few hundred steps and copies when the cache-line round
+ * trip exceeds 250 ns. */
+typedef enum {
+    DNN_EXCHANGE_AUTO,
+    DNN_EXCHANGE_SHARED,
+    DNN_EXCHANGE_COPIED,
+    DNN_EXCHANGE_SPLIT
+} dnn_exchange;
 void dnn_trainer_set_exchange(dnn_trainer *trainer, dnn_exchange exchange);
 /* Steps so far whose threads exchanged through copies (see dnn_exchange). */
 long dnn_trainer_copied_steps(const dnn_trainer *trainer);
+/* Steps so far that split the first layer among the threads (see dnn_exchange). */
+long dnn_trainer_split_steps(const dnn_trainer *trainer);
 
 #endif

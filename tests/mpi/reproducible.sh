@@ -5,6 +5,8 @@
 # (DNN_SHARED_MEMORY=0, the path of ranks on several hosts), and for 2 and 3 threads
 # exchanging through copies (--thread-exchange copied, where it applies: at most one
 # chunk per thread); there the runs must also say that every step used the copies.
+# On the course's data, 2 and 3 threads also share the first layer by inputs
+# (--thread-exchange split, on CPUs with AVX-512), and must say so for every step.
 set -euo pipefail
 dnn_train=$1 shared=$2
 source "$(dirname "$0")/common.sh"
@@ -17,14 +19,21 @@ check_matrix() { # name args...
     local ref="" layout
     local layouts=(1x1 1x2 2x1 2x2 3x1 3x2 4x1 4x2 2x1:mpi 3x1:mpi)
     [ -z "$copies" ] || layouts+=(1x2:copied 1x3:copied)
+    [ -z "$splits" ] || layouts+=(1x2:split 1x3:split)
     for layout in "${layouts[@]}"; do
         local ranks=${layout%%x*} threads=${layout#*x} sharing=1 extra=()
         [ "${threads#*:}" = mpi ] && sharing=0
         [ "${threads#*:}" = copied ] && extra=(--thread-exchange copied --timing)
+        [ "${threads#*:}" = split ] && extra=(--thread-exchange split --timing)
         threads=${threads%%:*}
         DNN_SHARED_MEMORY=$sharing run_ranks "$ranks" "$threads" "$dnn_train" "$@" "${extra[@]}" \
             2>"$out/err" | grep -v '^dnn-train:' >"$out/run"
-        if [ ${#extra[@]} -gt 0 ] && ! grep -q "^threads: $copies of $copies steps exchanged through copies" "$out/err"; then
+        if [ "${extra[1]:-}" = split ] && ! grep -q "^threads: $splits of $splits steps split the first layer" "$out/err"; then
+            fail "$name: $layout did not split the first layer at every step"
+            cat "$out/err"
+            return
+        fi
+        if [ "${extra[1]:-}" = copied ] && ! grep -q "^threads: $copies of $copies steps exchanged through copies" "$out/err"; then
             fail "$name: $layout did not exchange through copies at every step"
             cat "$out/err"
             return
@@ -46,6 +55,7 @@ check_matrix() { # name args...
 }
 
 copies="" # steps of the cases whose threads can exchange through copies
+splits="" # steps of the cases whose threads can split the first layer
 
 check_matrix "default synthetic problem" --iters 300 --print-every 25
 check_matrix "synthetic, 1001 examples in chunks of 7" --synthetic 1001,5 --layers auto,9,4,1 \
@@ -54,6 +64,7 @@ check_matrix "float32 chunks (--dtype f32)" --dtype f32 --lr 0.1 --iters 60 --pr
 copies=30 check_matrix "synthetic, two chunks, 90000 weights in the first layer" \
     --synthetic 400,300 --layers auto,300,1 --chunk 200 --iters 30 --print-every 5
 if [ -f "$shared/train_catvnoncat.h5" ]; then
+    grep -qw avx512f /proc/cpuinfo && splits=40
     copies=40 check_matrix "course five-layer, 40 iterations" --train "$shared/train_catvnoncat.h5" \
         --test "$shared/test_catvnoncat.h5" --layers auto,20,7,5,1 --iters 40 --print-every 5
 else

@@ -1,0 +1,356 @@
+/* A step whose threads share the first layer by inputs (DNN_EXCHANGE_SPLIT).
+ *
+ * Part p of the inputs, [k_begin[p], k_begin[p + 1]) in whole blocks of the codes
+ * kernels, belongs to one thread. It computes that part of the products W1 · X and
+ * dW1 = dZ1 · Xᵀ for every chunk, sums its dW1 columns over the chunks and updates
+ * its columns of W1, so W1 and its gradients stay in its cache from step to step.
+ * The threads exchange only the forward's partial sums (part 0 starts each sum; the
+ * other parts keep each block's sum apart, added in block order by the thread that
+ * finishes the chunk: the bits of one pass over all the inputs) and each chunk's dZ1.
+ * The chunks' other layers (a few thousand weights) run on the thread that finishes
+ * them, which also sums and updates those weights.
+ *
+ * The sums over chunks are merge_all_result's two-vector path in pieces: plain double
+ * sums, then, once the threads' largest magnitudes give W1's scale, digits for the
+ * blocks whose values are off its grid; so every bit is as in the other ways. */
+#include <float.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "lines.h"
+#include "model_split.h"
+#include "train_impl.h"
+
+enum { MAX_CHUNKS = 2, PAD = 8 /* doubles: a line between threads' values */ };
+
+struct dnn_split {
+    int parts;
+    int *k_begin;          /* parts + 1 bounds */
+    double **block_sums;   /* part p >= 1: the sums of each of its blocks, each chunk */
+    size_t block_stride;   /* doubles of one block's sums: M · chunk */
+    size_t chunk_stride;   /* doubles of one chunk's block sums in a part */
+    double *block_min;     /* part p's pieces' blocks (dnn_exact_sum_pair) */
+    double *rest_block_min; /* the other segments' */
+    size_t piece_blocks;   /* block_min entries of one piece */
+    double *largest;       /* part p's largest magnitude, PAD apart */
+    double *dZ1[MAX_CHUNKS];
+};
+
+void dnn_split_free(dnn_split **split)
+{
+    if (!split || !*split)
+        return;
+    dnn_split *s = *split;
+    for (int p = 0; s->block_sums && p < s->parts; p++)
+        free(s->block_sums[p]);
+    free(s->block_sums);
+    free(s->k_begin);
+    free(s->block_min);
+    free(s->rest_block_min);
+    free(s->largest);
+    free(s);
+    *split = NULL;
+}
+
+static dnn_split *split_new(const dnn_trainer *t)
+{
+    int M = t->params->dims[1], K = t->params->dims[0], block = dnn_kernel_codes_block();
+    int blocks = (K + block - 1) / block;
+    dnn_split *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->parts = t->nthreads < blocks ? t->nthreads : blocks;
+    s->k_begin = malloc(((size_t)s->parts + 1) * sizeof *s->k_begin);
+    s->block_sums = calloc((size_t)s->parts, sizeof *s->block_sums);
+    s->largest = malloc((size_t)s->parts * PAD * sizeof *s->largest);
+    int ok = s->k_begin && s->block_sums && s->largest;
+    for (int p = 0; ok && p <= s->parts; p++) {
+        long k = (long)p * blocks / s->parts * block;
+        s->k_begin[p] = k < K ? (int)k : K;
+    }
+    int widest = 0;
+    s->block_stride = (size_t)M * (size_t)t->chunk;
+    for (int p = 0; ok && p < s->parts; p++) {
+        int width = s->k_begin[p + 1] - s->k_begin[p];
+        size_t part_blocks = (size_t)(width + block - 1) / (size_t)block;
+        widest = width > widest ? width : widest;
+        if (p > 0 && part_blocks * s->block_stride > s->chunk_stride)
+            s->chunk_stride = part_blocks * s->block_stride;
+    }
+    for (int p = 1; ok && p < s->parts; p++)
+        ok = (s->block_sums[p] = dnn_zeroed_lines(MAX_CHUNKS * s->chunk_stride *
+                                                  sizeof(double))) != NULL;
+    size_t rest = 0; /* the longest other segment */
+    for (int g = 1; g < t->exact->nseg; g++) {
+        size_t len = t->exact->seg_start[g + 1] - t->exact->seg_start[g];
+        rest = len > rest ? len : rest;
+    }
+    s->piece_blocks = dnn_exact_sum_pair_blocks((size_t)widest);
+    s->block_min = malloc((size_t)s->parts * (size_t)M * s->piece_blocks * sizeof *s->block_min);
+    s->rest_block_min = malloc(dnn_exact_sum_pair_blocks(rest) * sizeof *s->rest_block_min);
+    if (!ok || !s->block_min || !s->rest_block_min)
+        dnn_split_free(&s);
+    return s;
+}
+
+static long chunks_of(const dnn_trainer *t)
+{
+    return (t->local->m + t->chunk - 1) / t->chunk;
+}
+
+int dnn_split_applies(dnn_trainer *t, const dnn_reducer *reducer)
+{
+    const dnn_params *p = t->params;
+    long chunks = chunks_of(t);
+    if (t->exchange == DNN_EXCHANGE_SHARED || t->exchange == DNN_EXCHANGE_COPIED ||
+        t->no_split || t->nthreads < 2 || t->dtype != DNN_F64 || t->mode != DNN_REDUCE_EXACT ||
+        reducer->processes != 1 || chunks < 1 || chunks > MAX_CHUNKS || !t->local->X_codes ||
+        !dnn_kernel_suits_codes(p->dims[1], t->chunk, p->dims[0]) ||
+        p->dims[0] < 2 * dnn_kernel_codes_block())
+        return 0;
+    if (!t->split && !(t->split = split_new(t)))
+        t->no_split = 1;
+    return t->split != NULL;
+}
+
+typedef struct {
+    dnn_trainer *t;
+    dnn_split *s;
+    int M, K, chunks;
+    int cols[MAX_CHUNKS];
+    long first[MAX_CHUNKS];
+} step_plan;
+
+static const uint8_t *codes_of(const step_plan *plan, int c)
+{
+    return plan->t->local->X_codes + (size_t)plan->first[c] * (size_t)plan->K;
+}
+
+/* Part p of every chunk's W1 · X. */
+static void forward_part(const step_plan *plan, int p, double *work)
+{
+    const dnn_split *s = plan->s;
+    const dnn_trainer *t = plan->t;
+    for (int c = 0; c < plan->chunks; c++) {
+        double *out = p == 0 ? t->workers[c].cache->Z[1]
+                             : s->block_sums[p] + (size_t)c * s->chunk_stride;
+        dnn_kernel_forward_codes_part(plan->M, plan->cols[c], plan->K, s->k_begin[p],
+                                      s->k_begin[p + 1], t->params->W[1], codes_of(plan, c), out,
+                                      p == 0 ? 0 : s->block_stride, work);
+    }
+}
+
+/* Chunk c's first-layer sums completed in block order, then the rest of its forward
+ * and backward passes: its gradient sums (but dW1) and cost in its worker's grads. */
+static dnn_status finish_chunk(const step_plan *plan, int c)
+{
+    dnn_split *s = plan->s;
+    dnn_trainer *t = plan->t;
+    const dnn_dataset *d = t->local;
+    dnn_cache *cache = t->workers[c].cache;
+    dnn_params *grads = t->workers[c].grads;
+    size_t n = (size_t)plan->M * (size_t)plan->cols[c];
+    double *Z = cache->Z[1];
+    int block = dnn_kernel_codes_block();
+    for (int p = 1; p < s->parts; p++) {
+        int blocks = (s->k_begin[p + 1] - s->k_begin[p] + block - 1) / block;
+        const double *sums = s->block_sums[p] + (size_t)c * s->chunk_stride;
+        for (int b = 0; b < blocks; b++, sums += s->block_stride)
+            for (size_t i = 0; i < n; i++)
+                Z[i] += sums[i];
+    }
+    const double *X = d->X + (size_t)plan->first[c] * (size_t)plan->K;
+    const double *Y = d->Y + plan->first[c];
+    double cost_sum;
+    dnn_status st = dnn_L_model_forward_after_first_product(t->params, X, codes_of(plan, c),
+                                                            plan->cols[c], cache);
+    const double *AL = cache->A[t->params->L];
+    if (st == DNN_OK)
+        st = dnn_cross_entropy_sum(plan->cols[c], AL, Y, &cost_sum);
+    if (st == DNN_OK)
+        st = dnn_L_model_backward_but_first_product(t->params, cache, AL, Y, 1.0, grads,
+                                                    &s->dZ1[c]);
+    grads->arena[grads->count] = st == DNN_OK ? cost_sum : NAN;
+    return st;
+}
+
+static void gradient_part(const step_plan *plan, int p, double *work)
+{
+    const dnn_split *s = plan->s;
+    const dnn_trainer *t = plan->t;
+    for (int c = 0; c < plan->chunks; c++)
+        dnn_kernel_weight_gradient_codes_part(plan->M, plan->cols[c], plan->K, s->k_begin[p],
+                                              s->k_begin[p + 1], 1.0, s->dZ1[c],
+                                              codes_of(plan, c), t->workers[c].grads->W[1],
+                                              work);
+}
+
+/* Chunk c's gradient sums from element at (in the exact sum's layout), or NULL when
+ * there is no chunk c. */
+static const double *chunk_gradient(const step_plan *plan, int c, size_t at)
+{
+    return c < plan->chunks ? plan->t->workers[c].grads->arena + at : NULL;
+}
+
+/* Part p's columns of W1's gradient summed over the chunks into total (plain sums). */
+static void sum_part(const step_plan *plan, int p)
+{
+    dnn_split *s = plan->s;
+    size_t lo = (size_t)s->k_begin[p], len = (size_t)s->k_begin[p + 1] - lo;
+    double largest = 0.0, smallest = INFINITY;
+    for (int r = 0; r < plan->M; r++) {
+        size_t at = (size_t)r * (size_t)plan->K + lo;
+        dnn_exact_sum_pair(chunk_gradient(plan, 0, at), chunk_gradient(plan, 1, at), len,
+                           plan->t->total + at, &largest, &smallest,
+                           s->block_min + ((size_t)p * (size_t)plan->M + (size_t)r) *
+                                              s->piece_blocks);
+    }
+    s->largest[p * PAD] = largest;
+    (void)smallest;
+}
+
+/* Then its blocks off the grid of W1's scale, in digits. */
+static void fix_part(const step_plan *plan, int p, int top)
+{
+    dnn_split *s = plan->s;
+    size_t lo = (size_t)s->k_begin[p], len = (size_t)s->k_begin[p + 1] - lo;
+    for (int r = 0; r < plan->M; r++) {
+        size_t at = (size_t)r * (size_t)plan->K + lo;
+        dnn_exact_sum_pair_fix(chunk_gradient(plan, 0, at), chunk_gradient(plan, 1, at), len, top,
+                               s->block_min + ((size_t)p * (size_t)plan->M + (size_t)r) *
+                                                  s->piece_blocks,
+                               plan->t->total + at);
+    }
+}
+
+/* The other segments (b1, W2, ..., bL, the cost) summed whole, their scales set;
+ * returns 0 when a value is NaN or Inf. */
+static int sum_rest(const step_plan *plan)
+{
+    dnn_exact_sum *e = plan->t->exact;
+    double *block_min = plan->s->rest_block_min, *total = plan->t->total;
+    for (int g = 1; g < e->nseg; g++) {
+        size_t at = e->seg_start[g], len = e->seg_start[g + 1] - at;
+        const double *a = chunk_gradient(plan, 0, at), *b = chunk_gradient(plan, 1, at);
+        double largest = 0.0, smallest = INFINITY;
+        dnn_exact_sum_pair(a, b, len, total + at, &largest, &smallest, block_min);
+        if (!(largest <= DBL_MAX))
+            return 0;
+        e->top[g] = dnn_exact_sum_scale_of(largest);
+        dnn_exact_sum_pair_fix(a, b, len, e->top[g], block_min, total + at);
+    }
+    return 1;
+}
+
+/* Part p's columns of W1, or (p < 0) the other parameters, updated. */
+static void update_part(const step_plan *plan, int p, double learning_rate)
+{
+    dnn_trainer *t = plan->t;
+    double inv_m = 1.0 / (double)t->m_total;
+    if (p < 0) {
+        size_t at = t->exact->seg_start[1];
+        dnn_train_update_block(t->params->arena + at, t->total + at,
+                               (long)(t->params->count - at), inv_m, learning_rate);
+        return;
+    }
+    size_t lo = (size_t)plan->s->k_begin[p], len = (size_t)plan->s->k_begin[p + 1] - lo;
+    for (int r = 0; r < plan->M; r++) {
+        size_t at = (size_t)r * (size_t)plan->K + lo;
+        dnn_train_update_block(t->params->W[1] + at, t->total + at, (long)len, inv_m,
+                               learning_rate);
+    }
+}
+
+/* The thread that finishes chunk c */
+static int finisher_of(int c, int team)
+{
+    return c % team;
+}
+
+/* Whether every gradient is finite, with the cost: the scales say so, or each is
+ * checked (as train.c's step does). */
+static int all_finite(const dnn_trainer *t, double cost)
+{
+    if (!isfinite(cost))
+        return 0;
+    if (dnn_train_sums_finite(t))
+        return 1;
+    double inv_m = 1.0 / (double)t->m_total;
+    for (size_t i = 0; i + 1 < t->n; i++)
+        if (!isfinite(inv_m * t->total[i]))
+            return 0;
+    return 1;
+}
+
+dnn_status dnn_split_step(dnn_trainer *t, double learning_rate, double *cost)
+{
+    double t0 = omp_get_wtime(), t1 = t0;
+    dnn_split *s = t->split;
+    dnn_exact_sum *e = t->exact;
+    step_plan plan = {t, s, t->params->dims[1], t->params->dims[0], (int)chunks_of(t), {0}, {0}};
+    for (int c = 0; c < plan.chunks; c++) {
+        plan.first[c] = (long)c * t->chunk;
+        long left = t->local->m - plan.first[c];
+        plan.cols[c] = (int)(left < t->chunk ? left : t->chunk);
+    }
+    dnn_status chunk_status[MAX_CHUNKS] = {DNN_OK, DNN_OK};
+    int rest_finite = 1, failed = 0;
+    t->total = t->total_own;
+#pragma omp parallel num_threads(t->nthreads)
+    {
+        int me = omp_get_thread_num(), team = omp_get_num_threads();
+        int rest = finisher_of(plan.chunks - 1, team);
+        double *work = t->workers[me].cache->codes_work;
+        for (int p = me; p < s->parts; p += team)
+            forward_part(&plan, p, work);
+#pragma omp barrier
+        for (int c = 0; c < plan.chunks; c++)
+            if (finisher_of(c, team) == me)
+                chunk_status[c] = finish_chunk(&plan, c);
+#pragma omp barrier
+        int ok = chunk_status[0] == DNN_OK && chunk_status[1] == DNN_OK;
+        for (int p = me; ok && p < s->parts; p += team)
+            gradient_part(&plan, p, work);
+#pragma omp barrier
+        if (me == 0)
+            t1 = omp_get_wtime();
+        for (int p = me; ok && p < s->parts; p += team)
+            sum_part(&plan, p);
+        if (ok && me == rest)
+            rest_finite = sum_rest(&plan);
+#pragma omp barrier
+#pragma omp single
+        {
+            double largest = 0.0;
+            for (int p = 0; p < s->parts; p++)
+                largest = s->largest[p * PAD] > largest ? s->largest[p * PAD] : largest;
+            e->top[0] = dnn_exact_sum_scale_of(largest);
+            e->top[e->nseg] = !ok || !rest_finite || !(largest <= DBL_MAX);
+            for (int g = 0; g < e->nseg; g++)
+                e->unset[g] = 1;
+        }
+        int finite = !e->top[e->nseg];
+        for (int p = me; finite && p < s->parts; p += team)
+            fix_part(&plan, p, e->top[0]);
+#pragma omp barrier
+#pragma omp single
+        {
+            *cost = (-1.0 / (double)t->m_total) * -t->total[t->n - 1];
+            failed = !finite || !all_finite(t, *cost);
+        }
+        for (int p = me; !failed && p < s->parts; p += team)
+            update_part(&plan, p, learning_rate);
+        if (!failed && me == rest)
+            update_part(&plan, -1, learning_rate);
+    }
+    t->seconds_compute = t1 - t0;
+    t->seconds_combine = omp_get_wtime() - t1;
+    t->seconds_collective = 0.0;
+    for (int c = 0; c < plan.chunks; c++)
+        if (chunk_status[c] != DNN_OK)
+            return chunk_status[c];
+    return failed ? DNN_ERR_NONFINITE : DNN_OK;
+}
