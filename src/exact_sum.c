@@ -10,7 +10,7 @@
 #include "hot_loop.h"
 
 enum { K = DNN_EXACT_DIGITS, W = DNN_EXACT_DIGIT_BITS };
-enum { RESULT_BLOCK = 1024 }; /* elements per block of the merge straight to doubles */
+enum { RESULT_BLOCK = DNN_EXACT_PAIR_BLOCK }; /* elements per block of the merge straight to doubles */
 _Static_assert(DNN_EXACT_DIGITS == 3, "add_digits and the result write three digits");
 
 dnn_exact_sum *dnn_exact_sum_new(int nseg, const size_t *seg_sizes)
@@ -493,7 +493,8 @@ static inline __attribute__((always_inline)) void pair_sum_of(const double *a, c
     int64_t smallest = *min_abs < INFINITY ? magnitude_bits(*min_abs) : NO_BITS;
     for (size_t i = 0; i < len; i++) {
         double x = a[i], y = b ? b[i] : 0.0;
-        out[i] = (x + y) + 0.0;
+        if (out) /* NULL: the magnitudes alone */
+            out[i] = (x + y) + 0.0;
         int64_t mx = magnitude_bits(x), my = magnitude_bits(y);
         largest = mx > largest ? mx : largest;
         largest = my > largest ? my : largest;
@@ -612,16 +613,27 @@ size_t dnn_exact_sum_pair_blocks(size_t len)
     return (len + RESULT_BLOCK - 1) / RESULT_BLOCK;
 }
 
-void dnn_exact_sum_pair(const double *a, const double *b, size_t len, double *out,
-                        double *max_abs, double *min_abs, double *block_min)
+/* pair_sum_of's magnitudes alone, from 0 and INFINITY */
+HOT static void pair_scan(const double *a, const double *b, size_t len, double *max_abs,
+                          double *min_abs)
+{
+    *max_abs = 0.0;
+    *min_abs = INFINITY;
+    if (b)
+        pair_sum_of(a, b, len, NULL, max_abs, min_abs);
+    else
+        pair_sum_of(a, NULL, len, NULL, max_abs, min_abs);
+}
+
+void dnn_exact_sum_pair_scan(const double *a, const double *b, size_t len, double *max_abs,
+                             double *block_min)
 {
     for (size_t at = 0; at < len; at += RESULT_BLOCK) {
-        double mx = 0.0, mn = INFINITY;
-        pair_sum(a + at, b ? b + at : NULL, len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK,
-                 out + at, &mx, &mn);
+        double mx, mn;
+        size_t n = len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK;
+        pair_scan(a + at, b ? b + at : NULL, n, &mx, &mn);
         block_min[at / RESULT_BLOCK] = mn;
         *max_abs = mx > *max_abs ? mx : *max_abs;
-        *min_abs = mn < *min_abs ? mn : *min_abs;
     }
 }
 
@@ -630,13 +642,26 @@ int dnn_exact_sum_scale_of(double max_abs)
     return top_for(max_abs);
 }
 
-void dnn_exact_sum_pair_fix(const double *a, const double *b, size_t len, int top,
-                            const double *block_min, double *out)
+HOT static void plain_sums(const double *restrict a, const double *restrict b, size_t n,
+                           double *restrict out)
+{
+    if (b)
+        for (size_t i = 0; i < n; i++)
+            out[i] = (a[i] + b[i]) + 0.0;
+    else
+        for (size_t i = 0; i < n; i++)
+            out[i] = a[i] + 0.0;
+}
+
+void dnn_exact_sum_pair_result(const double *a, const double *b, size_t len, int top,
+                               const double *block_min, double *out)
 {
     for (size_t at = 0, k = 0; at < len; at += RESULT_BLOCK, k++) {
-        if (top <= grid_top_of(block_min[k]))
-            continue;
         size_t n = len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK;
+        if (top <= grid_top_of(block_min[k])) {
+            plain_sums(a + at, b ? b + at : NULL, n, out + at);
+            continue;
+        }
         int64_t block[K][RESULT_BLOCK];
         set_digits(a + at, n, top, block[0], block[1], block[2]);
         if (b)

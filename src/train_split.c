@@ -10,9 +10,10 @@
  * The chunks' other layers (a few thousand weights) run on the thread that finishes
  * them, which also sums and updates those weights.
  *
- * The sums over chunks are merge_all_result's two-vector path in pieces: plain double
- * sums, then, once the threads' largest magnitudes give W1's scale, digits for the
- * blocks whose values are off its grid; so every bit is as in the other ways. */
+ * The sums over chunks are merge_all_result's two-vector path in pieces: once the
+ * threads' largest magnitudes give W1's scale, plain double sums, or digits in the
+ * blocks whose values are off its grid; so every bit is as in the other ways. Each
+ * block of sums is applied to W1 as soon as it is made. */
 #include <float.h>
 #include <math.h>
 #include <omp.h>
@@ -29,9 +30,11 @@ enum { MAX_CHUNKS = 2, PAD = 8 /* doubles: a line between threads' values */ };
 struct dnn_split {
     int parts;
     int *k_begin;          /* parts + 1 bounds */
-    double **block_sums;   /* part p >= 1: the sums of each of its blocks, each chunk */
-    size_t block_stride;   /* doubles of one block's sums: M · chunk */
-    size_t chunk_stride;   /* doubles of one chunk's block sums in a part */
+    /* part 0: its sums of all the chunks' examples; part p >= 1: the sums of each of
+     * its blocks apart, block_stride doubles each */
+    double **block_sums;
+    size_t block_stride;   /* M · the most examples of all the chunks */
+    size_t part_sums;      /* doubles of the block sums of the widest part p >= 1 */
     double *block_min;     /* part p's pieces' blocks (dnn_exact_sum_pair) */
     double *rest_block_min; /* the other segments' */
     size_t piece_blocks;   /* block_min entries of one piece */
@@ -72,16 +75,16 @@ static dnn_split *split_new(const dnn_trainer *t)
         s->k_begin[p] = k < K ? (int)k : K;
     }
     int widest = 0;
-    s->block_stride = (size_t)M * (size_t)t->chunk;
+    s->block_stride = (size_t)M * (size_t)t->chunk * MAX_CHUNKS; /* all the chunks' sums */
     for (int p = 0; ok && p < s->parts; p++) {
         int width = s->k_begin[p + 1] - s->k_begin[p];
         size_t part_blocks = (size_t)(width + block - 1) / (size_t)block;
         widest = width > widest ? width : widest;
-        if (p > 0 && part_blocks * s->block_stride > s->chunk_stride)
-            s->chunk_stride = part_blocks * s->block_stride;
+        if (p > 0 && part_blocks * s->block_stride > s->part_sums)
+            s->part_sums = part_blocks * s->block_stride;
     }
-    for (int p = 1; ok && p < s->parts; p++)
-        ok = (s->block_sums[p] = dnn_zeroed_lines(MAX_CHUNKS * s->chunk_stride *
+    for (int p = 0; ok && p < s->parts; p++)
+        ok = (s->block_sums[p] = dnn_zeroed_lines((p ? s->part_sums : s->block_stride) *
                                                   sizeof(double))) != NULL;
     size_t rest = 0; /* the longest other segment */
     for (int g = 1; g < t->exact->nseg; g++) {
@@ -129,18 +132,16 @@ static const uint8_t *codes_of(const step_plan *plan, int c)
     return plan->t->local->X_codes + (size_t)plan->first[c] * (size_t)plan->K;
 }
 
-/* Part p of every chunk's W1 · X. */
+/* Part p of W1 · X for all the chunks' examples at once (they follow each other in X,
+ * and each example's sums are its own), so W1's part is read once for all. */
 static void forward_part(const step_plan *plan, int p, double *work)
 {
     const dnn_split *s = plan->s;
     const dnn_trainer *t = plan->t;
-    for (int c = 0; c < plan->chunks; c++) {
-        double *out = p == 0 ? t->workers[c].cache->Z[1]
-                             : s->block_sums[p] + (size_t)c * s->chunk_stride;
-        dnn_kernel_forward_codes_part(plan->M, plan->cols[c], plan->K, s->k_begin[p],
-                                      s->k_begin[p + 1], t->params->W[1], codes_of(plan, c), out,
-                                      p == 0 ? 0 : s->block_stride, work);
-    }
+    int N = plan->cols[0] + (plan->chunks > 1 ? plan->cols[1] : 0);
+    dnn_kernel_forward_codes_part(plan->M, N, plan->K, s->k_begin[p], s->k_begin[p + 1],
+                                  t->params->W[1], codes_of(plan, 0), s->block_sums[p],
+                                  p == 0 ? 0 : s->block_stride, work);
 }
 
 /* Chunk c's first-layer sums completed in block order, then the rest of its forward
@@ -154,10 +155,12 @@ static dnn_status finish_chunk(const step_plan *plan, int c)
     dnn_params *grads = t->workers[c].grads;
     size_t n = (size_t)plan->M * (size_t)plan->cols[c];
     double *Z = cache->Z[1];
+    size_t from = (size_t)c * (size_t)plan->M * (size_t)t->chunk; /* chunk c's columns */
+    memcpy(Z, s->block_sums[0] + from, n * sizeof *Z);
     int block = dnn_kernel_codes_block();
     for (int p = 1; p < s->parts; p++) {
         int blocks = (s->k_begin[p + 1] - s->k_begin[p] + block - 1) / block;
-        const double *sums = s->block_sums[p] + (size_t)c * s->chunk_stride;
+        const double *sums = s->block_sums[p] + from;
         for (int b = 0; b < blocks; b++, sums += s->block_stride)
             for (size_t i = 0; i < n; i++)
                 Z[i] += sums[i];
@@ -195,39 +198,51 @@ static const double *chunk_gradient(const step_plan *plan, int c, size_t at)
     return c < plan->chunks ? plan->t->workers[c].grads->arena + at : NULL;
 }
 
-/* Part p's columns of W1's gradient summed over the chunks into total (plain sums). */
-static void sum_part(const step_plan *plan, int p)
+static const double *part_block_min(const step_plan *plan, int p, int r)
+{
+    return plan->s->block_min + ((size_t)p * (size_t)plan->M + (size_t)r) * plan->s->piece_blocks;
+}
+
+/* The magnitudes of part p's columns of the chunks' W1 gradients, which set W1's scale
+ * with the other parts'. */
+static void scan_part(const step_plan *plan, int p)
 {
     dnn_split *s = plan->s;
     size_t lo = (size_t)s->k_begin[p], len = (size_t)s->k_begin[p + 1] - lo;
-    double largest = 0.0, smallest = INFINITY;
+    double largest = 0.0;
     for (int r = 0; r < plan->M; r++) {
         size_t at = (size_t)r * (size_t)plan->K + lo;
-        dnn_exact_sum_pair(chunk_gradient(plan, 0, at), chunk_gradient(plan, 1, at), len,
-                           plan->t->total + at, &largest, &smallest,
-                           s->block_min + ((size_t)p * (size_t)plan->M + (size_t)r) *
-                                              s->piece_blocks);
+        dnn_exact_sum_pair_scan(chunk_gradient(plan, 0, at), chunk_gradient(plan, 1, at), len,
+                                &largest, (double *)part_block_min(plan, p, r));
     }
     s->largest[p * PAD] = largest;
-    (void)smallest;
 }
 
-/* Then its blocks off the grid of W1's scale, in digits. */
-static void fix_part(const step_plan *plan, int p, int top)
+/* Then its sums at W1's scale, a block at a time: applied to W1's part at once when
+ * learning_rate is not NULL, else written to total. */
+static void sum_part(const step_plan *plan, int p, int top, const double *learning_rate)
 {
-    dnn_split *s = plan->s;
-    size_t lo = (size_t)s->k_begin[p], len = (size_t)s->k_begin[p + 1] - lo;
+    dnn_trainer *t = plan->t;
+    size_t lo = (size_t)plan->s->k_begin[p], len = (size_t)plan->s->k_begin[p + 1] - lo;
+    double g[DNN_EXACT_PAIR_BLOCK];
     for (int r = 0; r < plan->M; r++) {
-        size_t at = (size_t)r * (size_t)plan->K + lo;
-        dnn_exact_sum_pair_fix(chunk_gradient(plan, 0, at), chunk_gradient(plan, 1, at), len, top,
-                               s->block_min + ((size_t)p * (size_t)plan->M + (size_t)r) *
-                                                  s->piece_blocks,
-                               plan->t->total + at);
+        size_t row = (size_t)r * (size_t)plan->K + lo;
+        const double *block_min = part_block_min(plan, p, r);
+        for (size_t at = row, k = 0; at < row + len; at += DNN_EXACT_PAIR_BLOCK, k++) {
+            size_t n = row + len - at < DNN_EXACT_PAIR_BLOCK ? row + len - at
+                                                              : DNN_EXACT_PAIR_BLOCK;
+            double *out = learning_rate ? g : t->total + at;
+            dnn_exact_sum_pair_result(chunk_gradient(plan, 0, at), chunk_gradient(plan, 1, at),
+                                      n, top, block_min + k, out);
+            if (learning_rate)
+                dnn_train_update_block(t->params->W[1] + at, g, (long)n,
+                                       1.0 / (double)t->m_total, *learning_rate);
+        }
     }
 }
 
-/* The other segments (b1, W2, ..., bL, the cost) summed whole, their scales set;
- * returns 0 when a value is NaN or Inf. */
+/* The other segments (b1, W2, ..., bL, the cost) summed whole into total, their
+ * scales set; returns 0 when a value is NaN or Inf. */
 static int sum_rest(const step_plan *plan)
 {
     dnn_exact_sum *e = plan->t->exact;
@@ -235,12 +250,12 @@ static int sum_rest(const step_plan *plan)
     for (int g = 1; g < e->nseg; g++) {
         size_t at = e->seg_start[g], len = e->seg_start[g + 1] - at;
         const double *a = chunk_gradient(plan, 0, at), *b = chunk_gradient(plan, 1, at);
-        double largest = 0.0, smallest = INFINITY;
-        dnn_exact_sum_pair(a, b, len, total + at, &largest, &smallest, block_min);
+        double largest = 0.0;
+        dnn_exact_sum_pair_scan(a, b, len, &largest, block_min);
         if (!(largest <= DBL_MAX))
             return 0;
         e->top[g] = dnn_exact_sum_scale_of(largest);
-        dnn_exact_sum_pair_fix(a, b, len, e->top[g], block_min, total + at);
+        dnn_exact_sum_pair_result(a, b, len, e->top[g], block_min, total + at);
     }
     return 1;
 }
@@ -297,7 +312,7 @@ dnn_status dnn_split_step(dnn_trainer *t, double learning_rate, double *cost)
         plan.cols[c] = (int)(left < t->chunk ? left : t->chunk);
     }
     dnn_status chunk_status[MAX_CHUNKS] = {DNN_OK, DNN_OK};
-    int rest_finite = 1, failed = 0;
+    int rest_finite = 1, failed = 0, fused = 0;
     t->total = t->total_own;
 #pragma omp parallel num_threads(t->nthreads)
     {
@@ -318,7 +333,7 @@ dnn_status dnn_split_step(dnn_trainer *t, double learning_rate, double *cost)
         if (me == 0)
             t1 = omp_get_wtime();
         for (int p = me; ok && p < s->parts; p += team)
-            sum_part(&plan, p);
+            scan_part(&plan, p);
         if (ok && me == rest)
             rest_finite = sum_rest(&plan);
 #pragma omp barrier
@@ -331,20 +346,28 @@ dnn_status dnn_split_step(dnn_trainer *t, double learning_rate, double *cost)
             e->top[e->nseg] = !ok || !rest_finite || !(largest <= DBL_MAX);
             for (int g = 0; g < e->nseg; g++)
                 e->unset[g] = 1;
+            *cost = (-1.0 / (double)t->m_total) * -t->total[t->n - 1];
+            failed = e->top[e->nseg] || !isfinite(*cost);
+            /* every new parameter finite by the scales: W1's are made and applied a
+             * block at a time; else all are checked first (as train.c's step does) */
+            fused = !failed && dnn_train_sums_finite(t);
         }
-        int finite = !e->top[e->nseg];
-        for (int p = me; finite && p < s->parts; p += team)
-            fix_part(&plan, p, e->top[0]);
+        if (fused) {
+            for (int p = me; p < s->parts; p += team)
+                sum_part(&plan, p, e->top[0], &learning_rate);
+            if (me == rest)
+                update_part(&plan, -1, learning_rate);
+        } else if (!failed) {
+            for (int p = me; p < s->parts; p += team)
+                sum_part(&plan, p, e->top[0], NULL);
 #pragma omp barrier
 #pragma omp single
-        {
-            *cost = (-1.0 / (double)t->m_total) * -t->total[t->n - 1];
-            failed = !finite || !all_finite(t, *cost);
+            failed = !all_finite(t, *cost);
+            for (int p = me; !failed && p < s->parts; p += team)
+                update_part(&plan, p, learning_rate);
+            if (!failed && me == rest)
+                update_part(&plan, -1, learning_rate);
         }
-        for (int p = me; !failed && p < s->parts; p += team)
-            update_part(&plan, p, learning_rate);
-        if (!failed && me == rest)
-            update_part(&plan, -1, learning_rate);
     }
     t->seconds_compute = t1 - t0;
     t->seconds_combine = omp_get_wtime() - t1;

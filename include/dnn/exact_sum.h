@@ -111,19 +111,22 @@ dnn_status dnn_exact_sum_merge_all_result_copies(dnn_exact_sum *dst, dnn_exact_s
                                                  int nvec, const dnn_exact_sum_copies *copies,
                                                  double *out);
 /* The two-vector merge in pieces, for callers that share a segment's elements among
- * threads themselves: dnn_exact_sum_pair sums a piece, out = a + b (b NULL: a alone),
- * folding its magnitudes into *max_abs (from 0) and its non-zero ones into *min_abs
- * (from INFINITY; a NaN or Inf makes *max_abs INFINITY), with one entry of block_min
- * per dnn_exact_sum_pair_blocks(len). Once the whole segment's max_abs is known (and
- * finite), its scale is dnn_exact_sum_scale_of(max_abs), and dnn_exact_sum_pair_fix
- * redoes in digits the blocks of a piece whose values are off that scale's grid: then
- * every piece holds merge_all_result's bits for a sum of those two vectors. */
+ * threads themselves. dnn_exact_sum_pair_scan folds a piece's largest magnitude (of a
+ * and of b, b NULL standing for zeros) into *max_abs (from 0; INFINITY for a NaN or
+ * Inf), and writes the smallest non-zero magnitude of each of its blocks of
+ * DNN_EXACT_PAIR_BLOCK elements to block_min (dnn_exact_sum_pair_blocks(len) entries).
+ * Once the whole segment's max_abs is known (and finite), its scale is
+ * dnn_exact_sum_scale_of(max_abs), and dnn_exact_sum_pair_result writes the piece's
+ * sums: the bits merge_all_result gives for the sum of the two vectors (plain double
+ * sums where the values are on the scale's grid, digits in the blocks where not). A
+ * piece may be cut in several calls at block boundaries, with block_min to match. */
+enum { DNN_EXACT_PAIR_BLOCK = 1024 };
 size_t dnn_exact_sum_pair_blocks(size_t len);
-void dnn_exact_sum_pair(const double *a, const double *b, size_t len, double *out,
-                        double *max_abs, double *min_abs, double *block_min);
+void dnn_exact_sum_pair_scan(const double *a, const double *b, size_t len, double *max_abs,
+                             double *block_min);
 int dnn_exact_sum_scale_of(double max_abs);
-void dnn_exact_sum_pair_fix(const double *a, const double *b, size_t len, int top,
-                            const double *block_min, double *out);
+void dnn_exact_sum_pair_result(const double *a, const double *b, size_t len, int top,
+                               const double *block_min, double *out);
 /* Shifts every segment to tops[0..nseg-1] (each >= the segment's own) and takes the
  * non-finite flag tops[nseg]: a max over every process's top[0..nseg] taken into a
  * separate array (not sum->top itself). */
