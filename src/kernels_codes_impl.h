@@ -11,11 +11,10 @@ static void CODES_FN(forward_codes)(int M, int N, int K, int k_begin, int k_end,
     double *sums = Z;
     for (int k0 = k_begin; k0 < k_end; k0 += F_KBLOCK) {
         int kl = k_end - k0 < F_KBLOCK ? k_end - k0 : F_KBLOCK;
-        if (k0 == k_begin || block_stride) {
+        /* a block that starts its sums writes them (0 + its sums) without reading */
+        int fresh = k0 == k_begin || block_stride;
+        if (fresh)
             sums = Z + (size_t)(k0 - k_begin) / F_KBLOCK * block_stride;
-            for (size_t i = 0; i < (size_t)M * N; i++)
-                sums[i] = 0.0;
-        }
         for (int p0 = 0; p0 < N; p0 += CODE_PANEL) {
             int width = N - p0 < CODE_PANEL ? N - p0 : CODE_PANEL;
             for (int j = 0; j < width; j++) {
@@ -31,7 +30,8 @@ static void CODES_FN(forward_codes)(int M, int N, int K, int k_begin, int k_end,
                     int cols = width - j0 < F_COLS ? width - j0 : F_COLS;
                     forward_tiles[0][rows][cols](M, F_KBLOCK, kl, W + (size_t)i0 * K + k0, K,
                                                  x + (size_t)j0 * F_KBLOCK,
-                                                 sums + i0 + (size_t)(p0 + j0) * M, NULL);
+                                                 sums + i0 + (size_t)(p0 + j0) * M, NULL,
+                                                 fresh);
                 }
             }
         }

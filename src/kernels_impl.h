@@ -59,10 +59,11 @@ INLINE VEC FN(lane_sums8)(VEC s0, VEC s1, VEC s2, VEC s3, VEC s4, VEC s5, VEC s6
 }
 
 /* S tile (rows, cols) += Σ_k W[r][k] · X[k][j0+c] over the kl inputs of a block, W's
- * rows ldw apart. Every path accumulates lane k mod LANES in k order and then sums
- * the lanes, so an element's bits depend only on K, not on the tile it falls in. */
+ * rows ldw apart (fresh: S = 0 + the sums, S unread). Every path accumulates lane
+ * k mod LANES in k order and then sums the lanes, so an element's bits depend only on
+ * K, not on the tile it falls in. */
 INLINE void FN(forward_tile)(int rows, int cols, int M, int K, int kl, const double *W,
-                             int ldw, const REAL *X, double *S, const REAL *next)
+                             int ldw, const REAL *X, double *S, const REAL *next, int fresh)
 {
     VEC acc[F_ROWS][F_COLS];
     for (int r = 0; r < rows; r++)
@@ -96,28 +97,33 @@ INLINE void FN(forward_tile)(int rows, int cols, int M, int K, int kl, const dou
             VEC sums = FN(lane_sums8)(acc[0][c], acc[1][c], acc[2][c], acc[3][c], acc[0][c + 1],
                                       acc[1][c + 1], acc[2][c + 1], acc[3][c + 1]);
             double *s0 = S + (size_t)c * M, *s1 = s0 + M;
-            _mm256_storeu_pd(s0, _mm256_add_pd(_mm256_loadu_pd(s0), _mm512_castpd512_pd256(sums)));
-            _mm256_storeu_pd(s1, _mm256_add_pd(_mm256_loadu_pd(s1), _mm512_extractf64x4_pd(sums, 1)));
+            __m256d old0 = fresh ? _mm256_setzero_pd() : _mm256_loadu_pd(s0);
+            __m256d old1 = fresh ? _mm256_setzero_pd() : _mm256_loadu_pd(s1);
+            _mm256_storeu_pd(s0, _mm256_add_pd(old0, _mm512_castpd512_pd256(sums)));
+            _mm256_storeu_pd(s1, _mm256_add_pd(old1, _mm512_extractf64x4_pd(sums, 1)));
         }
     for (; c < cols; c++)
-        for (int r = 0; r < rows; r++)
-            S[r + (size_t)c * M] += _mm512_reduce_add_pd(acc[r][c]);
+        for (int r = 0; r < rows; r++) {
+            double old = fresh ? 0.0 : S[r + (size_t)c * M];
+            S[r + (size_t)c * M] = old + _mm512_reduce_add_pd(acc[r][c]);
+        }
 }
 
 /* Tiles with constant shapes, so that the accumulators stay in registers, each with
  * and without the prefetch, so that the loop has no branch. */
 #define FORWARD_SHAPE(r, c)                                                                \
     static void FN(forward_##r##x##c)(int M, int K, int kl, const double *W, int ldw,      \
-                                      const REAL *X, double *S, const REAL *next)          \
+                                      const REAL *X, double *S, const REAL *next,          \
+                                      int fresh)                                           \
     {                                                                                      \
-        FN(forward_tile)(r, c, M, K, kl, W, ldw, X, S, next);                              \
+        FN(forward_tile)(r, c, M, K, kl, W, ldw, X, S, next, fresh);                       \
     }                                                                                      \
     static void FN(forward_##r##x##c##_cached)(int M, int K, int kl, const double *W,      \
                                                int ldw, const REAL *X, double *S,          \
-                                               const REAL *next)                           \
+                                               const REAL *next, int fresh)                \
     {                                                                                      \
         (void)next;                                                                        \
-        FN(forward_tile)(r, c, M, K, kl, W, ldw, X, S, NULL);                              \
+        FN(forward_tile)(r, c, M, K, kl, W, ldw, X, S, NULL, fresh);                       \
     }
 #define FORWARD_ROWS(r)                                                                    \
     FORWARD_SHAPE(r, 1) FORWARD_SHAPE(r, 2) FORWARD_SHAPE(r, 3) FORWARD_SHAPE(r, 4)        \
@@ -129,7 +135,7 @@ FORWARD_ROWS(4)
 _Static_assert(F_ROWS == 4 && F_COLS == 6, "one forward_RxC function per tile shape");
 
 typedef void (*FN(forward_fn))(int, int, int, const double *, int, const REAL *, double *,
-                               const REAL *);
+                               const REAL *, int);
 #define FORWARD_ROW_FNS(r, suffix)                                                         \
     {NULL,                                                                                 \
      FN(forward_##r##x1##suffix),                                                          \
@@ -175,7 +181,7 @@ static void FN(forward_sums)(int M, int N, int K, const REAL *W, const REAL *X, 
                                        ? X + (size_t)(j0 + F_COLS) * K + k0
                                        : NULL;
                 FN(forward_tiles)[next != NULL][rows][cols](
-                    M, K, kl, w, ldw, X + (size_t)j0 * K + k0, S + i0 + (size_t)j0 * M, next);
+                    M, K, kl, w, ldw, X + (size_t)j0 * K + k0, S + i0 + (size_t)j0 * M, next, 0);
             }
         }
     }
