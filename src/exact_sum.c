@@ -642,6 +642,11 @@ int dnn_exact_sum_scale_of(double max_abs)
     return top_for(max_abs);
 }
 
+int dnn_exact_sum_on_grid(int top, double min_abs)
+{
+    return top <= grid_top_of(min_abs);
+}
+
 HOT static void plain_sums(const double *restrict a, const double *restrict b, size_t n,
                            double *restrict out)
 {
@@ -658,7 +663,7 @@ void dnn_exact_sum_pair_result(const double *a, const double *b, size_t len, int
 {
     for (size_t at = 0, k = 0; at < len; at += RESULT_BLOCK, k++) {
         size_t n = len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK;
-        if (top <= grid_top_of(block_min[k])) {
+        if (!block_min || top <= grid_top_of(block_min[k])) {
             plain_sums(a + at, b ? b + at : NULL, n, out + at);
             continue;
         }

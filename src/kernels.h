@@ -42,14 +42,17 @@ void dnn_kernel_weight_gradient_codes(int M, int N, int K, double scale, const d
  * part's blocks of inputs are summed as dnn_kernel_forward_codes sums them: with
  * block_stride 0 into Z, from zero; otherwise each block's sums alone, block b at
  * Z + b · block_stride, for the caller to add to Z in block order (the same bits as
- * one call over all the inputs). dW: only its columns [k_begin, k_end) are written. */
+ * one call over all the inputs). dW: only its columns [k_begin, k_end) are written;
+ * magnitudes (NULL, or two doubles) take the largest and the smallest non-zero
+ * magnitude of the values written where those are larger and smaller (INFINITY for a
+ * NaN or Inf, and when none is non-zero). */
 int dnn_kernel_codes_block(void);
 void dnn_kernel_forward_codes_part(int M, int N, int K, int k_begin, int k_end, const double *W,
                                    const uint8_t *Q, double *Z, size_t block_stride,
                                    double *work);
 void dnn_kernel_weight_gradient_codes_part(int M, int N, int K, int k_begin, int k_end,
                                            double scale, const double *dZ, const uint8_t *Q,
-                                           double *dW, double *work);
+                                           double *dW, double *work, double *magnitudes);
 /* Tests: 0 widens the codes with AVX-512F instructions alone, 1 (the default) with
  * byte permutes where the CPU has them (the same doubles, a third faster). */
 void dnn_kernel_codes_repeating(int on);

@@ -88,6 +88,21 @@ static double *aligned(double *work)
     return (double *)(((uintptr_t)work + 63) & ~(uintptr_t)63);
 }
 
+/* magnitudes[0] and [1] take mag's largest and smallest non-zero magnitude where they
+ * are larger and smaller (INFINITY for a NaN or Inf, and for no non-zero value). */
+static void fold_magnitudes_out(const magnitude_lanes *mag, double *out)
+{
+    uint64_t largest = (uint64_t)_mm512_reduce_max_epi64(mag->largest);
+    uint64_t smallest = _mm512_reduce_min_epu64(mag->smallest_less_one) + 1; /* 0: none */
+    double hi, lo;
+    memcpy(&hi, &largest, sizeof hi);
+    memcpy(&lo, &smallest, sizeof lo);
+    hi = largest >= 0x7ff0000000000000u ? INFINITY : hi;
+    lo = smallest == 0 || smallest >= 0x7ff0000000000000u ? INFINITY : lo;
+    out[0] = hi > out[0] ? hi : out[0];
+    out[1] = lo < out[1] ? lo : out[1];
+}
+
 #define CODES_FN(name) name##_converting
 #define WIDEN widen_by_converting
 #include "kernels_codes_impl.h"
@@ -168,7 +183,7 @@ void dnn_kernel_weight_gradient_codes(int M, int N, int K, double scale, const d
                                       const uint8_t *Q, double *dW, double *work)
 {
     (repeating() ? weight_gradient_codes_repeating : weight_gradient_codes_converting)(
-        M, N, K, 0, K, scale, dZ, Q, dW, work);
+        M, N, K, 0, K, scale, dZ, Q, dW, work, NULL);
 }
 
 int dnn_kernel_codes_block(void)
@@ -186,8 +201,8 @@ void dnn_kernel_forward_codes_part(int M, int N, int K, int k_begin, int k_end, 
 
 void dnn_kernel_weight_gradient_codes_part(int M, int N, int K, int k_begin, int k_end,
                                            double scale, const double *dZ, const uint8_t *Q,
-                                           double *dW, double *work)
+                                           double *dW, double *work, double *magnitudes)
 {
     (repeating() ? weight_gradient_codes_repeating : weight_gradient_codes_converting)(
-        M, N, K, k_begin, k_end, scale, dZ, Q, dW, work);
+        M, N, K, k_begin, k_end, scale, dZ, Q, dW, work, magnitudes);
 }

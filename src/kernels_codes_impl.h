@@ -40,8 +40,9 @@ static void CODES_FN(forward_codes)(int M, int N, int K, int k_begin, int k_end,
 
 static void CODES_FN(weight_gradient_codes)(int M, int N, int K, int k_begin, int k_end,
                                             double scale, const double *dZ, const uint8_t *Q,
-                                            double *dW, double *work)
+                                            double *dW, double *work, double *magnitudes)
 {
+    magnitude_lanes mag = {_mm512_setzero_si512(), _mm512_set1_epi64(-1)};
     double *x = aligned(work); /* a span of inputs of the used examples, at their index */
     int *active = (int *)(x + (size_t)G_SPAN * N); /* the row tiles' lists (gradient_rows) */
     int *used = active + (size_t)G_ROW_TILES * N, n_used = 0; /* examples any tile uses */
@@ -70,8 +71,11 @@ static void CODES_FN(weight_gradient_codes)(int M, int N, int K, int k_begin, in
             for (int i = 0, t = 0; i < M; i += G_ROWS, t++) {
                 int rows = M - i < G_ROWS ? M - i : G_ROWS;
                 gradient_tiles[rows](unit + i, active + (size_t)t * N, counts[t], G_SPAN, K, kl,
-                                     scale, dZ, M, x + (k0 - s0), dW + k0);
+                                     scale, dZ, M, x + (k0 - s0), dW + k0,
+                                     magnitudes ? &mag : NULL);
             }
         }
     }
+    if (magnitudes)
+        fold_magnitudes_out(&mag, magnitudes);
 }

@@ -215,6 +215,23 @@ int FN(dnn_kernel_forward_roundings)(int K)
     return chain;
 }
 
+/* The largest and the smallest non-zero magnitude of the values a kernel writes, as
+ * the bits of |x| (their integer order is the numeric one, and a NaN's lie above
+ * Inf's): lane-wise maxima of the bits, and minima of the bits less one taken
+ * unsigned, where a 0 wraps to the largest value and so never counts. */
+typedef struct {
+    __m512i largest, smallest_less_one;
+} FN(magnitude_lanes);
+
+INLINE void FN(fold_magnitudes)(FN(magnitude_lanes) *mag, __mmask8 lanes, VEC g)
+{
+    __m512i bits = _mm512_maskz_and_epi64(lanes, _mm512_castpd_si512(g),
+                                          _mm512_set1_epi64(INT64_MAX));
+    mag->largest = _mm512_max_epi64(mag->largest, bits);
+    mag->smallest_less_one = _mm512_min_epu64(mag->smallest_less_one,
+                                              _mm512_sub_epi64(bits, _mm512_set1_epi64(1)));
+}
+
 /* dW tile: the rows units listed in unit x (G_VECS · LANES) inputs, summed in order
  * over the n examples listed in active (or over the first n when active is NULL), from
  * dZ in double or, when dZ is NULL, from dZ_narrow (column j at j · ldz in either), X's
@@ -222,7 +239,8 @@ int FN(dnn_kernel_forward_roundings)(int K)
  * inputs). */
 INLINE void FN(gradient_tile)(int rows, const int *unit, const int *active, int n, int ldx,
                               int K, int kl, double scale, const double *dZ,
-                              const REAL *dZ_narrow, int ldz, const REAL *X, REAL *dW)
+                              const REAL *dZ_narrow, int ldz, const REAL *X, REAL *dW,
+                              FN(magnitude_lanes) *mag)
 {
 #define DZ(j, r)                                                                           \
     (dZ ? dZ[(size_t)(j) * ldz + unit[r]] : (double)dZ_narrow[(size_t)(j) * ldz + unit[r]])
@@ -260,23 +278,31 @@ INLINE void FN(gradient_tile)(int rows, const int *unit, const int *active, int 
     }
 #undef DZ
     VEC s = _mm512_set1_pd(scale);
+    FN(magnitude_lanes) seen = {_mm512_setzero_si512(), _mm512_set1_epi64(-1)};
     for (int r = 0; r < rows; r++)
         for (int v = 0; v * LANES < kl; v++) {
             int n = kl - v * LANES < LANES ? kl - v * LANES : LANES;
-            STORE_MASKED(dW + (size_t)unit[r] * K + v * LANES, FN(tail_mask)(n),
-                         _mm512_mul_pd(s, acc[r][v]));
+            VEC g = _mm512_mul_pd(s, acc[r][v]);
+            STORE_MASKED(dW + (size_t)unit[r] * K + v * LANES, FN(tail_mask)(n), g);
+            if (mag)
+                FN(fold_magnitudes)(&seen, FN(tail_mask)(n), g);
         }
+    if (mag) { /* folded here, once: in the loop, mag's stores would wait on dW's */
+        mag->largest = _mm512_max_epi64(mag->largest, seen.largest);
+        mag->smallest_less_one = _mm512_min_epu64(mag->smallest_less_one, seen.smallest_less_one);
+    }
 }
 
 typedef void (*FN(gradient_fn))(const int *, const int *, int, int, int, int, double,
-                                const double *, int, const REAL *, REAL *);
+                                const double *, int, const REAL *, REAL *, FN(magnitude_lanes) *);
 _Static_assert(G_ROWS == 4, "one gradient_rows_N function per row count");
 #define GRADIENT_ROWS(r)                                                                   \
     static void FN(gradient_rows_##r)(const int *unit, const int *active, int n, int ldx,    \
                                       int K, int kl, double scale, const double *dZ,       \
-                                      int ldz, const REAL *X, REAL *dW)                    \
+                                      int ldz, const REAL *X, REAL *dW,                    \
+                                      FN(magnitude_lanes) *mag)                                 \
     {                                                                                      \
-        FN(gradient_tile)(r, unit, active, n, ldx, K, kl, scale, dZ, NULL, ldz, X, dW);    \
+        FN(gradient_tile)(r, unit, active, n, ldx, K, kl, scale, dZ, NULL, ldz, X, dW, mag);  \
     }
 GRADIENT_ROWS(1)
 GRADIENT_ROWS(2)
@@ -361,10 +387,10 @@ static void FN(gradient_rows)(int i0, int i1, int N, int K, double scale, const 
             int n = skip ? counts[t] : N;
             if (dZ)
                 FN(gradient_tiles)[rows](unit + i, list, n, K, K, kl, scale, dZ, ldz, X + k0,
-                                         rows_out + k0);
+                                         rows_out + k0, NULL);
             else
                 FN(gradient_tile)(rows, unit + i, list, n, K, K, kl, scale, NULL, dZ_narrow, ldz,
-                                  X + k0, rows_out + k0);
+                                  X + k0, rows_out + k0, NULL);
         }
     }
 }

@@ -11,9 +11,10 @@
  * them, which also sums and updates those weights.
  *
  * The sums over chunks are merge_all_result's two-vector path in pieces: once the
- * threads' largest magnitudes give W1's scale, plain double sums, or digits in the
- * blocks whose values are off its grid; so every bit is as in the other ways. Each
- * block of sums is applied to W1 as soon as it is made. */
+ * largest magnitudes the gradient kernels saw give W1's scale, plain double sums, or
+ * digits in the blocks whose values are off its grid (found by a scan of the parts
+ * whose smallest magnitude is); so every bit is as in the other ways. Each block of
+ * sums is applied to W1 as soon as it is made. */
 #include <float.h>
 #include <math.h>
 #include <omp.h>
@@ -38,7 +39,7 @@ struct dnn_split {
     double *block_min;     /* part p's pieces' blocks (dnn_exact_sum_pair) */
     double *rest_block_min; /* the other segments' */
     size_t piece_blocks;   /* block_min entries of one piece */
-    double *largest;       /* part p's largest magnitude, PAD apart */
+    double *magnitudes;    /* part p's W1 gradients: largest and smallest non-zero, PAD apart */
     double *dZ1[MAX_CHUNKS];
 };
 
@@ -53,7 +54,7 @@ void dnn_split_free(dnn_split **split)
     free(s->k_begin);
     free(s->block_min);
     free(s->rest_block_min);
-    free(s->largest);
+    free(s->magnitudes);
     free(s);
     *split = NULL;
 }
@@ -68,8 +69,8 @@ static dnn_split *split_new(const dnn_trainer *t)
     s->parts = t->nthreads < blocks ? t->nthreads : blocks;
     s->k_begin = malloc(((size_t)s->parts + 1) * sizeof *s->k_begin);
     s->block_sums = calloc((size_t)s->parts, sizeof *s->block_sums);
-    s->largest = malloc((size_t)s->parts * PAD * sizeof *s->largest);
-    int ok = s->k_begin && s->block_sums && s->largest;
+    s->magnitudes = malloc((size_t)s->parts * PAD * sizeof *s->magnitudes);
+    int ok = s->k_begin && s->block_sums && s->magnitudes;
     for (int p = 0; ok && p <= s->parts; p++) {
         long k = (long)p * blocks / s->parts * block;
         s->k_begin[p] = k < K ? (int)k : K;
@@ -184,11 +185,14 @@ static void gradient_part(const step_plan *plan, int p, double *work)
 {
     const dnn_split *s = plan->s;
     const dnn_trainer *t = plan->t;
+    double *magnitudes = s->magnitudes + (size_t)p * PAD;
+    magnitudes[0] = 0.0;
+    magnitudes[1] = INFINITY;
     for (int c = 0; c < plan->chunks; c++)
         dnn_kernel_weight_gradient_codes_part(plan->M, plan->cols[c], plan->K, s->k_begin[p],
                                               s->k_begin[p + 1], 1.0, s->dZ1[c],
                                               codes_of(plan, c), t->workers[c].grads->W[1],
-                                              work);
+                                              work, magnitudes);
 }
 
 /* Chunk c's gradient sums from element at (in the exact sum's layout), or NULL when
@@ -203,8 +207,9 @@ static const double *part_block_min(const step_plan *plan, int p, int r)
     return plan->s->block_min + ((size_t)p * (size_t)plan->M + (size_t)r) * plan->s->piece_blocks;
 }
 
-/* The magnitudes of part p's columns of the chunks' W1 gradients, which set W1's scale
- * with the other parts'. */
+/* The smallest non-zero magnitude in each block of part p's columns of the chunks' W1
+ * gradients: where some value is off the grid of W1's scale, the blocks that hold one
+ * are summed in digits. */
 static void scan_part(const step_plan *plan, int p)
 {
     dnn_split *s = plan->s;
@@ -215,7 +220,6 @@ static void scan_part(const step_plan *plan, int p)
         dnn_exact_sum_pair_scan(chunk_gradient(plan, 0, at), chunk_gradient(plan, 1, at), len,
                                 &largest, (double *)part_block_min(plan, p, r));
     }
-    s->largest[p * PAD] = largest;
 }
 
 /* Then its sums at W1's scale, a block at a time: applied to W1's part at once when
@@ -224,16 +228,19 @@ static void sum_part(const step_plan *plan, int p, int top, const double *learni
 {
     dnn_trainer *t = plan->t;
     size_t lo = (size_t)plan->s->k_begin[p], len = (size_t)plan->s->k_begin[p + 1] - lo;
+    int on_grid = dnn_exact_sum_on_grid(top, plan->s->magnitudes[(size_t)p * PAD + 1]);
+    if (!on_grid)
+        scan_part(plan, p);
     double g[DNN_EXACT_PAIR_BLOCK];
     for (int r = 0; r < plan->M; r++) {
         size_t row = (size_t)r * (size_t)plan->K + lo;
-        const double *block_min = part_block_min(plan, p, r);
+        const double *block_min = on_grid ? NULL : part_block_min(plan, p, r);
         for (size_t at = row, k = 0; at < row + len; at += DNN_EXACT_PAIR_BLOCK, k++) {
             size_t n = row + len - at < DNN_EXACT_PAIR_BLOCK ? row + len - at
                                                               : DNN_EXACT_PAIR_BLOCK;
             double *out = learning_rate ? g : t->total + at;
             dnn_exact_sum_pair_result(chunk_gradient(plan, 0, at), chunk_gradient(plan, 1, at),
-                                      n, top, block_min + k, out);
+                                      n, top, block_min ? block_min + k : NULL, out);
             if (learning_rate)
                 dnn_train_update_block(t->params->W[1] + at, g, (long)n,
                                        1.0 / (double)t->m_total, *learning_rate);
@@ -332,8 +339,6 @@ dnn_status dnn_split_step(dnn_trainer *t, double learning_rate, double *cost)
 #pragma omp barrier
         if (me == 0)
             t1 = omp_get_wtime();
-        for (int p = me; ok && p < s->parts; p += team)
-            scan_part(&plan, p);
         if (ok && me == rest)
             rest_finite = sum_rest(&plan);
 #pragma omp barrier
@@ -341,7 +346,7 @@ dnn_status dnn_split_step(dnn_trainer *t, double learning_rate, double *cost)
         {
             double largest = 0.0;
             for (int p = 0; p < s->parts; p++)
-                largest = s->largest[p * PAD] > largest ? s->largest[p * PAD] : largest;
+                largest = s->magnitudes[p * PAD] > largest ? s->magnitudes[p * PAD] : largest;
             e->top[0] = dnn_exact_sum_scale_of(largest);
             e->top[e->nseg] = !ok || !rest_finite || !(largest <= DBL_MAX);
             for (int g = 0; g < e->nseg; g++)

@@ -303,6 +303,69 @@ START_TEST(codes_match_doubles)
 }
 END_TEST
 
+/* The products in parts of the inputs, as threads sharing a layer run them: the
+ * forward's parts (the first from zero, the others a sum per block, added in block
+ * order) and the gradient's columns give the whole products' bits, and the gradient
+ * reports the largest and smallest non-zero magnitude it wrote (a tiny one included;
+ * NaN as INFINITY). */
+START_TEST(codes_parts_match_whole)
+{
+    if (!have_kernels())
+        return;
+    enum { M = 20, N = 37, K = 1300, PARTS = 3 };
+    int block = dnn_kernel_codes_block(), begin[PARTS + 1] = {0, block, 2 * block, K};
+    dnn_rng rng;
+    dnn_rng_seed(&rng, 31);
+    uint8_t *Q = malloc((size_t)K * N);
+    double *W = random_(&rng, (size_t)M * K), *dZ = random_(&rng, (size_t)M * N);
+    double *Z = malloc((size_t)M * N * sizeof *Z), *Zp = malloc((size_t)M * N * sizeof *Zp);
+    double *sums = malloc((size_t)M * N * sizeof *sums);
+    double *dW = malloc((size_t)M * K * sizeof *dW), *dWp = malloc((size_t)M * K * sizeof *dWp);
+    double *work = malloc(dnn_kernel_codes_work(N) * sizeof *work);
+    ck_assert(Q && Z && Zp && sums && dW && dWp && work);
+    for (size_t i = 0; i < (size_t)K * N; i++)
+        Q[i] = (uint8_t)(dnn_rng_uniform(&rng) * 256);
+    for (int j = 0; j < N; j++)
+        for (int i = 0; i < M; i++)
+            if (j % 4 == 1 || dnn_rng_uniform(&rng) < 0.3)
+                dZ[i + (size_t)j * M] = 0.0;
+    for (int j = 0; j < N; j++) /* unit 3: active on example 2 alone, tiny: dW's row 3 tiny */
+        dZ[3 + (size_t)j * M] = j == 2 ? 0x1p-900 : 0.0;
+    dnn_kernel_forward_codes(M, N, K, W, Q, Z, work);
+    dnn_kernel_weight_gradient_codes(M, N, K, 0.5, dZ, Q, dW, work);
+    dnn_kernel_forward_codes_part(M, N, K, 0, begin[1], W, Q, Zp, 0, work);
+    for (int p = 1; p < PARTS; p++) {
+        dnn_kernel_forward_codes_part(M, N, K, begin[p], begin[p + 1], W, Q, sums,
+                                      (size_t)M * N, work);
+        for (size_t i = 0; i < (size_t)M * N; i++)
+            Zp[i] += sums[i];
+    }
+    ck_assert(memcmp(Z, Zp, (size_t)M * N * sizeof *Z) == 0);
+    for (int p = 0; p < PARTS; p++) {
+        double magnitudes[2] = {0.0, INFINITY}, largest = 0.0, smallest = INFINITY;
+        memset(dWp, 0, (size_t)M * K * sizeof *dWp);
+        dnn_kernel_weight_gradient_codes_part(M, N, K, begin[p], begin[p + 1], 0.5, dZ, Q, dWp,
+                                              work, magnitudes);
+        for (int i = 0; i < M; i++)
+            for (int k = begin[p]; k < begin[p + 1]; k++) {
+                double g = dWp[(size_t)i * K + k];
+                ck_assert(memcmp(&g, &dW[(size_t)i * K + k], sizeof g) == 0);
+                largest = fabs(g) > largest ? fabs(g) : largest;
+                smallest = g != 0.0 && fabs(g) < smallest ? fabs(g) : smallest;
+            }
+        ck_assert_msg(magnitudes[0] == largest && magnitudes[1] == smallest,
+                      "part %d: magnitudes %a %a, not %a %a", p, magnitudes[0], magnitudes[1],
+                      largest, smallest);
+        ck_assert(smallest < 0x1p-890); /* the tiny row is in every part */
+    }
+    dZ[5] = NAN;
+    double magnitudes[2] = {0.0, INFINITY};
+    dnn_kernel_weight_gradient_codes_part(M, N, K, 0, K, 0.5, dZ, Q, dWp, work, magnitudes);
+    ck_assert(magnitudes[0] == INFINITY);
+    free(Q), free(W), free(dZ), free(Z), free(Zp), free(sums), free(dW), free(dWp), free(work);
+}
+END_TEST
+
 /* The course's first layer, with chunks of different sizes: a column's bits do not
  * depend on how many examples share its chunk. */
 START_TEST(course_layer_chunks)
@@ -338,6 +401,7 @@ int main(void)
     tcase_add_test(tc, gradient_skips_zero_examples);
     tcase_add_loop_test(tc, codes_widen_exactly, 0, 2);
     tcase_add_loop_test(tc, codes_match_doubles, 0, 2);
+    tcase_add_test(tc, codes_parts_match_whole);
     tcase_add_test(tc, course_layer_chunks);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -119,12 +119,16 @@ dnn_status dnn_exact_sum_merge_all_result_copies(dnn_exact_sum *dst, dnn_exact_s
  * dnn_exact_sum_scale_of(max_abs), and dnn_exact_sum_pair_result writes the piece's
  * sums: the bits merge_all_result gives for the sum of the two vectors (plain double
  * sums where the values are on the scale's grid, digits in the blocks where not). A
- * piece may be cut in several calls at block boundaries, with block_min to match. */
+ * piece may be cut in several calls at block boundaries, with block_min to match.
+ * Where dnn_exact_sum_on_grid(top, the piece's smallest non-zero magnitude) says that
+ * all its values are on the grid (as the codes kernels can report them), the scan may
+ * be skipped and block_min be NULL: plain sums throughout. */
 enum { DNN_EXACT_PAIR_BLOCK = 1024 };
 size_t dnn_exact_sum_pair_blocks(size_t len);
 void dnn_exact_sum_pair_scan(const double *a, const double *b, size_t len, double *max_abs,
                              double *block_min);
 int dnn_exact_sum_scale_of(double max_abs);
+int dnn_exact_sum_on_grid(int top, double min_abs);
 void dnn_exact_sum_pair_result(const double *a, const double *b, size_t len, int top,
                                const double *block_min, double *out);
 /* Shifts every segment to tops[0..nseg-1] (each >= the segment's own) and takes the
