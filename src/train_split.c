@@ -17,7 +17,10 @@
  * sums is applied to W1 as soon as it is made. */
 #include <float.h>
 #include <math.h>
+#include <immintrin.h>
 #include <omp.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +44,8 @@ struct dnn_split {
     size_t piece_blocks;   /* block_min entries of one piece */
     double *magnitudes;    /* part p's W1 gradients: largest and smallest non-zero, PAD apart */
     double *dZ1[MAX_CHUNKS];
+    _Atomic long finished[MAX_CHUNKS]; /* the last step (epoch) that finished chunk c */
+    long epoch;                        /* steps begun */
 };
 
 void dnn_split_free(dnn_split **split)
@@ -66,6 +71,8 @@ static dnn_split *split_new(const dnn_trainer *t)
     dnn_split *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
+    for (int c = 0; c < MAX_CHUNKS; c++)
+        atomic_init(&s->finished[c], 0);
     s->parts = t->nthreads < blocks ? t->nthreads : blocks;
     s->k_begin = malloc(((size_t)s->parts + 1) * sizeof *s->k_begin);
     s->block_sums = calloc((size_t)s->parts, sizeof *s->block_sums);
@@ -181,18 +188,35 @@ static dnn_status finish_chunk(const step_plan *plan, int c)
     return st;
 }
 
-static void gradient_part(const step_plan *plan, int p, double *work)
+/* Part p of chunk c's dW1, its magnitudes folded into the part's. */
+static void gradient_part(const step_plan *plan, int p, int c, double *work)
 {
     const dnn_split *s = plan->s;
-    const dnn_trainer *t = plan->t;
-    double *magnitudes = s->magnitudes + (size_t)p * PAD;
-    magnitudes[0] = 0.0;
-    magnitudes[1] = INFINITY;
-    for (int c = 0; c < plan->chunks; c++)
-        dnn_kernel_weight_gradient_codes_part(plan->M, plan->cols[c], plan->K, s->k_begin[p],
-                                              s->k_begin[p + 1], 1.0, s->dZ1[c],
-                                              codes_of(plan, c), t->workers[c].grads->W[1],
-                                              work, magnitudes);
+    dnn_kernel_weight_gradient_codes_part(plan->M, plan->cols[c], plan->K, s->k_begin[p],
+                                          s->k_begin[p + 1], 1.0, s->dZ1[c], codes_of(plan, c),
+                                          plan->t->workers[c].grads->W[1], work,
+                                          s->magnitudes + (size_t)p * PAD);
+}
+
+/* Chunk c finished in this step (epoch): its dZ1, gradient sums and status are
+ * written. A release by the finisher, an acquire by the others: a thread starts its
+ * gradient on a chunk as soon as that chunk is ready, not when all are. */
+static void mark_finished(dnn_split *s, int c, long epoch)
+{
+    atomic_store_explicit(&s->finished[c], epoch, memory_order_release);
+}
+
+static void wait_finished(dnn_split *s, int c, long epoch)
+{
+    /* spins, then yields the CPU: with more threads than CPUs the finisher may be
+     * waiting for this one's */
+    for (long spins = 0; atomic_load_explicit(&s->finished[c], memory_order_acquire) != epoch;
+         spins++) {
+        if (spins < 4096)
+            _mm_pause();
+        else
+            sched_yield();
+    }
 }
 
 /* Chunk c's gradient sums from element at (in the exact sum's layout), or NULL when
@@ -320,6 +344,7 @@ dnn_status dnn_split_step(dnn_trainer *t, double learning_rate, double *cost)
     }
     dnn_status chunk_status[MAX_CHUNKS] = {DNN_OK, DNN_OK};
     int rest_finite = 1, failed = 0, fused = 0;
+    long epoch = ++s->epoch;
     t->total = t->total_own;
 #pragma omp parallel num_threads(t->nthreads)
     {
@@ -330,12 +355,24 @@ dnn_status dnn_split_step(dnn_trainer *t, double learning_rate, double *cost)
             forward_part(&plan, p, work);
 #pragma omp barrier
         for (int c = 0; c < plan.chunks; c++)
-            if (finisher_of(c, team) == me)
+            if (finisher_of(c, team) == me) {
                 chunk_status[c] = finish_chunk(&plan, c);
-#pragma omp barrier
-        int ok = chunk_status[0] == DNN_OK && chunk_status[1] == DNN_OK;
-        for (int p = me; ok && p < s->parts; p += team)
-            gradient_part(&plan, p, work);
+                mark_finished(s, c, epoch);
+            }
+        /* every thread waits for every chunk (the finishers wait on nothing), so all
+         * reach the same ok */
+        int ok = 1;
+        for (int p = me; p < s->parts; p += team) {
+            s->magnitudes[(size_t)p * PAD] = 0.0;
+            s->magnitudes[(size_t)p * PAD + 1] = INFINITY;
+        }
+        for (int k = 0; k < plan.chunks; k++) {
+            int c = (me + k) % plan.chunks; /* its own chunk first */
+            wait_finished(s, c, epoch);
+            ok = ok && chunk_status[c] == DNN_OK;
+            for (int p = me; ok && p < s->parts; p += team)
+                gradient_part(&plan, p, c, work);
+        }
 #pragma omp barrier
         if (me == 0)
             t1 = omp_get_wtime();
