@@ -587,6 +587,16 @@ static void parallel_pair_sum(const double *a, const double *b, size_t len, doub
     parallel_pair_sum_of(x, y, len, out, max_abs, min_abs, block_min);
 }
 
+/* out = a + b (b NULL: a alone) for n <= RESULT_BLOCK, summed in digits at scale t. */
+static void pair_in_digits(const double *a, const double *b, size_t n, int t, double *out)
+{
+    int64_t block[K][RESULT_BLOCK];
+    set_digits(a, n, t, block[0], block[1], block[2]);
+    if (b)
+        add_digits(b, n, t, block[0], block[1], block[2]);
+    digits_to_doubles(block[0], block[1], block[2], n, t, out);
+}
+
 /* After a pair sum of a and b (b NULL: a alone) into out[0 .. len), whose blocks'
  * smallest non-zero magnitudes are block_min: the blocks with a value off the digit
  * grid of scale t are summed again in digits. The other blocks' plain sums stand,
@@ -600,11 +610,7 @@ static void digits_off_the_grid(const double *a, const double *b, size_t len, in
         if (t <= grid_top_of(block_min[k]))
             continue;
         size_t at = (size_t)k * RESULT_BLOCK, n = len - at < RESULT_BLOCK ? len - at : RESULT_BLOCK;
-        int64_t block[K][RESULT_BLOCK];
-        set_digits(a + at, n, t, block[0], block[1], block[2]);
-        if (b)
-            add_digits(b + at, n, t, block[0], block[1], block[2]);
-        digits_to_doubles(block[0], block[1], block[2], n, t, out + at);
+        pair_in_digits(a + at, b ? b + at : NULL, n, t, out + at);
     }
 }
 
@@ -667,11 +673,7 @@ void dnn_exact_sum_pair_result(const double *a, const double *b, size_t len, int
             plain_sums(a + at, b ? b + at : NULL, n, out + at);
             continue;
         }
-        int64_t block[K][RESULT_BLOCK];
-        set_digits(a + at, n, top, block[0], block[1], block[2]);
-        if (b)
-            add_digits(b + at, n, top, block[0], block[1], block[2]);
-        digits_to_doubles(block[0], block[1], block[2], n, top, out + at);
+        pair_in_digits(a + at, b ? b + at : NULL, n, top, out + at);
     }
 }
 

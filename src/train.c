@@ -243,7 +243,7 @@ void dnn_trainer_free(dnn_trainer **trainer)
     *trainer = NULL;
 }
 
-static long local_chunks(const dnn_trainer *t, const dnn_dataset *data)
+long dnn_train_local_chunks(const dnn_trainer *t, const dnn_dataset *data)
 {
     return (data->m + t->chunk - 1) / t->chunk;
 }
@@ -328,7 +328,7 @@ static dnn_status run_chunk(dnn_trainer *t, worker *w, long c)
 
 static dnn_status local_pass(dnn_trainer *t)
 {
-    long n_chunks = local_chunks(t, t->local);
+    long n_chunks = dnn_train_local_chunks(t, t->local);
 #pragma omp parallel num_threads(t->nthreads)
     {
         worker *w = &t->workers[omp_get_thread_num()];
@@ -586,7 +586,7 @@ static int use_copies(dnn_trainer *t, const dnn_reducer *reducer)
 {
     if (t->exchange == DNN_EXCHANGE_SHARED || t->nthreads < 2 ||
         t->mode != DNN_REDUCE_EXACT || reducer->processes != 1 ||
-        local_chunks(t, t->local) > t->nthreads || t->no_copies)
+        dnn_train_local_chunks(t, t->local) > t->nthreads || t->no_copies)
         return 0;
     int automatic = t->exchange == DNN_EXCHANGE_AUTO || t->exchange == DNN_EXCHANGE_SPLIT;
     if (automatic && t->steps % PROBE_STEPS == 0) {
@@ -714,7 +714,7 @@ dnn_status dnn_trainer_count_correct(dnn_trainer *t, const dnn_dataset *data,
 {
     if (!t || !data || !reducer || !correct || data->n_features != t->params->dims[0])
         return DNN_ERR_ARG;
-    long n_chunks = local_chunks(t, data), total = 0;
+    long n_chunks = dnn_train_local_chunks(t, data), total = 0;
     int failed = 0;
     if (t->dtype == DNN_F32)
         dnn_params_f32_round_norms(t->params32, t->params, t->row_norms);

@@ -77,6 +77,8 @@ struct dnn_trainer {
     long split_steps;
 };
 
+/* The chunks of data (whole chunks of t->chunk examples, the last maybe shorter). */
+long dnn_train_local_chunks(const dnn_trainer *t, const dnn_dataset *data);
 /* p -= learning_rate · (inv_m · total), element by element (train.c) */
 void dnn_train_update_block(double *restrict p, const double *restrict total, long n,
                             double inv_m, double learning_rate);

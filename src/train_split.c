@@ -107,15 +107,10 @@ static dnn_split *split_new(const dnn_trainer *t)
     return s;
 }
 
-static long chunks_of(const dnn_trainer *t)
-{
-    return (t->local->m + t->chunk - 1) / t->chunk;
-}
-
 int dnn_split_applies(dnn_trainer *t, const dnn_reducer *reducer)
 {
     const dnn_params *p = t->params;
-    long chunks = chunks_of(t);
+    long chunks = dnn_train_local_chunks(t, t->local);
     if (t->exchange == DNN_EXCHANGE_SHARED || t->exchange == DNN_EXCHANGE_COPIED ||
         t->no_split || t->nthreads < 2 || t->dtype != DNN_F64 || t->mode != DNN_REDUCE_EXACT ||
         reducer->processes != 1 || chunks < 1 || chunks > MAX_CHUNKS || !t->local->X_codes ||
@@ -226,7 +221,7 @@ static const double *chunk_gradient(const step_plan *plan, int c, size_t at)
     return c < plan->chunks ? plan->t->workers[c].grads->arena + at : NULL;
 }
 
-static const double *part_block_min(const step_plan *plan, int p, int r)
+static double *part_block_min(const step_plan *plan, int p, int r)
 {
     return plan->s->block_min + ((size_t)p * (size_t)plan->M + (size_t)r) * plan->s->piece_blocks;
 }
@@ -242,7 +237,7 @@ static void scan_part(const step_plan *plan, int p)
     for (int r = 0; r < plan->M; r++) {
         size_t at = (size_t)r * (size_t)plan->K + lo;
         dnn_exact_sum_pair_scan(chunk_gradient(plan, 0, at), chunk_gradient(plan, 1, at), len,
-                                &largest, (double *)part_block_min(plan, p, r));
+                                &largest, part_block_min(plan, p, r));
     }
 }
 
@@ -336,7 +331,8 @@ dnn_status dnn_split_step(dnn_trainer *t, double learning_rate, double *cost)
     double t0 = omp_get_wtime(), t1 = t0;
     dnn_split *s = t->split;
     dnn_exact_sum *e = t->exact;
-    step_plan plan = {t, s, t->params->dims[1], t->params->dims[0], (int)chunks_of(t), {0}, {0}};
+    step_plan plan = {t, s, t->params->dims[1], t->params->dims[0],
+                      (int)dnn_train_local_chunks(t, t->local), {0}, {0}};
     for (int c = 0; c < plan.chunks; c++) {
         plan.first[c] = (long)c * t->chunk;
         long left = t->local->m - plan.first[c];

@@ -121,6 +121,18 @@ static long count_of(const char *ways, int steps, char c)
     return n;
 }
 
+/* A run that mixed the ways `mix` says copied as often as it should and ended with the
+ * shared run's bits; frees it. */
+static void check_mix(const dnn_params *shared, dnn_params *other, int threads, const char *mix,
+                      long copied, long want_copied)
+{
+    ck_assert_msg(copied == want_copied, "%d threads, %s: %ld copied steps, not %ld", threads,
+                  mix, copied, want_copied);
+    ck_assert_msg(same_params(shared, other), "%d threads, %s: not the shared run's bits",
+                  threads, mix);
+    dnn_params_free(&other);
+}
+
 /* Loop i: 2 + i threads, one chunk each. */
 START_TEST(every_way_gives_the_same_bits)
 {
@@ -132,12 +144,7 @@ START_TEST(every_way_gives_the_same_bits)
     static const char *const mixes[] = {"c", "scc", "ccs", "cs"};
     for (size_t k = 0; k < sizeof mixes / sizeof *mixes; k++) {
         dnn_params *other = train(&d, threads, chunk, mixes[k], &copied);
-        long want = count_of(mixes[k], STEPS, 'c');
-        ck_assert_msg(copied == want, "%d threads, %s: %ld copied steps, not %ld", threads,
-                      mixes[k], copied, want);
-        ck_assert_msg(same_params(shared, other), "%d threads, %s: not the shared run's bits",
-                      threads, mixes[k]);
-        dnn_params_free(&other);
+        check_mix(shared, other, threads, mixes[k], copied, count_of(mixes[k], STEPS, 'c'));
     }
     dnn_params_free(&shared);
     dnn_dataset_free(&d);
@@ -189,11 +196,7 @@ START_TEST(split_steps_give_the_same_bits)
         long want = splits ? count_of(mixes[k], steps, 'p') : 0;
         ck_assert_msg(split == want, "%d threads, %s: %ld split steps, not %ld", threads,
                       mixes[k], split, want);
-        ck_assert_msg(copied == count_of(mixes[k], steps, 'c'), "%d threads, %s: %ld copied steps",
-                      threads, mixes[k], copied);
-        ck_assert_msg(same_params(shared, other), "%d threads, %s: not the shared run's bits",
-                      threads, mixes[k]);
-        dnn_params_free(&other);
+        check_mix(shared, other, threads, mixes[k], copied, count_of(mixes[k], steps, 'c'));
     }
     dnn_params_free(&shared);
     dnn_dataset_free(&d);
