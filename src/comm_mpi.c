@@ -501,11 +501,19 @@ static double *shared_vector(void *ctx, size_t n)
     return dnn_comm_size() > 1 && dnn_shared_reserve(0, n) ? dnn_shared_result() : NULL;
 }
 
+/* Memory every rank maps, when all ranks are on one host. */
+static void *shared_region(void *ctx, size_t bytes)
+{
+    (void)ctx;
+    return dnn_comm_size() > 1 ? dnn_shared_region(bytes) : NULL;
+}
+
 dnn_reducer dnn_comm_reducer(void)
 {
-    dnn_reducer r = {max_int,          sum_int64,    sum_double,
+    dnn_reducer r = {max_int,          sum_int64,       sum_double,
                      reduce_scatter_int64, allgather_double, exchange_blocks_double,
-                     &the_reducer,     dnn_comm_size(), shared_vector};
+                     &the_reducer,     dnn_comm_size(), shared_vector,
+                     shared_region,    dnn_comm_rank()};
     return r;
 }
 

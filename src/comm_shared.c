@@ -12,6 +12,10 @@ typedef struct {
     MPI_Comm node;
     MPI_Win segments_win, result_win;
     int have_windows;
+    MPI_Win region_win; /* dnn_shared_region's, when have_region */
+    int have_region;
+    void *region;
+    size_t region_bytes;
     double **segments; /* every rank's segment */
     double *result;
     size_t segment_len, result_len;
@@ -86,7 +90,9 @@ static int make_windows(size_t segment_len, size_t result_len)
     return 1;
 }
 
-int dnn_shared_reserve(size_t segment_len, size_t result_len)
+/* Once: whether all the ranks run on one node and sharing is wanted (every rank
+ * gets the same answer). */
+static int ranks_share_a_node(void)
 {
     if (!shared.checked) {
         shared.checked = 1;
@@ -107,7 +113,12 @@ int dnn_shared_reserve(size_t segment_len, size_t result_len)
         MPI_Allreduce(&all_here, &agreed, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
         shared.one_node = agreed;
     }
-    if (!shared.one_node || !shared.enabled)
+    return shared.one_node && shared.enabled;
+}
+
+int dnn_shared_reserve(size_t segment_len, size_t result_len)
+{
+    if (!ranks_share_a_node())
         return 0;
     if (shared.have_windows && segment_len <= shared.segment_len &&
         result_len <= shared.result_len)
@@ -144,8 +155,60 @@ int dnn_shared_sync(void)
     return rc;
 }
 
+static void free_region(void)
+{
+    if (shared.have_region) {
+        MPI_Win_unlock_all(shared.region_win);
+        MPI_Win_free(&shared.region_win);
+    }
+    shared.have_region = 0;
+    shared.region = NULL;
+    shared.region_bytes = 0;
+}
+
+void *dnn_shared_region(size_t bytes)
+{
+    if (!ranks_share_a_node())
+        return NULL;
+    free_region();
+    int rank, failed, any;
+    MPI_Comm_rank(shared.node, &rank);
+    void *mine;
+    failed = MPI_Win_allocate_shared((MPI_Aint)(rank == 0 ? (bytes ? bytes : 1) : 0), 1,
+                                     MPI_INFO_NULL, shared.node, &mine,
+                                     &shared.region_win) != MPI_SUCCESS;
+    int made = !failed;
+    if (!failed) {
+        MPI_Aint size;
+        int unit;
+        failed = MPI_Win_shared_query(shared.region_win, 0, &size, &unit, &shared.region) !=
+                     MPI_SUCCESS ||
+                 MPI_Win_lock_all(MPI_MODE_NOCHECK, shared.region_win) != MPI_SUCCESS;
+    }
+    if (!failed && rank == 0)
+        memset(shared.region, 0, bytes);
+    any = failed;
+    MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (any) {
+        if (made && !failed)
+            MPI_Win_unlock_all(shared.region_win);
+        if (made)
+            MPI_Win_free(&shared.region_win);
+        shared.region = NULL;
+        return NULL;
+    }
+    shared.have_region = 1;
+    shared.region_bytes = bytes;
+    /* rank 0's zeros seen by all before any rank writes */
+    MPI_Win_sync(shared.region_win);
+    MPI_Barrier(shared.node);
+    MPI_Win_sync(shared.region_win);
+    return shared.region;
+}
+
 void dnn_shared_free(void)
 {
+    free_region();
     free_windows();
     if (shared.checked && shared.node != MPI_COMM_NULL)
         MPI_Comm_free(&shared.node);
@@ -154,7 +217,7 @@ void dnn_shared_free(void)
 
 int dnn_shared_in_use(void)
 {
-    return shared.have_windows && shared.one_node && shared.enabled;
+    return (shared.have_windows || shared.have_region) && shared.one_node && shared.enabled;
 }
 
 void dnn_shared_enable(int on)

@@ -20,6 +20,11 @@ double *dnn_shared_segment(int rank);
 double *dnn_shared_result(void);
 /* Every rank's writes so far are visible to every rank after this; 0 on success. */
 int dnn_shared_sync(void);
+/* bytes of zeroed memory that every rank maps (rank 0's, contiguous), or NULL on
+ * every rank when sharing is off or it could not be had. The last region is freed
+ * first: one at a time, until dnn_shared_free. Processes order their accesses to it
+ * themselves (C11 atomics work across them). */
+void *dnn_shared_region(size_t bytes);
 void dnn_shared_free(void);
 /* Local: whether the windows are there and in use. */
 int dnn_shared_in_use(void);

@@ -251,6 +251,7 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
         combine += c2;
         collective += dnn_trainer_last_collective_time(t);
         if (st != DNN_OK) {
+            dnn_trainer_sync(t);
             rc = step_failed(o, d, params, i, st, saved_at);
             break;
         }
@@ -258,9 +259,11 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
             say("Cost after iteration %ld: %.17g\n", i, cost);
         if (o->checkpoint_path &&
             ((o->checkpoint_every > 0 && (i + 1) % o->checkpoint_every == 0) ||
-             i == o->iterations - 1) &&
-            (rc = write_checkpoint(o, params, ci, i + 1, &saved_at)) != 0)
-            break;
+             i == o->iterations - 1)) {
+            dnn_trainer_sync(t);
+            if ((rc = write_checkpoint(o, params, ci, i + 1, &saved_at)) != 0)
+                break;
+        }
     }
     /* the loop's time, and each part's largest over ranks, in one reduction */
     double most[4] = {dnn_comm_wtime() - start, compute, combine, collective};
@@ -281,6 +284,9 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
                 dnn_trainer_copied_steps(t), done);
     if (o->timing && dnn_comm_rank() == 0 && done > 0 && omp_get_max_threads() > 1)
         fprintf(stderr, "threads: %ld of %ld steps split the first layer by inputs on rank 0\n",
+                dnn_trainer_split_steps(t), done);
+    if (o->timing && dnn_comm_rank() == 0 && done > 0 && dnn_comm_size() > 1)
+        fprintf(stderr, "ranks: %ld of %ld steps split the first layer by inputs across the ranks\n",
                 dnn_trainer_split_steps(t), done);
     long recomputed =
         o->timing && o->dtype == DNN_F32 ? dnn_comm_sum_long(dnn_trainer_recomputed(t)) : 0;

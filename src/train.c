@@ -77,7 +77,8 @@ static int no_exchange_blocks_double(void *ctx, const double *const *vectors, in
 dnn_reducer dnn_reducer_local(void)
 {
     dnn_reducer r = {no_max,         no_sum_int64, no_sum_double, no_reduce_scatter_int64,
-                     no_allgather_double, no_exchange_blocks_double, NULL, 1, NULL};
+                     no_allgather_double, no_exchange_blocks_double, NULL, 1, NULL,
+                     NULL,           0};
     return r;
 }
 
@@ -211,6 +212,7 @@ void dnn_trainer_free(dnn_trainer **trainer)
     if (!trainer || !*trainer)
         return;
     dnn_trainer *t = *trainer;
+    dnn_split_sync(t); /* params whole again */
     for (int i = 0; t->workers && i < t->nthreads; i++) {
         dnn_cache_free(&t->workers[i].cache);
         dnn_params_free(&t->workers[i].grads);
@@ -628,6 +630,8 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
         t->split_steps++;
         return st;
     }
+    dnn_split_sync(t); /* a step of another way reads and writes params whole */
+    dnn_split_params_changed(t->split);
     t->copied = use_copies(t, reducer);
     /* the first copied step after others: the threads' copies start from params */
     for (int i = 1; t->copied && !t->own_params_current && i < t->nthreads; i++)
@@ -716,6 +720,7 @@ dnn_status dnn_trainer_count_correct(dnn_trainer *t, const dnn_dataset *data,
         return DNN_ERR_ARG;
     long n_chunks = dnn_train_local_chunks(t, data), total = 0;
     int failed = 0;
+    dnn_split_sync(t);
     if (t->dtype == DNN_F32)
         dnn_params_f32_round_norms(t->params32, t->params, t->row_norms);
 #pragma omp parallel num_threads(t->nthreads) reduction(+ : total) reduction(| : failed)
@@ -782,6 +787,12 @@ void dnn_trainer_set_exchange(dnn_trainer *t, dnn_exchange exchange)
 long dnn_trainer_copied_steps(const dnn_trainer *t)
 {
     return t ? t->copied_steps : 0;
+}
+
+void dnn_trainer_sync(dnn_trainer *t)
+{
+    if (t)
+        dnn_split_sync(t);
 }
 
 long dnn_trainer_split_steps(const dnn_trainer *t)

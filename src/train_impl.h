@@ -90,5 +90,10 @@ int dnn_train_sums_finite(const dnn_trainer *t);
 int dnn_split_applies(dnn_trainer *t, const dnn_reducer *reducer);
 dnn_status dnn_split_step(dnn_trainer *t, double learning_rate, double *cost);
 void dnn_split_free(dnn_split **split);
+/* Across processes: params' W1 brought up to date after split steps (waits for the
+ * other rank to finish its last update; no collective), and told that params changed
+ * in a step of another way. Nothing otherwise. */
+void dnn_split_sync(dnn_trainer *t);
+void dnn_split_params_changed(dnn_split *split);
 
 #endif

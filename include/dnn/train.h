@@ -44,6 +44,11 @@ typedef struct {
      * there, and allgather_double on it then only orders the writes; its contents stay
      * until the next call of any of these operations. */
     double *(*shared_vector)(void *ctx, size_t n);
+    /* Optional (NULL: none). Collective: bytes of zeroed memory that every process maps
+     * (all on one node), or NULL on every process; the last one given is freed by the
+     * next call. The processes order their accesses with C11 atomics in it. */
+    void *(*shared_region)(void *ctx, size_t bytes);
+    int rank; /* this process's place among the processes, 0 .. processes - 1 */
 } dnn_reducer;
 
 dnn_reducer dnn_reducer_local(void);
@@ -107,8 +112,10 @@ long dnn_trainer_recomputed(const dnn_trainer *trainer);
  * their gradients never leave its cache, and the threads do equal work whatever
  * ReLU leaves active. It applies in double and exact mode to one process with
  * several threads, at most two chunks and a first layer read from 8-bit codes that
- * the AVX-512 kernels suit (the course's cat model); elsewhere SPLIT acts as AUTO.
- * AUTO (the default) splits where that applies; otherwise it measures how far apart
+ * the AVX-512 kernels suit (the course's cat model), and in the same way to two
+ * processes of one node with one thread and one chunk each, whose reducer gives
+ * shared_region (see dnn_trainer_sync); elsewhere SPLIT acts as AUTO. Every process
+ * must set the same exchange. AUTO (the default) splits where that applies; otherwise it measures how far apart
  * the team's cores are every few hundred steps and copies when the cache-line round
  * trip exceeds 250 ns. */
 typedef enum {
@@ -120,7 +127,14 @@ typedef enum {
 void dnn_trainer_set_exchange(dnn_trainer *trainer, dnn_exchange exchange);
 /* Steps so far whose threads exchanged through copies (see dnn_exchange). */
 long dnn_trainer_copied_steps(const dnn_trainer *trainer);
-/* Steps so far that split the first layer among the threads (see dnn_exchange). */
+/* Steps so far that split the first layer among the threads or ranks (see
+ * dnn_exchange). */
 long dnn_trainer_split_steps(const dnn_trainer *trainer);
+/* After steps that split the first layer across processes, params' first layer lags
+ * the memory the processes share (each process keeps only its own inputs' weights up
+ * to date there): this brings params up to date. Call it before reading params
+ * between steps; dnn_trainer_count_correct, dnn_trainer_free and a step of another
+ * way call it themselves. Local (no collective); nothing to do in other cases. */
+void dnn_trainer_sync(dnn_trainer *trainer);
 
 #endif
