@@ -49,9 +49,10 @@ void train_options_usage(FILE *out)
             "  --thread-exchange HOW auto (default) | shared | copied | split: how each\n"
             "                        step's threads exchange gradients and parameters (the\n"
             "                        same bits); split shares the first layer by inputs\n"
-            "                        where it applies (8-bit inputs, f64, at most 2 chunks);\n"
+            "                        where it applies (8-bit inputs, f64, at most 2 chunks;\n"
+            "                        also across 2 ranks of one host, 1 thread each);\n"
             "                        auto splits there, else copies when the cores are far\n"
-            "                        apart\n"
+            "                        apart; shared turns the split off\n"
             "  --timing              print per-iteration timings to stderr\n"
             "  --help                this text\n");
 }

@@ -69,7 +69,8 @@ typedef struct dnn_trainer dnn_trainer;
  * hold none). Threads: omp_get_max_threads(), each running one chunk at a time
  * with single-threaded BLAS. params is updated in place, and belongs to the trainer
  * until dnn_trainer_free: change it only through dnn_trainer_step (threads may keep
- * their own copies of it between steps, see dnn_exchange). */
+ * their own copies of it between steps, see dnn_exchange; ranks that split the first
+ * layer keep it in shared memory, see dnn_trainer_sync). */
 dnn_trainer *dnn_trainer_new(dnn_params *params, const dnn_dataset *local, long m_total,
                              int chunk, dnn_reduce_mode mode);
 /* The same with chunks computed in float when dtype is DNN_F32 (the local examples
