@@ -286,7 +286,8 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
         fprintf(stderr, "threads: %ld of %ld steps split the first layer by inputs on rank 0\n",
                 dnn_trainer_split_steps(t), done);
     if (o->timing && dnn_comm_rank() == 0 && done > 0 && dnn_comm_size() > 1)
-        fprintf(stderr, "ranks: %ld of %ld steps split the first layer by inputs across the ranks\n",
+        fprintf(stderr,
+                "ranks: %ld of %ld steps split the first layer by inputs across the ranks\n",
                 dnn_trainer_split_steps(t), done);
     long recomputed =
         o->timing && o->dtype == DNN_F32 ? dnn_comm_sum_long(dnn_trainer_recomputed(t)) : 0;

@@ -12,6 +12,7 @@
 #include "dnn/rng.h"
 #include "dnn/train.h"
 #include "kernels.h"
+#include "split_cases.h"
 #include "test_util.h"
 
 /* CODED: inputs of the split way's cases, three blocks of the codes kernels' 512
@@ -112,15 +113,6 @@ static dnn_params *train(const dnn_dataset *d, int threads, int chunk, const cha
     return p;
 }
 
-/* Of `steps` steps going the ways `ways` says, those that go way c. */
-static long count_of(const char *ways, int steps, char c)
-{
-    long n = 0, len = (long)strlen(ways);
-    for (long i = 0; i < steps; i++)
-        n += ways[i % len] == c;
-    return n;
-}
-
 /* A run that mixed the ways `mix` says copied as often as it should and ended with the
  * shared run's bits; frees it. */
 static void check_mix(const dnn_params *shared, dnn_params *other, int threads, const char *mix,
@@ -144,28 +136,12 @@ START_TEST(every_way_gives_the_same_bits)
     static const char *const mixes[] = {"c", "scc", "ccs", "cs"};
     for (size_t k = 0; k < sizeof mixes / sizeof *mixes; k++) {
         dnn_params *other = train(&d, threads, chunk, mixes[k], &copied);
-        check_mix(shared, other, threads, mixes[k], copied, count_of(mixes[k], STEPS, 'c'));
+        check_mix(shared, other, threads, mixes[k], copied, steps_going(mixes[k], STEPS, 'c'));
     }
     dnn_params_free(&shared);
     dnn_dataset_free(&d);
 }
 END_TEST
-
-/* First-layer gradients near 1e294, finite but above the scales at which the exact
- * sums vouch for every update being finite, so that all are checked before any is
- * applied: tiny first-layer weights and huge later ones, whose products keep the
- * output moderate (A1 ~ 1e-293, Z2 ~ 1e-143, Z3 ~ 1) while dZ1 ~ W2 · W3 ~ 1e293. One
- * step only: its update (about 1e-32, with a learning rate of 1e-300) makes the next
- * forward pass overflow. */
-static void huge_first_gradients(dnn_params *p)
-{
-    for (size_t i = 0; i < (size_t)p->dims[1] * (size_t)p->dims[0]; i++)
-        p->W[1][i] *= 1e-293;
-    for (size_t i = 0; i < (size_t)p->dims[2] * (size_t)p->dims[1]; i++)
-        p->W[2][i] *= 1e150;
-    for (int i = 0; i < p->dims[2]; i++)
-        p->W[3][i] *= 1e143;
-}
 
 /* Loop i: 2 threads and two chunks, the last shorter; 3 threads (three parts of the
  * inputs) and two chunks; 2 threads and one chunk; two chunks and huge gradients. */
@@ -193,10 +169,10 @@ START_TEST(split_steps_give_the_same_bits)
         dnn_params *other = train_net(&d, dims, 3, threads, chunk, mixes[k], &cases[_i].run,
                                       &copied, &split, &st, NULL);
         ck_assert_int_eq(st, DNN_OK);
-        long want = splits ? count_of(mixes[k], steps, 'p') : 0;
+        long want = splits ? steps_going(mixes[k], steps, 'p') : 0;
         ck_assert_msg(split == want, "%d threads, %s: %ld split steps, not %ld", threads,
                       mixes[k], split, want);
-        check_mix(shared, other, threads, mixes[k], copied, count_of(mixes[k], steps, 'c'));
+        check_mix(shared, other, threads, mixes[k], copied, steps_going(mixes[k], steps, 'c'));
     }
     dnn_params_free(&shared);
     dnn_dataset_free(&d);

@@ -116,9 +116,9 @@ long dnn_trainer_recomputed(const dnn_trainer *trainer);
  * the AVX-512 kernels suit (the course's cat model), and in the same way to two
  * processes of one node with one thread and one chunk each, whose reducer gives
  * shared_region (see dnn_trainer_sync); elsewhere SPLIT acts as AUTO. Every process
- * must set the same exchange. AUTO (the default) splits where that applies; otherwise it measures how far apart
- * the team's cores are every few hundred steps and copies when the cache-line round
- * trip exceeds 250 ns. */
+ * must set the same exchange. AUTO (the default) splits where that applies;
+ * otherwise it measures how far apart the team's cores are every few hundred steps
+ * and copies when the cache-line round trip exceeds 250 ns. */
 typedef enum {
     DNN_EXCHANGE_AUTO,
     DNN_EXCHANGE_SHARED,

@@ -34,7 +34,8 @@ check_matrix() { # name args...
         threads=${threads%%:*}
         DNN_SHARED_MEMORY=$sharing run_ranks "$ranks" "$threads" "$dnn_train" "$@" "${extra[@]}" \
             2>"$out/err" | grep -v '^dnn-train:' >"$out/run"
-        if [ "${extra[1]:-}" != copied ] && [ -n "${extra[1]:-}" ] && ! grep -q "$says" "$out/err"; then
+        if [ "${extra[1]:-}" != copied ] && [ -n "${extra[1]:-}" ] &&
+            ! grep -q "$says" "$out/err"; then
             fail "$name: $layout did not split the first layer at every step (or split at one)"
             cat "$out/err"
             return

@@ -20,7 +20,8 @@ for sharing in 1 0; do
     fi
 done
 
-if [ -z "$dnn_train" ] || [ ! -f "$shared/train_catvnoncat.h5" ] || ! grep -qw avx512f /proc/cpuinfo; then
+if [ -z "$dnn_train" ] || [ ! -f "$shared/train_catvnoncat.h5" ] ||
+    ! grep -qw avx512f /proc/cpuinfo; then
     echo "skipped the dnn-train part: needs dnn-train, $shared/train_catvnoncat.h5 and AVX-512"
     finish
     exit
@@ -35,7 +36,10 @@ train() { # ranks name args...: stdout to name.out, stderr to name.err
 }
 train 1 alone --iters 20 --save "$tmp/alone.h5" --checkpoint "$tmp/alone.ck"
 train 2 split --iters 20 --save "$tmp/split.h5" --checkpoint "$tmp/whole.ck" --checkpoint-every 10
-predict() { "$dnn_predict" --model "$tmp/$1.h5" --data "$shared/train_catvnoncat.h5" --batch 105 --out "$tmp/$1.csv" >/dev/null; }
+predict() { # name: name.h5's probabilities on the training set to name.csv
+    "$dnn_predict" --model "$tmp/$1.h5" --data "$shared/train_catvnoncat.h5" --batch 105 \
+        --out "$tmp/$1.csv" >/dev/null
+}
 predict alone
 predict split
 if ! grep -q "^ranks: 20 of 20 steps split the first layer" "$tmp/split.err"; then

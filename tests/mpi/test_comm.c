@@ -15,18 +15,7 @@
 
 #include "comm.h"
 #include "comm_shared.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            failures++;                                                                    \
-            fprintf(stderr, "rank %d: %s:%d: ", dnn_comm_rank(), __FILE__, __LINE__);     \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fputc('\n', stderr);                                                           \
-        }                                                                                  \
-    } while (0)
+#include "rank_check.h"
 
 /* Rank p's contribution to element i of plane k: large, of both signs, so that a sum
  * done in double or with lost carries would show. */

@@ -17,21 +17,11 @@
 #include "dnn/rng.h"
 #include "dnn/train.h"
 #include "kernels.h"
+#include "rank_check.h"
+#include "split_cases.h"
 
 /* three blocks of the codes kernels' 512 inputs, the last partial; one chunk a rank */
 enum { CODED = 1300, EXAMPLES = 80, CHUNK = 40, STEPS = 10 };
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            failures++;                                                                    \
-            fprintf(stderr, "rank %d: %s:%d: ", dnn_comm_rank(), __FILE__, __LINE__);     \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fputc('\n', stderr);                                                           \
-        }                                                                                  \
-    } while (0)
 
 static dnn_dataset make_coded_data(void)
 {
@@ -65,18 +55,6 @@ static dnn_dataset shard_of(const dnn_dataset *all, int rank)
     d.Y = all->Y + d.first;
     d.X_codes = all->X_codes + (size_t)d.first * CODED;
     return d;
-}
-
-/* Tiny first-layer weights and huge later ones (as test_exchange.c's case): gradients
- * near 1e293 whose sums are checked before any update. */
-static void huge_first_gradients(dnn_params *p)
-{
-    for (size_t i = 0; i < (size_t)p->dims[1] * (size_t)p->dims[0]; i++)
-        p->W[1][i] *= 1e-293;
-    for (size_t i = 0; i < (size_t)p->dims[2] * (size_t)p->dims[1]; i++)
-        p->W[2][i] *= 1e150;
-    for (int i = 0; i < p->dims[2]; i++)
-        p->W[3][i] *= 1e143;
 }
 
 typedef struct {
@@ -134,14 +112,6 @@ static dnn_params *run(const run_case *c, const dnn_dataset *data, const dnn_red
     return p;
 }
 
-static long count_of(const char *ways, int steps, char c)
-{
-    long n = 0, len = (long)strlen(ways);
-    for (long i = 0; i < steps; i++)
-        n += ways[i % len] == c;
-    return n;
-}
-
 static void check_case(const run_case *c, dnn_dataset *all, int must_split)
 {
     int rank = dnn_comm_rank();
@@ -156,7 +126,7 @@ static void check_case(const run_case *c, dnn_dataset *all, int must_split)
     dnn_params *p = run(c, &mine, &ranks, &split, &st, &taken, before, &correct);
     dnn_params *q = run(c, all, &alone, &alone_split, &alone_st, &alone_taken, alone_before,
                         &alone_correct);
-    long want = must_split ? count_of(c->ways, taken, 'p') : 0;
+    long want = must_split ? steps_going(c->ways, taken, 'p') : 0;
     CHECK(split == want, "%s: %ld split steps, not %ld", c->name, split, want);
     CHECK(alone_split == 0, "%s: one thread alone split", c->name);
     CHECK(st == alone_st && taken == alone_taken, "%s: status %d after %d steps, alone %d after %d",
