@@ -2,15 +2,16 @@
 # Never hang (issue 5, part 2): whatever fails on whichever rank, every rank ends soon,
 # non-zero, and a failure dnn-train detects is told once.
 #   - a rank killed with SIGKILL mid-training: mpiexec ends non-zero within 30 s and
-#     no rank is left;
+#     no rank is left (also when the ranks split the course's first layer, waiting on
+#     each other in shared memory);
 #   - bad data in rank 1's examples only: exit 2 on every rank, one message naming the
 #     file, the dataset and the first bad example;
 #   - a training file that only rank 0 can see (ranks started in different
 #     directories) and arguments that only rank 1 rejects: exit 2, one message.
 #
-# usage: never_hang.sh DNN_TRAIN MAKE_BAD_FILES    (MPIEXEC: the mpiexec to use)
+# usage: never_hang.sh DNN_TRAIN MAKE_BAD_FILES [SHARED_DATA_DIR]   (MPIEXEC: the mpiexec)
 set -uo pipefail
-train=$1 make_bad_files=$2
+train=$1 make_bad_files=$2 shared=${3:-}
 source "$(dirname "$0")/lib.sh"
 d=$tmp/data
 mkdir "$d"
@@ -29,29 +30,42 @@ no_rank_left() { # WHAT PATTERN
 }
 
 # 1. SIGKILL of rank 1 in the middle of training
-# shellcheck disable=SC2054 # commas inside arguments
-long=(--synthetic 20000,16 --iters 1000000 --print-every 1 --save "$tmp/killed.h5")
-OMP_NUM_THREADS=1 timeout 60 "$MPIEXEC" --oversubscribe -np 2 "$train" "${long[@]}" \
-    >"$tmp/killed.out" 2>"$tmp/killed.err" &
-job=$!
-if ! wait_for "$tmp/killed.out" '^Cost after iteration 5:' 30; then
-    fail "SIGKILL: training did not start: $(cat "$tmp/killed.err")"
-    kill $job
-else
-    victim=$(rank_pids "$tmp/killed.h5" 1)
+killed_mid_training() { # NAME ARGS...: the run's --save path names its ranks
+    local name=$1
+    shift
+    local save=$tmp/killed_$name.h5
+    OMP_NUM_THREADS=1 timeout 60 "$MPIEXEC" --oversubscribe -np 2 "$train" "$@" \
+        --iters 1000000 --print-every 1 --save "$save" >"$tmp/killed.out" 2>"$tmp/killed.err" &
+    local job=$! victim start rc=0
+    if ! wait_for "$tmp/killed.out" '^Cost after iteration 5:' 30; then
+        fail "SIGKILL, $name: training did not start: $(cat "$tmp/killed.err")"
+        kill $job
+        return
+    fi
+    victim=$(rank_pids "$save" 1)
     start=$SECONDS
     kill -9 "$victim"
-    rc=0
     wait $job || rc=$?
     seconds=$((SECONDS - start))
     if [[ $rc -eq 0 || $rc -eq 124 ]]; then
-        fail "SIGKILL of rank 1 (pid $victim): mpiexec exit status $rc (124: hung until the timeout)"
+        fail "SIGKILL of rank 1 (pid $victim), $name: mpiexec exit status $rc" \
+            "(124: hung until the timeout)"
     elif ((seconds > 30)); then
-        fail "SIGKILL of rank 1: mpiexec took $seconds s to end"
+        fail "SIGKILL of rank 1, $name: mpiexec took $seconds s to end"
     else
-        pass "SIGKILL of rank 1 (pid $victim) mid-training: mpiexec ended with status $rc after $seconds s"
+        pass "SIGKILL of rank 1 (pid $victim) mid-training, $name:" \
+            "mpiexec ended with status $rc after $seconds s"
     fi
-    no_rank_left "SIGKILL" "$tmp/killed.h5"
+    no_rank_left "SIGKILL, $name" "$save"
+}
+killed_mid_training "synthetic data" --synthetic 20000,16
+# the course's data, 2 ranks x 1 thread: the ranks split the first layer and wait on
+# each other through shared memory, not in MPI calls
+if [[ -f $shared/train_catvnoncat.h5 ]] && grep -qw avx512f /proc/cpuinfo; then
+    killed_mid_training "first layer split across the ranks" \
+        --train "$shared/train_catvnoncat.h5" --layers auto,20,7,5,1
+else
+    echo "skipped SIGKILL with the split first layer: needs $shared/train_catvnoncat.h5 and AVX-512"
 fi
 
 # 2. bad values that only rank 1 reads (examples 128..255 of 256, --chunk 64)
