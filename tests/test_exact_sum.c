@@ -583,6 +583,7 @@ int main(void)
 {
     Suite *s = suite_create("exact_sum");
     TCase *tc = tcase_create("reproducible");
+    tcase_set_timeout(tc, 60); /* under the sanitizers, beside other tests: ~4 s a case */
     tcase_add_test(tc, sum_does_not_depend_on_grouping_or_order);
     tcase_add_test(tc, sum_is_accurate);
     tcase_add_test(tc, non_finite_values_raise_the_flag);

@@ -60,6 +60,18 @@ rank_pids() {
     done
 }
 
+# running_ranks PATTERN [RANK]: rank_pids, asked again for up to 5 s while it finds
+# none (a loaded machine once gave an empty answer for a rank that was running).
+running_ranks() {
+    local pids i
+    for ((i = 0; i < 50; i++)); do
+        pids=$(rank_pids "$@")
+        [[ -n $pids ]] && break
+        sleep 0.1
+    done
+    echo "$pids"
+}
+
 # wait_for FILE REGEX SECONDS: until a line of FILE matches REGEX; 1 on timeout.
 wait_for() {
     local file=$1 regex=$2 limit=$3 start=$SECONDS

@@ -42,7 +42,12 @@ killed_mid_training() { # NAME ARGS...: the run's --save path names its ranks
         kill $job
         return
     fi
-    victim=$(rank_pids "$save" 1)
+    victim=$(running_ranks "$save" 1)
+    if [[ -z $victim ]]; then
+        fail "SIGKILL, $name: rank 1 not found"
+        kill $job
+        return
+    fi
     start=$SECONDS
     kill -9 "$victim"
     wait $job || rc=$?

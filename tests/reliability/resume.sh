@@ -43,9 +43,14 @@ killed_and_resumed() {
         return
     fi
     if [[ $victims == all ]]; then
-        pids=$(rank_pids "$ck")
+        pids=$(running_ranks "$ck")
     else
-        pids=$(rank_pids "$ck" "$victims")
+        pids=$(running_ranks "$ck" "$victims")
+    fi
+    if [[ -z $pids ]]; then
+        fail "$name: no rank to kill found"
+        kill $job
+        return
     fi
     # shellcheck disable=SC2086 # one or two pids
     kill -9 $pids
