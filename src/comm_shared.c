@@ -15,7 +15,6 @@ typedef struct {
     MPI_Win region_win; /* dnn_shared_region's, when have_region */
     int have_region;
     void *region;
-    size_t region_bytes;
     double **segments; /* every rank's segment */
     double *result;
     size_t segment_len, result_len;
@@ -163,7 +162,6 @@ static void free_region(void)
     }
     shared.have_region = 0;
     shared.region = NULL;
-    shared.region_bytes = 0;
 }
 
 void *dnn_shared_region(size_t bytes)
@@ -198,7 +196,6 @@ void *dnn_shared_region(size_t bytes)
         return NULL;
     }
     shared.have_region = 1;
-    shared.region_bytes = bytes;
     /* rank 0's zeros seen by all before any rank writes */
     MPI_Win_sync(shared.region_win);
     MPI_Barrier(shared.node);
