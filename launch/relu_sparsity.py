@@ -5,7 +5,7 @@ per chunk of examples as dnn-train splits them, every 50 iterations, with the nu
 reference of tests/. Also the share for single units, and for tiles of units sorted
 by activity.
 
-  launch/relu_sparsity.py [TRAIN_H5]      (default ../shared/data/train_catvnoncat.h5)
+  launch/relu_sparsity.py [TRAIN_H5]      (default data/train_catvnoncat.h5)
 """
 import os
 import sys

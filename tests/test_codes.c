@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "dnn/rng.h"
-#include "dnn/train.h"
-#include "kernels.h"
+#include "dnn/trainer.h"
+#include "kernels/kernels.h"
 #include "test_util.h"
 
 enum { FEATURES = 700, EXAMPLES = 150, CHUNK = 40, STEPS = 40 };

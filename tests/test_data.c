@@ -18,7 +18,7 @@
 #include "test_util.h"
 
 #ifndef DNN_SHARED_DATA_DIR
-#error "DNN_SHARED_DATA_DIR must name ../shared/data (set by tests/CMakeLists.txt)"
+#error "DNN_SHARED_DATA_DIR must name the project's data/ (set by tests/CMakeLists.txt)"
 #endif
 
 static char tmpdir[64];

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnn/exact_sum.h"
+#include "exact/exact_sum.h"
 #include "dnn/rng.h"
 #include "dnn/shard.h"
 #include "test_util.h"

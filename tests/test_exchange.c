@@ -1,8 +1,6 @@
-/* The ways a process's threads exchange gradients and parameters (dnn_exchange) give
- * the same bits, also when a run switches between them from step to step, as auto
- * does when the cores move: a copied step after shared ones must start every thread's
- * own copy of the parameters from the current ones, and a split step updates the
- * parameters alone. */
+/* The ways a process's threads share a step (dnn_exchange) give the same bits, also
+ * when a run switches between them from step to step: a split step updates the
+ * parameters alone, and a shared step after it must see them. */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -10,14 +8,15 @@
 
 #include "dnn/params.h"
 #include "dnn/rng.h"
-#include "dnn/train.h"
-#include "kernels.h"
+#include "dnn/trainer.h"
+#include "train/trainer_modes.h"
+#include "kernels/kernels.h"
 #include "split_cases.h"
 #include "test_util.h"
 
 /* CODED: inputs of the split way's cases, three blocks of the codes kernels' 512
  * inputs, the last partial */
-enum { FEATURES = 300, CODED = 1300, STEPS = 12 };
+enum { CODED = 1300, STEPS = 12 };
 
 /* Random features, or with codes (8-bit features, X = q / 255: what the split way
  * needs) over `features` inputs. */
@@ -45,14 +44,9 @@ static dnn_dataset make_data_of(int examples, int features, int codes)
     return d;
 }
 
-static dnn_dataset make_data(int examples)
-{
-    return make_data_of(examples, FEATURES, 0);
-}
-
 static dnn_exchange way_of(char c)
 {
-    return c == 'c' ? DNN_EXCHANGE_COPIED : c == 'p' ? DNN_EXCHANGE_SPLIT : DNN_EXCHANGE_SHARED;
+    return c == 'p' ? DNN_EXCHANGE_SPLIT : DNN_EXCHANGE_SHARED;
 }
 
 /* How a run starts and steps: prepare changes the initial parameters (or is NULL). */
@@ -65,13 +59,12 @@ typedef struct {
 static const run_setup usual = {NULL, 0.5, STEPS};
 
 /* The parameters after run->steps steps of a dims network with `threads` threads,
- * step i exchanging the way ways[i % strlen(ways)] says ('s' shared, 'c' copied, 'p'
- * split); *copied and *split get the steps that went those ways. A failed step
+ * step i going the way ways[i % strlen(ways)] says ('s' shared, 'p' split); *split
+ * gets the steps that split. A failed step
  * (*status) ends the run; *before (when not NULL) gets the parameters before the last
  * step. */
 static dnn_params *train_net(const dnn_dataset *d, const int *dims, int L, int threads,
-                             int chunk, const char *ways, const run_setup *run, long *copied,
-                             long *split, dnn_status *status, dnn_params **before)
+                             int chunk, const char *ways, const run_setup *run, long *split, dnn_status *status, dnn_params **before)
 {
     dnn_params *p = dnn_params_new(L, dims);
     ck_assert_ptr_nonnull(p);
@@ -95,53 +88,18 @@ static dnn_params *train_net(const dnn_dataset *d, const int *dims, int L, int t
         dnn_trainer_set_exchange(t, way_of(ways[i % n]));
         *status = dnn_trainer_step(t, &local, run->learning_rate, &cost);
     }
-    *copied = dnn_trainer_copied_steps(t);
     *split = dnn_trainer_split_steps(t);
     dnn_trainer_free(&t);
     return p;
 }
 
-static dnn_params *train(const dnn_dataset *d, int threads, int chunk, const char *ways,
-                         long *copied)
+/* A run that mixed the ways `mix` says and ended with the shared run's bits; frees it. */
+static void check_mix(const dnn_params *shared, dnn_params *other, int threads, const char *mix)
 {
-    static const int dims[] = {FEATURES, 16, 5, 1};
-    long split;
-    dnn_status st;
-    dnn_params *p = train_net(d, dims, 3, threads, chunk, ways, &usual, copied, &split, &st, NULL);
-    ck_assert_int_eq(st, DNN_OK);
-    ck_assert_int_eq(split, 0); /* no codes: split acts as auto */
-    return p;
-}
-
-/* A run that mixed the ways `mix` says copied as often as it should and ended with the
- * shared run's bits; frees it. */
-static void check_mix(const dnn_params *shared, dnn_params *other, int threads, const char *mix,
-                      long copied, long want_copied)
-{
-    ck_assert_msg(copied == want_copied, "%d threads, %s: %ld copied steps, not %ld", threads,
-                  mix, copied, want_copied);
     ck_assert_msg(same_params(shared, other), "%d threads, %s: not the shared run's bits",
                   threads, mix);
     dnn_params_free(&other);
 }
-
-/* Loop i: 2 + i threads, one chunk each. */
-START_TEST(every_way_gives_the_same_bits)
-{
-    int threads = 2 + _i, chunk = 40;
-    dnn_dataset d = make_data(threads * chunk);
-    long copied;
-    dnn_params *shared = train(&d, threads, chunk, "s", &copied);
-    ck_assert_int_eq(copied, 0);
-    static const char *const mixes[] = {"c", "scc", "ccs", "cs"};
-    for (size_t k = 0; k < sizeof mixes / sizeof *mixes; k++) {
-        dnn_params *other = train(&d, threads, chunk, mixes[k], &copied);
-        check_mix(shared, other, threads, mixes[k], copied, steps_going(mixes[k], STEPS, 'c'));
-    }
-    dnn_params_free(&shared);
-    dnn_dataset_free(&d);
-}
-END_TEST
 
 /* Loop i: 2 threads and two chunks, the last shorter; 3 threads (three parts of the
  * inputs) and two chunks; 2 threads and one chunk; two chunks and huge gradients. */
@@ -158,21 +116,21 @@ START_TEST(split_steps_give_the_same_bits)
     int threads = cases[_i].threads, chunk = cases[_i].chunk, steps = cases[_i].run.steps;
     int splits = dnn_kernel_suits_codes(dims[1], chunk, CODED); /* AVX-512 */
     dnn_dataset d = make_data_of(cases[_i].examples, CODED, 1);
-    long copied, split;
+    long split;
     dnn_status st;
-    dnn_params *shared = train_net(&d, dims, 3, threads, chunk, "s", &cases[_i].run, &copied,
-                                   &split, &st, NULL);
+    dnn_params *shared =
+        train_net(&d, dims, 3, threads, chunk, "s", &cases[_i].run, &split, &st, NULL);
     ck_assert_int_eq(st, DNN_OK);
     ck_assert_int_eq(split, 0);
-    static const char *const mixes[] = {"p", "sp", "pps", "pc"};
+    static const char *const mixes[] = {"p", "sp", "pps", "ps"};
     for (size_t k = 0; k < sizeof mixes / sizeof *mixes; k++) {
         dnn_params *other = train_net(&d, dims, 3, threads, chunk, mixes[k], &cases[_i].run,
-                                      &copied, &split, &st, NULL);
+                                      &split, &st, NULL);
         ck_assert_int_eq(st, DNN_OK);
         long want = splits ? steps_going(mixes[k], steps, 'p') : 0;
         ck_assert_msg(split == want, "%d threads, %s: %ld split steps, not %ld", threads,
                       mixes[k], split, want);
-        check_mix(shared, other, threads, mixes[k], copied, steps_going(mixes[k], steps, 'c'));
+        check_mix(shared, other, threads, mixes[k]);
     }
     dnn_params_free(&shared);
     dnn_dataset_free(&d);
@@ -188,11 +146,10 @@ START_TEST(a_failed_split_step_changes_nothing)
     int splits = dnn_kernel_suits_codes(dims[1], 40, CODED);
     d.Y[77] = NAN;
     for (int k = 0; k < 2; k++) {
-        long copied, split;
+        long split;
         dnn_status st;
         dnn_params *before = NULL;
-        dnn_params *p =
-            train_net(&d, dims, 3, 2, 40, k ? "p" : "s", &usual, &copied, &split, &st, &before);
+        dnn_params *p = train_net(&d, dims, 3, 2, 40, k ? "p" : "s", &usual, &split, &st, &before);
         ck_assert_int_eq(st, DNN_ERR_NONFINITE);
         ck_assert_int_eq(split, k ? splits : 0);
         ck_assert_msg(same_params(p, before), "%s step: the parameters changed",
@@ -209,7 +166,6 @@ int main(void)
     Suite *s = suite_create("exchange");
     TCase *tc = tcase_create("exchange");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, every_way_gives_the_same_bits, 0, 2);
     tcase_add_loop_test(tc, split_steps_give_the_same_bits, 0, 4);
     tcase_add_test(tc, a_failed_split_step_changes_nothing);
     suite_add_tcase(s, tc);

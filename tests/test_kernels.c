@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dnn/rng.h"
-#include "kernels.h"
+#include "kernels/kernels.h"
 #include "test_util.h"
 
 /* Shapes around the tile and block edges (4 x 6 forward tiles, 4-unit gradient

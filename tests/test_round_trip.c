@@ -5,7 +5,7 @@
 #include <omp.h>
 #include <sched.h>
 
-#include "round_trip.h"
+#include "programs/round_trip.h"
 #include "test_util.h"
 
 START_TEST(no_partner_no_measure)

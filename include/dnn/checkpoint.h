@@ -6,7 +6,7 @@
 
 #include "dnn/data.h"
 #include "dnn/params.h"
-#include "dnn/train.h"
+#include "dnn/trainer.h"
 
 /* Training checkpoints: everything a full-batch gradient-descent run needs to continue
  * exactly where it stopped, plus what it must agree with to be continued.

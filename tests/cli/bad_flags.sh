@@ -4,7 +4,7 @@
 # --help exits 0 and lists every flag train_options.c accepts.
 #
 # usage: bad_flags.sh DNN_TRAIN
-# DNN_SHARED_DATA_DIR overrides where the course files are (default: ../shared/data
+# DNN_SHARED_DATA_DIR overrides where the course files are (default: data/
 # next to the project root).
 set -euo pipefail
 
@@ -15,7 +15,7 @@ fi
 train=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-shared=${DNN_SHARED_DATA_DIR:-$root/../shared/data}
+shared=${DNN_SHARED_DATA_DIR:-$root/data}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnn_bad_flags.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 

@@ -5,7 +5,7 @@
 #
 # usage: train_save_predict.sh DNN_TRAIN DNN_PREDICT
 # The course part needs train_catvnoncat.h5 and test_catvnoncat.h5 from
-# DNN_SHARED_DATA_DIR (default: ../shared/data next to the project root) and is
+# DNN_SHARED_DATA_DIR (default: data/ next to the project root) and is
 # skipped with a message when they are absent.
 set -euo pipefail
 
@@ -17,7 +17,7 @@ train=$1
 predict=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-shared=${DNN_SHARED_DATA_DIR:-$root/../shared/data}
+shared=${DNN_SHARED_DATA_DIR:-$root/data}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnn_train_save_predict.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 

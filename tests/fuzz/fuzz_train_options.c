@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "programs/cli.h"
 #include "fuzz.h"
-#include "train_options.h"
+#include "programs/train_options.h"
 
 enum { MAX_ARGS = 64 };
 

@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-#include "comm.h"
+#include "comm/comm.h"
 
 /* The MPI test programs' checks: a failed one prints the rank and place, and counts. */
 static int failures;

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "comm.h"
-#include "comm_shared.h"
+#include "comm/comm.h"
+#include "comm/comm_shared.h"
 #include "rank_check.h"
 
 /* Rank p's contribution to element i of plane k: large, of both signs, so that a sum

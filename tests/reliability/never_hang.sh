@@ -2,8 +2,7 @@
 # Never hang (issue 5, part 2): whatever fails on whichever rank, every rank ends soon,
 # non-zero, and a failure dnn-train detects is told once.
 #   - a rank killed with SIGKILL mid-training: mpiexec ends non-zero within 30 s and
-#     no rank is left (also when the ranks split the course's first layer, waiting on
-#     each other in shared memory);
+#     no rank is left
 #   - bad data in rank 1's examples only: exit 2 on every rank, one message naming the
 #     file, the dataset and the first bad example;
 #   - a training file that only rank 0 can see (ranks started in different
@@ -64,14 +63,6 @@ killed_mid_training() { # NAME ARGS...: the run's --save path names its ranks
     no_rank_left "SIGKILL, $name" "$save"
 }
 killed_mid_training "synthetic data" --synthetic 20000,16
-# the course's data, 2 ranks x 1 thread: the ranks split the first layer and wait on
-# each other through shared memory, not in MPI calls
-if [[ -f $shared/train_catvnoncat.h5 ]] && grep -qw avx512f /proc/cpuinfo; then
-    killed_mid_training "first layer split across the ranks" \
-        --train "$shared/train_catvnoncat.h5" --layers auto,20,7,5,1
-else
-    echo "skipped SIGKILL with the split first layer: needs $shared/train_catvnoncat.h5 and AVX-512"
-fi
 
 # 2. bad values that only rank 1 reads (examples 128..255 of 256, --chunk 64)
 run 2 --train "$d/rank1_label.h5" --chunk 64 --iters 5

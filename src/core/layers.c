@@ -1,0 +1,79 @@
+#include "dnn/layers.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+#include "core/layers_codes.h"
+
+#define REAL double
+#define FN(name) name
+#define EXP exp
+#define LOG log
+#define REAL_TRUE_MIN DBL_TRUE_MIN
+#define GEMM cblas_dgemm
+#define KERNEL_SUITS dnn_kernel_suits
+#define KERNEL_FORWARD dnn_kernel_forward
+#define KERNEL_GRADIENT dnn_kernel_weight_gradient
+#include "core/layers_impl.h"
+
+dnn_status dnn_linear_activation_forward_codes(int n, int n_prev, int m, const double *X,
+                                               const uint8_t *Q, const double *W,
+                                               const double *b, dnn_activation activation,
+                                               double *Z, double *A, double *work)
+{
+    if (!Q || !work || !dnn_kernel_suits_codes(n, m, n_prev))
+        return dnn_linear_activation_forward(n, n_prev, m, X, W, b, activation, Z, A);
+    if (activation != DNN_RELU && activation != DNN_SIGMOID)
+        return DNN_ERR_ARG;
+    if (!W || !b || !Z || !A || !sizes_ok(n, n_prev, m))
+        return DNN_ERR_ARG;
+    dnn_kernel_forward_codes(n, m, n_prev, W, Q, Z, work);
+    bias_activation(n, m, b, activation, Z, A);
+    return DNN_OK;
+}
+
+dnn_status dnn_linear_activation_backward_codes(int n, int n_prev, int m, const double *dA,
+                                                const double *Z, const double *X,
+                                                const uint8_t *Q, const double *W,
+                                                dnn_activation activation, double scale,
+                                                double *dZ, double *dW, double *db,
+                                                double *work)
+{
+    if (!Q || !work || !dnn_kernel_suits_codes(n, m, n_prev))
+        return dnn_linear_activation_backward_scaled(n, n_prev, m, dA, Z, X, W, activation,
+                                                     scale, dZ, NULL, dW, db);
+    if (!dW || !db || !sizes_ok(n, n_prev, m))
+        return DNN_ERR_ARG;
+    dnn_status st = activation_backward(n, m, dA, Z, activation, dZ);
+    if (st != DNN_OK)
+        return st;
+    dnn_kernel_weight_gradient_codes(n, m, n_prev, scale, dZ, Q, dW, work);
+    bias_gradient(n, m, dZ, scale, db);
+    return DNN_OK;
+}
+
+dnn_status dnn_first_layer_finish_forward(int n, int m, const double *b,
+                                          dnn_activation activation, double *Z, double *A)
+{
+    if (activation != DNN_RELU && activation != DNN_SIGMOID)
+        return DNN_ERR_ARG;
+    if (!b || !Z || !A || n < 1 || m < 1)
+        return DNN_ERR_ARG;
+    bias_activation(n, m, b, activation, Z, A);
+    return DNN_OK;
+}
+
+dnn_status dnn_first_layer_backward_without_dW(int n, int m, const double *dA, const double *Z,
+                                               dnn_activation activation, double scale,
+                                               double *dZ, double *db)
+{
+    if (!dA || !Z || !dZ || !db || n < 1 || m < 1)
+        return DNN_ERR_ARG;
+    dnn_status st = activation_backward(n, m, dA, Z, activation, dZ);
+    if (st == DNN_OK)
+        bias_gradient(n, m, dZ, scale, db);
+    return st;
+}

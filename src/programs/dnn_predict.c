@@ -1,0 +1,338 @@
+/* dnn-predict: applies a model saved by dnn-train to an HDF5 data set.
+ *
+ * One process, no MPI: the data set is read whole and the forward pass runs in blocks
+ * of --batch examples (BLAS may use threads inside each block). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "programs/cli.h"
+#include "dnn/data.h"
+#include "dnn/model.h"
+#include "dnn/model_io.h"
+
+enum { EXIT_USAGE = 2, EXIT_RUNTIME = 1 };
+/* Examples per forward pass. BLAS can round one example's result differently
+ * depending on how many are multiplied together; dnn-train evaluates in blocks of its
+ * chunk, so --batch set to that chunk gives exactly the probabilities it saw. */
+enum { DEFAULT_BATCH = 256, MAX_BATCH = 1 << 20 };
+
+typedef struct {
+    const char *model_path, *data_path, *out_path;
+    const char *x_dataset, *y_dataset; /* NULL: found automatically */
+    long batch;                        /* examples per forward pass */
+    int scale_uint8;
+    int help;
+} predict_options;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: dnn-predict --model PATH --data FILE [options]\n"
+            "Applies a model written by dnn-train --save to every example of FILE and prints\n"
+            "'Accuracy: A', the fraction of predictions (probability > 0.5) equal to the "
+            "label.\n\n"
+            "  --model PATH          HDF5 model from dnn-train --save (required)\n"
+            "  --data FILE           HDF5 data set in the course layout: *_x (m,...) and\n"
+            "                        *_y (m) (required; labels are required too, since the\n"
+            "                        loader reads both; its width must be the model's input)\n"
+            "  --out PATH            also write a CSV 'index,probability,prediction', one row\n"
+            "                        per example (default: none); replaced only when complete\n"
+            "  --x-dataset NAME      features dataset (default: the one named *_x)\n"
+            "  --y-dataset NAME      labels dataset (default: the one named *_y)\n"
+            "  --no-scale            keep uint8 features as 0..255 (default: divide by 255);\n"
+            "                        use the same choice as for training\n"
+            "  --batch N             examples per forward pass, 1..1048576 (default 256);\n"
+            "                        the chunk dnn-train printed reproduces its probabilities\n"
+            "                        to the last bit (BLAS may round others differently)\n"
+            "  --help                this text\n");
+}
+
+/* Fills o from argv; on a bad flag or a missing value returns non-zero with a message. */
+static int parse_options(int argc, char **argv, predict_options *o, char *err, size_t n)
+{
+    static const char *const switches[] = {"--help", "-h", "--no-scale", NULL};
+    static const char *const valued[] = {"--batch",     "--model",     "--data", "--out",
+                                         "--x-dataset", "--y-dataset", NULL};
+    memset(o, 0, sizeof *o);
+    o->scale_uint8 = 1;
+    o->batch = DEFAULT_BATCH;
+    char flag[32];
+    for (int i = 1; i < argc; i++) {
+        const char *value;
+        if (dnn_read_option(argc, argv, &i, switches, valued, flag, sizeof flag, &value, err, n))
+            return 1;
+        if (!value) {
+            if (strcmp(flag, "--no-scale") == 0)
+                o->scale_uint8 = 0;
+            else
+                o->help = 1;
+            continue;
+        }
+        if (!*value)
+            return snprintf(err, n, "%s: expected a non-empty value", flag), 1;
+        if (strcmp(flag, "--batch") == 0 && dnn_parse_long(value, 1, MAX_BATCH, &o->batch))
+            return snprintf(err, n, "--batch: expected an integer from 1 to %d, got '%s'",
+                            MAX_BATCH, value), 1;
+        if (strcmp(flag, "--model") == 0)
+            o->model_path = value;
+        else if (strcmp(flag, "--data") == 0)
+            o->data_path = value;
+        else if (strcmp(flag, "--out") == 0)
+            o->out_path = value;
+        else if (strcmp(flag, "--x-dataset") == 0)
+            o->x_dataset = value;
+        else if (strcmp(flag, "--y-dataset") == 0)
+            o->y_dataset = value;
+    }
+    if (o->help)
+        return 0;
+    if (!o->model_path)
+        return snprintf(err, n, "--model PATH is required (see --help)"), 1;
+    if (!o->data_path)
+        return snprintf(err, n, "--data FILE is required (see --help)"), 1;
+    return 0;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static int all_finite(const dnn_params *p)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (!isfinite(p->arena[i]))
+            return 0;
+    return 1;
+}
+
+/* probability[j] = the model's output AL for example j of data. */
+static int forward_all(const dnn_params *params, const dnn_dataset *data, long batch,
+                       double *probability)
+{
+    int capacity = data->m < batch ? (int)data->m : (int)batch;
+    dnn_cache *cache = dnn_cache_new(params, capacity);
+    if (!cache) {
+        fprintf(stderr, "dnn-predict: error: out of memory for a block of %d examples\n",
+                capacity);
+        return EXIT_RUNTIME;
+    }
+    int rc = 0;
+    for (long first = 0; rc == 0 && first < data->m; first += capacity) {
+        int cols = data->m - first < capacity ? (int)(data->m - first) : capacity;
+        const double *X = data->X + (size_t)first * (size_t)data->n_features;
+        dnn_status st = dnn_L_model_forward(params, X, cols, cache);
+        if (st != DNN_OK) {
+            fprintf(stderr, "dnn-predict: error: forward pass of examples [%ld, %ld): %s\n",
+                    first, first + cols, dnn_status_string(st));
+            rc = EXIT_RUNTIME;
+            break;
+        }
+        const double *AL = cache->A[params->L];
+        for (int j = 0; j < cols; j++) {
+            if (!isfinite(AL[j])) {
+                fprintf(stderr, "dnn-predict: error: the model's output for example %ld is %g\n",
+                        first + j, AL[j]);
+                rc = EXIT_RUNTIME;
+                break;
+            }
+            probability[first + j] = AL[j];
+        }
+    }
+    dnn_cache_free(&cache);
+    return rc;
+}
+
+/* The --out file while it is written: a temporary file next to path, renamed over
+ * path only when complete, so path either stays as it was or holds the whole table. */
+typedef struct {
+    const char *path;
+    char *tmp; /* owned; NULL when there is no --out */
+    FILE *f;
+} csv_output;
+
+/* Creates the temporary file before any work, so a bad --out fails early. */
+static int csv_begin(csv_output *out, const char *path)
+{
+    *out = (csv_output){.path = path};
+    if (!path)
+        return 0;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "dnn-predict: error: --out: %s is a directory\n", path);
+        return EXIT_USAGE;
+    }
+    size_t len = strlen(path) + 16;
+    out->tmp = malloc(len);
+    if (!out->tmp) {
+        fprintf(stderr, "dnn-predict: error: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    snprintf(out->tmp, len, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(out->tmp);
+    if (fd < 0) {
+        fprintf(stderr, "dnn-predict: error: --out: cannot create a file next to %s: %s\n",
+                path, strerror(errno));
+        free(out->tmp);
+        out->tmp = NULL;
+        return EXIT_USAGE;
+    }
+    /* mkstemp makes the file 0600; give it the mode a new file would get */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0 || !(out->f = fdopen(fd, "w"))) {
+        fprintf(stderr, "dnn-predict: error: --out: %s: %s\n", out->tmp, strerror(errno));
+        close(fd);
+        remove(out->tmp);
+        free(out->tmp);
+        out->tmp = NULL;
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Removes the temporary file: after a failure, or when it was never used. */
+static void csv_abort(csv_output *out)
+{
+    if (out->f)
+        fclose(out->f);
+    if (out->tmp)
+        remove(out->tmp);
+    free(out->tmp);
+    *out = (csv_output){0};
+}
+
+/* Writes the table, flushes it to disk and renames it over the path. */
+static int csv_finish(csv_output *out, const double *probability, long m)
+{
+    if (!out->tmp)
+        return 0;
+    int ok = fprintf(out->f, "index,probability,prediction\n") > 0;
+    for (long j = 0; ok && j < m; j++)
+        ok = fprintf(out->f, "%ld,%.17g,%d\n", j, probability[j], probability[j] > 0.5) > 0;
+    ok = fflush(out->f) == 0 && ok;
+    ok = fsync(fileno(out->f)) == 0 && ok;
+    ok = fclose(out->f) == 0 && ok;
+    out->f = NULL;
+    const char *what = "writing it failed (disk full?)";
+    if (ok && rename(out->tmp, out->path) != 0) {
+        what = strerror(errno);
+        ok = 0;
+    }
+    if (ok) {
+        free(out->tmp); /* renamed: nothing left to remove */
+        out->tmp = NULL;
+    } else {
+        fprintf(stderr, "dnn-predict: error: --out: %s: %s\n", out->path, what);
+    }
+    csv_abort(out);
+    return ok ? 0 : EXIT_USAGE;
+}
+
+/* Loads the model and checks it. */
+static int load_model(const predict_options *o, dnn_params **params)
+{
+    dnn_error err = {"", -1};
+    dnn_status st = dnn_model_load(o->model_path, params, NULL, &err);
+    if (st != DNN_OK) {
+        fprintf(stderr, "dnn-predict: error: %s\n", err.message);
+        return st == DNN_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+    }
+    if (!all_finite(*params)) {
+        fprintf(stderr, "dnn-predict: error: %s: the model has NaN or Inf parameters\n",
+                o->model_path);
+        dnn_params_free(params);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Loads every example of the data file, whose width must be the model's input width. */
+static int load_data(const predict_options *o, const dnn_params *params, dnn_dataset *data)
+{
+    dnn_error err = {"", -1};
+    dnn_h5_options h5 = {o->x_dataset, o->y_dataset, o->scale_uint8};
+    long m = 0;
+    int n = 0;
+    dnn_status st = dnn_h5_probe(o->data_path, &h5, &m, &n, &err);
+    if (st == DNN_OK && n != params->dims[0]) {
+        fprintf(stderr,
+                "dnn-predict: error: %s has %d features per example, but the model %s takes "
+                "%d inputs\n",
+                o->data_path, n, o->model_path, params->dims[0]);
+        return EXIT_USAGE;
+    }
+    if (st == DNN_OK)
+        st = dnn_h5_load(o->data_path, &h5, 0, m, data, &err);
+    if (st != DNN_OK) {
+        fprintf(stderr, "dnn-predict: error: %s\n", err.message);
+        return st == DNN_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int run(const predict_options *o)
+{
+    if (o->out_path && (same_file(o->out_path, o->model_path) ||
+                        same_file(o->out_path, o->data_path))) {
+        fprintf(stderr, "dnn-predict: error: --out: %s is the model or the data file\n",
+                o->out_path);
+        return EXIT_USAGE;
+    }
+    csv_output out;
+    int rc = csv_begin(&out, o->out_path);
+    if (rc != 0)
+        return rc;
+    dnn_params *params = NULL;
+    dnn_dataset data = {0};
+    double *probability = NULL;
+    rc = load_model(o, &params);
+    if (rc == 0)
+        rc = load_data(o, params, &data);
+    if (rc == 0 && !(probability = malloc((size_t)data.m * sizeof *probability))) {
+        fprintf(stderr, "dnn-predict: error: out of memory for %ld predictions\n", data.m);
+        rc = EXIT_RUNTIME;
+    }
+    if (rc == 0)
+        rc = forward_all(params, &data, o->batch, probability);
+    if (rc == 0)
+        rc = csv_finish(&out, probability, data.m);
+    csv_abort(&out);
+    if (rc == 0) {
+        /* printed last: on any failure stdout stays empty */
+        long correct = 0;
+        for (long j = 0; j < data.m; j++)
+            correct += (probability[j] > 0.5 ? 1.0 : 0.0) == data.Y[j];
+        if (printf("Accuracy: %.17g\n", (double)correct / (double)data.m) < 0 ||
+            fflush(stdout) != 0) {
+            fprintf(stderr, "dnn-predict: error: writing to stdout failed\n");
+            rc = EXIT_RUNTIME;
+        }
+    }
+    free(probability);
+    dnn_dataset_free(&data);
+    dnn_params_free(&params);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    predict_options o;
+    char err[512];
+    if (parse_options(argc, argv, &o, err, sizeof err) != 0) {
+        fprintf(stderr, "dnn-predict: error: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (o.help) {
+        usage(stdout);
+        return 0;
+    }
+    return run(&o);
+}

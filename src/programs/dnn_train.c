@@ -1,0 +1,454 @@
+/* dnn-train: data-parallel training over MPI ranks and OpenMP threads. */
+#include <inttypes.h>
+#include <math.h>
+#include <omp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "comm/comm.h"
+#include "dnn/checkpoint.h"
+#include "dnn/data.h"
+#include "dnn/model.h"
+#include "dnn/model_io.h"
+#include "dnn/shard.h"
+#include "dnn/trainer.h"
+#include "programs/train_options.h"
+#include "train/trainer_modes.h"
+
+enum { EXIT_USAGE = 2, EXIT_RUNTIME = 1 };
+
+/* Rank 0 prints results; every other rank stays quiet. */
+static void say(const char *fmt, ...)
+{
+    if (dnn_comm_rank() != 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+}
+
+/* Collective: when any rank failed, the lowest failing rank prints its message and
+ * every rank returns non-zero together. A failure that spared rank 0 is local to some
+ * ranks (a file only some can see, bad data in some shards): it says which rank. */
+static int agree(int local_ok, const char *message)
+{
+    int first = dnn_comm_first_failure(local_ok);
+    if (first < 0)
+        return 0;
+    if (first == dnn_comm_rank() && first > 0)
+        fprintf(stderr, "dnn-train: error: rank %d: %s\n", first, message);
+    else if (first == dnn_comm_rank())
+        fprintf(stderr, "dnn-train: error: %s\n", message);
+    return 1;
+}
+
+typedef struct {
+    dnn_dataset train, test;
+    long m_train, m_test;
+} data_sets;
+
+/* Loads this rank's chunks of a data file (or none); probing and loading failures
+ * are agreed on collectively by the caller. */
+static dnn_status load_shard(const train_options *o, const char *path, long m_total,
+                             int n_features, dnn_dataset *out, dnn_error *err)
+{
+    dnn_shard s = dnn_shard_of(dnn_comm_rank(), dnn_comm_size(), m_total, o->chunk);
+    memset(out, 0, sizeof *out);
+    out->n_features = n_features;
+    out->m_total = m_total;
+    out->first = s.first;
+    if (s.count == 0)
+        return DNN_OK;
+    if (!path)
+        return dnn_synthetic_load((uint64_t)o->seed, m_total, n_features, s.first, s.count, out,
+                                  err);
+    dnn_h5_options h5 = {o->x_dataset, o->y_dataset, o->scale_uint8};
+    return dnn_h5_load(path, &h5, s.first, s.count, out, err);
+}
+
+static int probe(const train_options *o, const char *path, long *m, int *n, dnn_error *err)
+{
+    if (!path) {
+        *m = o->synthetic_m;
+        *n = (int)o->synthetic_n;
+        return 1;
+    }
+    dnn_h5_options h5 = {o->x_dataset, o->y_dataset, o->scale_uint8};
+    return dnn_h5_probe(path, &h5, m, n, err) == DNN_OK;
+}
+
+static int load_data(train_options *o, data_sets *d)
+{
+    dnn_error err = {"", -1};
+    int n_train = 0, n_test = 0;
+    if (agree(probe(o, o->train_path, &d->m_train, &n_train, &err), err.message))
+        return EXIT_USAGE;
+    if (o->test_path &&
+        agree(probe(o, o->test_path, &d->m_test, &n_test, &err), err.message))
+        return EXIT_USAGE;
+    char msg[600];
+    /* Shards are whole chunks, so ranks without examples would work; with more ranks
+     * than examples, though, the layout is surely a mistake: refuse it. */
+    snprintf(msg, sizeof msg, "%s has %ld examples, fewer than the %d ranks: use at most %ld",
+             o->train_path ? o->train_path : "--synthetic", d->m_train, dnn_comm_size(),
+             d->m_train);
+    if (agree(dnn_comm_size() <= d->m_train, msg))
+        return EXIT_USAGE;
+    if (o->auto_input)
+        o->dims[0] = n_train;
+    snprintf(msg, sizeof msg, "--layers: input width %d does not match the %d features of %s",
+             o->dims[0], n_train, o->train_path ? o->train_path : "the synthetic data");
+    if (agree(o->dims[0] == n_train, msg))
+        return EXIT_USAGE;
+    snprintf(msg, sizeof msg, "%s has %d features per example, %s has %d", o->test_path,
+             n_test, o->train_path, n_train);
+    if (o->test_path && agree(n_test == n_train, msg))
+        return EXIT_USAGE;
+    if (o->chunk == 0)
+        o->chunk = dnn_default_chunk(d->m_train);
+    long n_chunks = dnn_chunk_count(d->m_train, o->chunk);
+    snprintf(msg, sizeof msg, "%ld examples in chunks of %ld: at most 2^25 chunks", d->m_train,
+             o->chunk);
+    if (agree(n_chunks < (1L << 25), msg))
+        return EXIT_USAGE;
+    dnn_status st = load_shard(o, o->train_path, d->m_train, n_train, &d->train, &err);
+    if (agree(st == DNN_OK, err.message))
+        return st == DNN_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+    if (o->test_path) {
+        st = load_shard(o, o->test_path, d->m_test, n_test, &d->test, &err);
+        if (agree(st == DNN_OK, err.message))
+            return st == DNN_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* The layers whose gradient was NaN or Inf in the step that just failed, found by
+ * running each local chunk again: a failed step leaves the parameters as they were, so
+ * the chunks give the same values. Collective: *lo..*hi over all ranks, or *hi = 0
+ * when every chunk's gradient is finite (then the sum over the examples overflowed).
+ * To be replaced by a query of the trainer (dnn_trainer_nonfinite_layer) when
+ * src/train.c offers one. */
+static void nonfinite_layers(const dnn_params *p, const dnn_dataset *data, int chunk, int *lo,
+                             int *hi)
+{
+    int low = p->L + 1, high = 0;
+    dnn_cache *cache = dnn_cache_new(p, chunk);
+    dnn_params *g = dnn_params_new_like(p);
+    for (long first = 0; cache && g && first < data->m; first += chunk) {
+        int cols = (int)(data->m - first < chunk ? data->m - first : chunk);
+        const double *X = data->X + (size_t)first * (size_t)data->n_features;
+        if (dnn_L_model_forward(p, X, cols, cache) != DNN_OK ||
+            dnn_L_model_backward_scaled(p, cache, cache->A[p->L], data->Y + first, 1.0, g,
+                                        NULL) != DNN_OK)
+            break;
+        for (int l = 1; l <= p->L; l++) {
+            size_t n = (size_t)p->dims[l] * ((size_t)p->dims[l - 1] + 1); /* W[l], b[l] */
+            int finite = 1;
+            for (size_t k = 0; k < n && finite; k++)
+                finite = isfinite(g->W[l][k]);
+            if (!finite) {
+                low = l < low ? l : low;
+                high = l > high ? l : high;
+            }
+        }
+    }
+    dnn_cache_free(&cache);
+    dnn_params_free(&g);
+    *hi = (int)dnn_comm_max_double(high);
+    *lo = -(int)dnn_comm_max_double(-low);
+}
+
+/* Where the checkpoint stands, for the messages of a failed run. */
+static void checkpoint_note(const train_options *o, long saved_at, char *buf, size_t size)
+{
+    if (!o->checkpoint_path)
+        snprintf(buf, size, "%s", "");
+    else if (saved_at < 0)
+        snprintf(buf, size, "; this run wrote no checkpoint (%s untouched)",
+                 o->checkpoint_path);
+    else
+        snprintf(buf, size, "; %s keeps the state before iteration %ld", o->checkpoint_path,
+                 saved_at);
+}
+
+/* After a failed step. DNN_ERR_NONFINITE comes to every rank alike (the step's sums are
+ * collective): training diverged. Any other status failed on this rank alone in the
+ * middle of a step, where the others may be waiting in a collective: it ends them all. */
+static int step_failed(const train_options *o, const data_sets *d, const dnn_params *params,
+                       long i, dnn_status st, long saved_at)
+{
+    if (st != DNN_ERR_NONFINITE) {
+        fprintf(stderr, "dnn-train: error: iteration %ld: rank %d: %s\n", i, dnn_comm_rank(),
+                dnn_status_string(st));
+        fflush(stderr);
+        dnn_comm_abort(EXIT_RUNTIME);
+    }
+    int lo, hi;
+    nonfinite_layers(params, &d->train, (int)o->chunk, &lo, &hi);
+    char where[160], note[600];
+    if (hi == 0)
+        snprintf(where, sizeof where, "%s",
+                 "the cost or the gradient summed over the examples is NaN or Inf");
+    else if (lo == hi)
+        snprintf(where, sizeof where, "NaN or Inf in the gradient of layer %d (of %d)", hi,
+                 params->L);
+    else
+        snprintf(where, sizeof where, "NaN or Inf in the gradients of layers %d to %d (of %d)",
+                 lo, hi, params->L);
+    checkpoint_note(o, saved_at, note, sizeof note);
+    if (dnn_comm_rank() == 0)
+        fprintf(stderr, "dnn-train: error: iteration %ld: diverged: %s; try a smaller --lr%s\n",
+                i, where, note);
+    return EXIT_RUNTIME;
+}
+
+/* Rank 0 writes the checkpoint; every rank learns how that went. Parameters that the
+ * last update made NaN or Inf are divergence, and the previous checkpoint stays. */
+static int write_checkpoint(const train_options *o, const dnn_params *params,
+                            dnn_checkpoint_info *ci, long next, long *saved_at)
+{
+    dnn_error err = {"", -1};
+    int st = DNN_OK;
+    ci->next_iteration = next;
+    if (dnn_comm_rank() == 0)
+        st = dnn_checkpoint_save(o->checkpoint_path, params, ci, &err);
+    dnn_comm_bcast(&st, sizeof st);
+    if (st == DNN_OK) {
+        *saved_at = next;
+        return 0;
+    }
+    char note[600];
+    checkpoint_note(o, *saved_at, note, sizeof note);
+    if (dnn_comm_rank() == 0 && st == DNN_ERR_NONFINITE)
+        fprintf(stderr, "dnn-train: error: iteration %ld: diverged: %s%s\n", next - 1,
+                err.message, note);
+    else if (dnn_comm_rank() == 0)
+        fprintf(stderr, "dnn-train: error: --checkpoint %s%s\n", err.message, note);
+    return st == DNN_ERR_NONFINITE ? EXIT_RUNTIME : EXIT_USAGE;
+}
+
+/* Iterations ci->next_iteration .. o->iterations - 1. */
+static int train(const train_options *o, data_sets *d, dnn_params *params,
+                 dnn_checkpoint_info *ci)
+{
+    dnn_reducer reducer = dnn_comm_reducer();
+    dnn_trainer *t = dnn_trainer_new_typed(params, &d->train, d->m_train, (int)o->chunk, o->reduce,
+                                             o->dtype);
+    if (agree(t != NULL, "out of memory setting up the trainer"))
+        return EXIT_RUNTIME;
+    dnn_trainer_set_exchange(t, o->exchange);
+    double start = dnn_comm_wtime(), compute = 0, combine = 0, collective = 0;
+    long first = ci->next_iteration, saved_at = -1, done = 0; /* done: steps taken */
+    int rc = 0;
+    for (long i = first; i < o->iterations; i++) {
+        double cost, c1, c2;
+        dnn_status st = dnn_trainer_step(t, &reducer, o->learning_rate, &cost);
+        done++;
+        dnn_trainer_last_times(t, &c1, &c2);
+        compute += c1;
+        combine += c2;
+        collective += dnn_trainer_last_collective_time(t);
+        if (st != DNN_OK) {
+            rc = step_failed(o, d, params, i, st, saved_at);
+            break;
+        }
+        if ((o->print_every > 0 && i % o->print_every == 0) || i == o->iterations - 1)
+            say("Cost after iteration %ld: %.17g\n", i, cost);
+        if (o->checkpoint_path &&
+            ((o->checkpoint_every > 0 && (i + 1) % o->checkpoint_every == 0) ||
+             i == o->iterations - 1)) {
+            if ((rc = write_checkpoint(o, params, ci, i + 1, &saved_at)) != 0)
+                break;
+        }
+    }
+    /* the loop's time, and each part's largest over ranks, in one reduction */
+    double most[4] = {dnn_comm_wtime() - start, compute, combine, collective};
+    dnn_comm_max_doubles(most, 4);
+    double elapsed = most[0];
+    if (o->timing && dnn_comm_rank() == 0 && done > 0)
+        fprintf(stderr,
+                "timing: %ld iterations in %.3f s (%.3f ms each): rank 0 compute %.3f s, "
+                "combine %.3f s, of which MPI collectives %.3f s (%.1f%% of the loop); "
+                "max over ranks: compute %.3f s, combine %.3f s, MPI collectives %.3f s\n",
+                done, elapsed, 1e3 * elapsed / (double)done, compute, combine, collective,
+                elapsed > 0 ? 100.0 * collective / elapsed : 0.0, most[1], most[2], most[3]);
+    if (o->timing && dnn_comm_rank() == 0 && done > 0 && dnn_comm_size() > 1)
+        fprintf(stderr, "ranks: gradients combined through %s\n",
+                dnn_comm_shared_memory() ? "shared memory (one host)" : "MPI");
+    if (o->timing && dnn_comm_rank() == 0 && done > 0 && omp_get_max_threads() > 1)
+        fprintf(stderr, "threads: %ld of %ld steps split the first layer by inputs on rank 0\n",
+                dnn_trainer_split_steps(t), done);
+    long recomputed =
+        o->timing && o->dtype == DNN_F32 ? dnn_comm_sum_long(dnn_trainer_recomputed(t)) : 0;
+    if (o->timing && o->dtype == DNN_F32 && dnn_comm_rank() == 0 && done > 0)
+        fprintf(stderr, "f32: %ld hidden pre-activations near 0 recomputed in double\n",
+                recomputed);
+    long correct;
+    if (rc == 0) {
+        dnn_status st = dnn_trainer_count_correct(t, &d->train, &reducer, &correct);
+        if (agree(st == DNN_OK, "evaluating the training set failed"))
+            rc = EXIT_RUNTIME;
+        else
+            say("Train accuracy: %.17g\n", (double)correct / (double)d->m_train);
+    }
+    if (rc == 0 && o->test_path) {
+        dnn_status st = dnn_trainer_count_correct(t, &d->test, &reducer, &correct);
+        if (agree(st == DNN_OK, "evaluating the test set failed"))
+            rc = EXIT_RUNTIME;
+        else
+            say("Test accuracy: %.17g\n", (double)correct / (double)d->m_test);
+    }
+    dnn_trainer_free(&t);
+    return rc;
+}
+
+static int save(const train_options *o, const dnn_params *params)
+{
+    dnn_error err = {"", -1};
+    int ok = 1;
+    if (dnn_comm_rank() == 0) {
+        dnn_model_info info = {"", (uint32_t)o->seed, o->iterations, o->learning_rate};
+        snprintf(info.init, sizeof info.init, "%s", dnn_init_name(o->init));
+        ok = dnn_model_save(o->save_path, params, &info, &err) == DNN_OK;
+    }
+    return agree(ok, err.message) ? EXIT_USAGE : 0;
+}
+
+/* Fails before any work when --save or --checkpoint cannot be written. */
+static int check_outputs(const train_options *o)
+{
+    const char *flags[] = {"--save", "--checkpoint"};
+    const char *paths[] = {o->save_path, o->checkpoint_path};
+    char msg[600] = "";
+    int ok = 1;
+    for (int k = 0; k < 2 && ok && dnn_comm_rank() == 0; k++) {
+        dnn_error err = {"", -1};
+        if (paths[k] && dnn_check_writable(paths[k], &err) != DNN_OK) {
+            snprintf(msg, sizeof msg, "%s %s", flags[k], err.message);
+            ok = 0;
+        }
+    }
+    return agree(ok, msg) ? EXIT_USAGE : 0;
+}
+
+/* What a checkpoint of this run records and a resumed run must match. Collective: the
+ * data fingerprint adds up every rank's examples. */
+static void describe_run(const train_options *o, const data_sets *d, const dnn_params *p,
+                         dnn_checkpoint_info *ci)
+{
+    memset(ci, 0, sizeof *ci);
+    ci->L = p->L;
+    memcpy(ci->dims, p->dims, (size_t)(p->L + 1) * sizeof *p->dims);
+    snprintf(ci->dtype, sizeof ci->dtype, o->dtype == DNN_F32 ? "float32" : "float64");
+    ci->chunk = o->chunk;
+    ci->reduce = o->reduce;
+    ci->learning_rate = o->learning_rate;
+    ci->m_total = d->m_train;
+    ci->n_features = p->dims[0];
+    uint64_t sum = dnn_comm_sum_uint64(dnn_dataset_hash_sum(&d->train));
+    ci->data_fingerprint = dnn_data_fingerprint(d->m_train, p->dims[0], sum);
+    snprintf(ci->init, sizeof ci->init, "%s", dnn_init_name(o->init));
+    ci->seed = (uint32_t)o->seed;
+}
+
+/* Rank 0 reads and checks the checkpoint, then every rank takes the parameters and the
+ * iteration from rank 0 (so a file that only rank 0 sees is enough). Nothing is used
+ * unless all of it was read and verified. */
+static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_info *ci)
+{
+    char msg[1200] = "";
+    long next = 0;
+    int ok = 1;
+    if (dnn_comm_rank() == 0) {
+        dnn_error err = {"", -1};
+        dnn_params *saved = NULL;
+        dnn_checkpoint_info found;
+        char diff[900];
+        if (dnn_checkpoint_load(o->resume_path, &saved, &found, &err) != DNN_OK) {
+            snprintf(msg, sizeof msg, "--resume %s", err.message);
+            ok = 0;
+        } else if (dnn_checkpoint_mismatch(&found, ci, diff, sizeof diff) > 0) {
+            snprintf(msg, sizeof msg, "--resume %s: made by a different run: %s", o->resume_path,
+                     diff);
+            ok = 0;
+        } else if (found.next_iteration > o->iterations) {
+            snprintf(msg, sizeof msg, "--resume %s: already %ld iterations, more than --iters %ld",
+                     o->resume_path, found.next_iteration, o->iterations);
+            ok = 0;
+        } else {
+            memcpy(params->arena, saved->arena, params->count * sizeof *params->arena);
+            next = found.next_iteration;
+        }
+        dnn_params_free(&saved);
+    }
+    if (agree(ok, msg))
+        return EXIT_USAGE;
+    dnn_comm_bcast(params->arena, params->count * sizeof *params->arena);
+    dnn_comm_bcast(&next, sizeof next);
+    ci->next_iteration = next;
+    say("dnn-train: resuming from %s at iteration %ld\n", o->resume_path, next);
+    return 0;
+}
+
+static int run(train_options *o)
+{
+    data_sets d;
+    memset(&d, 0, sizeof d);
+    dnn_checkpoint_info ci;
+    memset(&ci, 0, sizeof ci);
+    int rc = check_outputs(o);
+    if (rc == 0)
+        rc = load_data(o, &d);
+    dnn_params *params = NULL;
+    if (rc == 0) {
+        params = dnn_params_new(o->n_dims - 1, o->dims);
+        if (agree(params != NULL, "out of memory for the parameters"))
+            rc = EXIT_RUNTIME;
+    }
+    if (rc == 0 && (o->checkpoint_path || o->resume_path))
+        describe_run(o, &d, params, &ci);
+    if (rc == 0 && o->resume_path)
+        rc = resume(o, params, &ci);
+    else if (rc == 0)
+        dnn_initialize_parameters_deep(params, o->init, (uint32_t)o->seed);
+    if (rc == 0) {
+        say("dnn-train: %d rank(s), %ld training examples, %zu parameters, chunk %ld, %s sums\n",
+            dnn_comm_size(), d.m_train, params->count, o->chunk,
+            o->reduce == DNN_REDUCE_EXACT ? "exact" : "fast");
+        rc = train(o, &d, params, &ci);
+    }
+    if (rc == 0)
+        say("Parameter hash: 0x%016" PRIx64 "\n", dnn_params_hash(params));
+    if (rc == 0 && o->save_path)
+        rc = save(o, params);
+    dnn_params_free(&params);
+    dnn_dataset_free(&d.train);
+    dnn_dataset_free(&d.test);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (dnn_comm_init(&argc, &argv) != 0) {
+        fprintf(stderr, "dnn-train: error: MPI initialization failed\n");
+        return EXIT_RUNTIME;
+    }
+    train_options o;
+    char err[512] = "";
+    /* Every rank parses its own arguments, normally the same ones; agreeing on the
+     * result keeps a rank that was given others from waiting alone. */
+    int rc = train_options_parse(argc, argv, &o, err, sizeof err);
+    if (agree(rc == 0, err)) {
+        rc = EXIT_USAGE;
+    } else if (o.help) {
+        if (dnn_comm_rank() == 0)
+            train_options_usage(stdout);
+    } else {
+        rc = run(&o);
+    }
+    dnn_comm_finalize();
+    return rc;
+}

@@ -1,0 +1,211 @@
+#include "programs/train_options.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "programs/cli.h"
+
+/* The default problem: a fresh clone trains something without any data file. */
+#define DEFAULT_SYNTHETIC "2000,16"
+#define DEFAULT_LAYERS "auto,20,7,5,1"
+
+void train_options_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: [mpirun -np P] dnn-train [options]\n"
+            "Trains [LINEAR->RELU]x(L-1)->LINEAR->SIGMOID by full-batch gradient descent;\n"
+            "examples are split over MPI ranks, and over OpenMP threads (OMP_NUM_THREADS) in "
+            "each.\n\n"
+            "data (default: --synthetic " DEFAULT_SYNTHETIC ")\n"
+            "  --train FILE          HDF5 training set (course layout: *_x (m,...), *_y (m))\n"
+            "  --test FILE           HDF5 test set, for the test accuracy\n"
+            "  --x-dataset NAME      features dataset (default: the one named *_x)\n"
+            "  --y-dataset NAME      labels dataset (default: the one named *_y)\n"
+            "  --no-scale            keep uint8 features as 0..255 (default: divide by 255)\n"
+            "  --synthetic M,N       M generated examples of N features (radial task)\n"
+            "model and training\n"
+            "  --layers L0,L1,...,1  layer widths; L0 may be 'auto' (default " DEFAULT_LAYERS ")\n"
+            "  --init NAME           normal-0.01 | lecun | he (default lecun)\n"
+            "  --seed N              initialization and synthetic-data seed, 0..2^32-1 "
+            "(default 1)\n"
+            "  --lr X                learning rate > 0 (default 0.0075)\n"
+            "  --iters N             iterations >= 1 (default 2500)\n"
+            "  --print-every N       print the cost every N iterations, 0 = never (default 100)\n"
+            "  --save PATH           write the trained model as HDF5\n"
+            "checkpoints\n"
+            "  --checkpoint PATH     write the training state to PATH (HDF5, replaced\n"
+            "                        atomically) at the end and every --checkpoint-every\n"
+            "  --checkpoint-every N  iterations, N >= 1 (default: only at the end)\n"
+            "  --resume PATH         continue from a checkpoint made with the same layers, data,\n"
+            "                        --chunk, --reduce and --lr; --iters counts from the start\n"
+            "parallel\n"
+            "  --chunk N|auto        examples per unit of work (default auto: up to 4 equal\n"
+            "                        chunks of >= 96, at most 1024); results depend on\n"
+            "                        it, never on the ranks or threads\n"
+            "  --reduce MODE         exact (bitwise reproducible, default) | fast\n"
+            "  --dtype TYPE          f64 (default) | f32: arithmetic of the forward and\n"
+            "                        backward passes; parameters and sums stay in double\n"
+            "  --thread-exchange HOW auto (default) | shared | split: how one rank's\n"
+            "                        threads share a step (the same bits); split shares the\n"
+            "                        first layer by inputs where it applies (one rank,\n"
+            "                        8-bit inputs, f64, at most 2 chunks), as auto does;\n"
+            "                        shared gives each thread whole chunks\n"
+            "  --timing              print per-iteration timings to stderr\n"
+            "  --help                this text\n");
+}
+
+static void defaults(train_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->learning_rate = 0.0075;
+    o->iterations = 2500;
+    o->print_every = 100;
+    o->seed = 1;
+    o->chunk = 0; /* auto: chosen from the example count */
+    o->init = DNN_INIT_LECUN;
+    o->reduce = DNN_REDUCE_EXACT;
+    o->dtype = DNN_F64;
+    o->scale_uint8 = 1;
+}
+
+static int parse_layers(const char *text, train_options *o)
+{
+    long values[DNN_MAX_LAYERS + 1];
+    const char *rest = text;
+    o->auto_input = strncmp(text, "auto,", 5) == 0;
+    if (o->auto_input)
+        rest = text + 5;
+    int n = dnn_parse_long_list(rest, 1, 1 << 24, values, DNN_MAX_LAYERS + 1 - o->auto_input);
+    if (n < 1)
+        return 1;
+    o->n_dims = n + o->auto_input;
+    for (int i = 0; i < n; i++)
+        o->dims[i + o->auto_input] = (int)values[i];
+    return o->n_dims < 2 || o->dims[o->n_dims - 1] != 1;
+}
+
+static int parse_synthetic(const char *text, train_options *o)
+{
+    long v[2];
+    if (dnn_parse_long_list(text, 1, INT_MAX, v, 2) != 2)
+        return 1;
+    o->synthetic_m = v[0];
+    o->synthetic_n = v[1];
+    return 0;
+}
+
+/* Flags that take a value; the value follows as the next argument or after '='. */
+static int apply(train_options *o, const char *flag, const char *value, char *err, size_t n)
+{
+#define BAD(what) return snprintf(err, n, "%s: %s, got '%s'", flag, what, value), 2
+    if (strcmp(flag, "--train") == 0) {
+        o->train_path = value;
+    } else if (strcmp(flag, "--test") == 0) {
+        o->test_path = value;
+    } else if (strcmp(flag, "--x-dataset") == 0) {
+        o->x_dataset = value;
+    } else if (strcmp(flag, "--y-dataset") == 0) {
+        o->y_dataset = value;
+    } else if (strcmp(flag, "--save") == 0) {
+        o->save_path = value;
+    } else if (strcmp(flag, "--checkpoint") == 0) {
+        o->checkpoint_path = value;
+    } else if (strcmp(flag, "--checkpoint-every") == 0) {
+        if (dnn_parse_long(value, 1, INT_MAX, &o->checkpoint_every))
+            BAD("expected an integer from 1 to 2147483647");
+    } else if (strcmp(flag, "--resume") == 0) {
+        o->resume_path = value;
+    } else if (strcmp(flag, "--synthetic") == 0) {
+        if (parse_synthetic(value, o))
+            BAD("expected M,N with M, N >= 1");
+    } else if (strcmp(flag, "--layers") == 0) {
+        if (parse_layers(value, o))
+            BAD("expected widths >= 1 separated by commas, at least two, ending in 1");
+    } else if (strcmp(flag, "--init") == 0) {
+        if (dnn_init_from_name(value, &o->init) != DNN_OK)
+            BAD("expected normal-0.01, lecun or he");
+    } else if (strcmp(flag, "--seed") == 0) {
+        if (dnn_parse_long(value, 0, 4294967295L, &o->seed))
+            BAD("expected an integer from 0 to 4294967295");
+    } else if (strcmp(flag, "--lr") == 0) {
+        if (dnn_parse_double(value, &o->learning_rate) || !(o->learning_rate > 0))
+            BAD("expected a finite number > 0");
+    } else if (strcmp(flag, "--iters") == 0) {
+        if (dnn_parse_long(value, 1, INT_MAX, &o->iterations))
+            BAD("expected an integer from 1 to 2147483647");
+    } else if (strcmp(flag, "--print-every") == 0) {
+        if (dnn_parse_long(value, 0, INT_MAX, &o->print_every))
+            BAD("expected an integer >= 0");
+    } else if (strcmp(flag, "--chunk") == 0) {
+        if (strcmp(value, "auto") == 0)
+            o->chunk = 0;
+        else if (dnn_parse_long(value, 1, 1 << 20, &o->chunk))
+            BAD("expected auto or an integer from 1 to 1048576");
+    } else if (strcmp(flag, "--dtype") == 0) {
+        if (strcmp(value, "f64") == 0 || strcmp(value, "float64") == 0)
+            o->dtype = DNN_F64;
+        else if (strcmp(value, "f32") == 0 || strcmp(value, "float32") == 0)
+            o->dtype = DNN_F32;
+        else
+            BAD("expected f64 or f32");
+    } else if (strcmp(flag, "--thread-exchange") == 0) {
+        if (strcmp(value, "auto") == 0)
+            o->exchange = DNN_EXCHANGE_AUTO;
+        else if (strcmp(value, "shared") == 0)
+            o->exchange = DNN_EXCHANGE_SHARED;
+        else if (strcmp(value, "split") == 0)
+            o->exchange = DNN_EXCHANGE_SPLIT;
+        else
+            BAD("expected auto, shared or split");
+    } else if (strcmp(flag, "--reduce") == 0) {
+        if (strcmp(value, "exact") == 0)
+            o->reduce = DNN_REDUCE_EXACT;
+        else if (strcmp(value, "fast") == 0)
+            o->reduce = DNN_REDUCE_FAST;
+        else
+            BAD("expected exact or fast");
+    } else {
+        return snprintf(err, n, "unknown option '%s' (see --help)", flag), 2;
+    }
+    return 0;
+#undef BAD
+}
+
+int train_options_parse(int argc, char **argv, train_options *o, char *err, size_t err_size)
+{
+    static const char *const switches[] = {"--help", "-h", "--no-scale", "--timing", NULL};
+    static const char *const valued[] = {
+        "--train", "--test",  "--x-dataset", "--y-dataset", "--save",        "--checkpoint",
+        "--checkpoint-every", "--resume",    "--synthetic", "--layers",      "--init",
+        "--seed",  "--lr",    "--iters",     "--print-every", "--chunk",     "--dtype",
+        "--reduce", "--thread-exchange", NULL};
+    defaults(o);
+    char flag[64];
+    for (int i = 1; i < argc; i++) {
+        const char *value;
+        int rc = dnn_read_option(argc, argv, &i, switches, valued, flag, sizeof flag, &value, err,
+                                 err_size);
+        if (rc == 0 && value)
+            rc = apply(o, flag, value, err, err_size);
+        else if (rc == 0 && strcmp(flag, "--no-scale") == 0)
+            o->scale_uint8 = 0;
+        else if (rc == 0 && strcmp(flag, "--timing") == 0)
+            o->timing = 1;
+        else if (rc == 0)
+            o->help = 1;
+        if (rc)
+            return rc;
+    }
+    if (o->n_dims == 0 && parse_layers(DEFAULT_LAYERS, o))
+        return snprintf(err, err_size, "bad default layers"), 2;
+    if (!o->train_path && o->synthetic_m == 0)
+        parse_synthetic(DEFAULT_SYNTHETIC, o);
+    if (o->train_path && o->synthetic_m)
+        return snprintf(err, err_size, "--train and --synthetic exclude each other"), 2;
+    if (o->checkpoint_every && !o->checkpoint_path)
+        return snprintf(err, err_size, "--checkpoint-every needs --checkpoint"), 2;
+    if (o->test_path && !o->train_path)
+        return snprintf(err, err_size, "--test needs --train"), 2;
+    return 0;
+}

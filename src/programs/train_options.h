@@ -1,0 +1,39 @@
+#ifndef DNN_TRAIN_OPTIONS_H
+#define DNN_TRAIN_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "dnn/params.h"
+#include "dnn/trainer.h"
+#include "train/trainer_modes.h"
+
+enum { DNN_MAX_LAYERS = 64 };
+
+typedef struct {
+    const char *train_path, *test_path; /* NULL: synthetic data */
+    const char *x_dataset, *y_dataset;  /* NULL: found automatically */
+    const char *save_path;
+    const char *checkpoint_path;        /* NULL: no checkpoints */
+    long checkpoint_every;              /* 0: only at the end */
+    const char *resume_path;            /* NULL: start from the initial parameters */
+    long synthetic_m, synthetic_n;      /* examples, features */
+    int n_dims;                         /* entries of --layers */
+    int auto_input;                     /* first entry was "auto" */
+    int dims[DNN_MAX_LAYERS + 1];
+    double learning_rate;
+    long iterations, print_every, seed, chunk;
+    dnn_init init;
+    dnn_reduce_mode reduce;
+    dnn_dtype dtype;
+    dnn_exchange exchange;
+    int scale_uint8;
+    int timing;
+    int help;
+} train_options;
+
+/* Fills o from argv; on a bad flag or value returns non-zero with a message in err. */
+int train_options_parse(int argc, char **argv, train_options *o, char *err, size_t err_size);
+void train_options_usage(FILE *out);
+
+#endif

@@ -1,0 +1,256 @@
+/* The trainer's life: its memory (one worker per OpenMP thread), the accuracy count,
+ * and the counters. A step is step.c's. */
+#include "dnn/trainer.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/lines.h"
+#include "train/trainer_impl.h"
+
+/* Segments of the exact sum: W1, b1, ..., WL, bL, then the cost. */
+static dnn_exact_sum *new_exact_sum(const dnn_params *p)
+{
+    int nseg = 2 * p->L + 1;
+    size_t *sizes = malloc((size_t)nseg * sizeof *sizes);
+    if (!sizes)
+        return NULL;
+    for (int l = 1; l <= p->L; l++) {
+        sizes[2 * l - 2] = (size_t)p->dims[l] * (size_t)p->dims[l - 1];
+        sizes[2 * l - 1] = (size_t)p->dims[l];
+    }
+    sizes[nseg - 1] = 1;
+    dnn_exact_sum *s = dnn_exact_sum_new(nseg, sizes);
+    free(sizes);
+    return s;
+}
+
+dnn_trainer *dnn_trainer_new(dnn_params *params, const dnn_dataset *local, long m_total,
+                             int chunk, dnn_reduce_mode mode)
+{
+    return dnn_trainer_new_typed(params, local, m_total, chunk, mode, DNN_F64);
+}
+
+static float *to_float(const double *x, size_t n)
+{
+    float *f = dnn_zeroed_lines(n * sizeof *f);
+    for (size_t i = 0; f && i < n; i++)
+        f[i] = (float)x[i];
+    return f;
+}
+
+static int setup_f32(dnn_trainer *t)
+{
+    const dnn_dataset *d = t->local;
+    t->params32 = dnn_params_f32_new(t->params->L, t->params->dims);
+    t->X32 = to_float(d->X, (size_t)d->m * (size_t)d->n_features);
+    t->Y32 = to_float(d->Y, (size_t)d->m);
+    t->x_norms = malloc((d->m ? (size_t)d->m : 1) * sizeof *t->x_norms);
+    int ok = t->params32 && t->X32 && t->Y32 && t->x_norms;
+    for (long j = 0; ok && j < d->m; j++) {
+        const double *x = d->X + (size_t)j * (size_t)d->n_features;
+        double s = 0.0;
+        for (int k = 0; k < d->n_features; k++)
+            s += x[k] * x[k];
+        t->x_norms[j] = sqrt(s);
+    }
+    size_t units = 0;
+    for (int l = 1; l <= t->params->L; l++)
+        units += (size_t)t->params->dims[l];
+    t->row_norms = malloc(units * sizeof *t->row_norms);
+    ok = ok && t->row_norms;
+    for (int i = 0; ok && i < t->nthreads; i++) {
+        worker *w = &t->workers[i];
+        w->cache32 = dnn_cache_new_f32(t->params32, t->chunk);
+        w->grads32 = dnn_params_f32_new(t->params->L, t->params->dims);
+        w->X32 = malloc((size_t)t->chunk * (size_t)d->n_features * sizeof *w->X32);
+        w->cost_AL = malloc((size_t)t->chunk * sizeof *w->cost_AL);
+        w->cost_Y = malloc((size_t)t->chunk * sizeof *w->cost_Y);
+        ok = w->cache32 && w->grads32 && w->X32 && w->cost_AL && w->cost_Y;
+    }
+    return ok;
+}
+
+dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local, long m_total,
+                                   int chunk, dnn_reduce_mode mode, dnn_dtype dtype)
+{
+    if (!params || !local || m_total < 1 || chunk < 1 || local->m < 0 ||
+        (dtype != DNN_F64 && dtype != DNN_F32) ||
+        (local->m > 0 && (!local->X || !local->Y || local->first % chunk != 0)) ||
+        local->n_features != params->dims[0] || params->dims[params->L] != 1 ||
+        (mode != DNN_REDUCE_EXACT && mode != DNN_REDUCE_FAST))
+        return NULL;
+    dnn_trainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->params = params;
+    t->local = local;
+    t->m_total = m_total;
+    t->chunk = chunk;
+    t->mode = mode;
+    t->dtype = dtype;
+    t->nthreads = omp_get_max_threads();
+    t->n = params->count + 1;
+    /* Threads come from OpenMP; a BLAS call runs on one of them, with the same kernels
+     * whatever the thread count, so every chunk gives the same bits anywhere. */
+    openblas_set_num_threads(1);
+    t->workers = calloc((size_t)t->nthreads, sizeof *t->workers);
+    t->total = t->total_own = malloc(t->n * sizeof *t->total);
+    int ok = t->workers && t->total;
+    if (ok && mode == DNN_REDUCE_EXACT)
+        ok = (t->exact = new_exact_sum(params)) != NULL &&
+             (t->tops = malloc((2 * (size_t)t->exact->nseg + 4) * sizeof *t->tops)) != NULL;
+    if (ok && mode == DNN_REDUCE_EXACT)
+        ok = (t->thread_sums = calloc((size_t)t->nthreads, sizeof *t->thread_sums)) != NULL &&
+             (t->pending = calloc((size_t)t->nthreads * (size_t)t->exact->nseg,
+                                  sizeof *t->pending)) != NULL;
+    for (int i = 0; ok && i < t->nthreads; i++) {
+        worker *w = &t->workers[i];
+        w->cache = dtype == DNN_F64 ? dnn_cache_new(params, chunk) : NULL; /* f32: cache32 */
+        /* the chunk's cost after the gradient: a pending gradient is one array */
+        w->grads = dnn_params_new_spare(params->L, params->dims, 1);
+        if (mode == DNN_REDUCE_EXACT) {
+            w->exact = new_exact_sum(params);
+            w->segments = malloc(((size_t)params->L * 2 + 1) * sizeof *w->segments);
+        } else {
+            w->fast = malloc(t->n * sizeof *w->fast);
+        }
+        ok = (w->cache || dtype == DNN_F32) && w->grads &&
+             ((w->exact && w->segments) || w->fast);
+        for (int l = 1; ok && w->segments && l <= params->L; l++) {
+            w->segments[2 * l - 2] = w->grads->W[l];
+            w->segments[2 * l - 1] = w->grads->b[l];
+        }
+        if (ok && w->segments)
+            w->segments[2 * params->L] = w->grads->arena + w->grads->count;
+        if (ok && t->thread_sums)
+            t->thread_sums[i] = w->exact;
+    }
+    if (ok && dtype == DNN_F32)
+        ok = setup_f32(t);
+    if (!ok)
+        dnn_trainer_free(&t);
+    return t;
+}
+
+void dnn_trainer_free(dnn_trainer **trainer)
+{
+    if (!trainer || !*trainer)
+        return;
+    dnn_trainer *t = *trainer;
+    for (int i = 0; t->workers && i < t->nthreads; i++) {
+        dnn_cache_free(&t->workers[i].cache);
+        dnn_params_free(&t->workers[i].grads);
+        dnn_exact_sum_free(&t->workers[i].exact);
+        free(t->workers[i].segments);
+        free(t->workers[i].fast);
+        dnn_cache_free_f32(&t->workers[i].cache32);
+        dnn_params_f32_free(&t->workers[i].grads32);
+        free(t->workers[i].X32);
+        free(t->workers[i].cost_AL);
+        free(t->workers[i].cost_Y);
+    }
+    dnn_params_f32_free(&t->params32);
+    free(t->X32);
+    free(t->x_norms);
+    free(t->row_norms);
+    free(t->Y32);
+    free(t->workers);
+    dnn_exact_sum_free(&t->exact);
+    free(t->tops);
+    free(t->thread_sums);
+    free(t->pending);
+    free(t->received);
+    free(t->blocks);
+    free(t->total_own);
+    dnn_split_free(&t->split);
+    free(t);
+    *trainer = NULL;
+}
+
+dnn_status dnn_trainer_count_correct(dnn_trainer *t, const dnn_dataset *data,
+                                     const dnn_reducer *reducer, long *correct)
+{
+    if (!t || !data || !reducer || !correct || data->n_features != t->params->dims[0])
+        return DNN_ERR_ARG;
+    long n_chunks = dnn_local_chunks(t, data), total = 0;
+    int failed = 0;
+    if (t->dtype == DNN_F32)
+        dnn_params_f32_round_norms(t->params32, t->params, t->row_norms);
+#pragma omp parallel num_threads(t->nthreads) reduction(+ : total) reduction(| : failed)
+    {
+        worker *w = &t->workers[omp_get_thread_num()];
+        const dnn_params *p = t->params;
+#pragma omp for schedule(dynamic, 1)
+        for (long c = 0; c < n_chunks; c++) {
+            long first = c * t->chunk;
+            int cols = (int)(data->m - first < t->chunk ? data->m - first : t->chunk);
+            const double *X = data->X + (size_t)first * (size_t)data->n_features;
+            if (t->dtype == DNN_F32) {
+                for (size_t i = 0; i < (size_t)cols * (size_t)data->n_features; i++)
+                    w->X32[i] = (float)X[i];
+                if (dnn_L_model_forward_f32_checked(t->params32, p, t->row_norms, w->X32, X,
+                                                    NULL, cols, w->cache32, NULL) != DNN_OK) {
+                    failed = 1;
+                    continue;
+                }
+                const float *AL = w->cache32->A[p->L];
+                for (int j = 0; j < cols; j++)
+                    total += (AL[j] > 0.5f ? 1.0 : 0.0) == data->Y[first + j];
+                continue;
+            }
+            if (dnn_L_model_forward(p, X, cols, w->cache) != DNN_OK) {
+                failed = 1;
+                continue;
+            }
+            const double *AL = w->cache->A[p->L];
+            for (int j = 0; j < cols; j++)
+                total += (AL[j] > 0.5 ? 1.0 : 0.0) == data->Y[first + j];
+        }
+    }
+    int64_t sums[2] = {total, failed};
+    if (reducer->sum_int64(reducer->ctx, sums, 2) != 0)
+        return DNN_ERR_IO;
+    if (sums[1] != 0)
+        return DNN_ERR_ARG;
+    *correct = (long)sums[0];
+    return DNN_OK;
+}
+
+void dnn_trainer_last_times(const dnn_trainer *t, double *compute, double *combine_seconds)
+{
+    if (compute)
+        *compute = t ? t->seconds_compute : 0.0;
+    if (combine_seconds)
+        *combine_seconds = t ? t->seconds_combine : 0.0;
+}
+
+double dnn_trainer_last_collective_time(const dnn_trainer *t)
+{
+    return t ? t->seconds_collective : 0.0;
+}
+
+void dnn_trainer_set_exchange(dnn_trainer *t, dnn_exchange exchange)
+{
+    if (!t || (exchange != DNN_EXCHANGE_AUTO && exchange != DNN_EXCHANGE_SHARED &&
+               exchange != DNN_EXCHANGE_SPLIT))
+        return;
+    t->exchange = exchange;
+}
+
+long dnn_trainer_split_steps(const dnn_trainer *t)
+{
+    return t ? t->split_steps : 0;
+}
+
+long dnn_trainer_recomputed(const dnn_trainer *t)
+{
+    long n = 0;
+    for (int i = 0; t && i < t->nthreads; i++)
+        n += t->workers[i].recomputed;
+    return n;
+}

@@ -1,0 +1,113 @@
+#ifndef DNN_TRAINER_IMPL_H
+#define DNN_TRAINER_IMPL_H
+
+/* The trainer's state and its three stages, shared by the files of src/train/:
+ *   gradients.c  (a) each thread's chunks: forward, backward, into its accumulator
+ *   combine.c    (b) the accumulators summed across threads and processes into total
+ *   update.c     (c) the update rule applied to the parameters from total
+ *   step.c       a step: (a), (b), (c), or the split step where it applies
+ *   split.c      the special path that shares the first layer among threads by inputs
+ *   step_ref.c   the frozen reference step every path is tested against
+ * Calls go down that list only: split.c uses (c) and this header, never step.c. */
+
+#include "dnn/f32.h"
+#include "dnn/model.h"
+#include "dnn/trainer.h"
+#include "exact/exact_sum.h"
+#include "train/trainer_modes.h"
+
+typedef struct dnn_split dnn_split;
+
+/* One per OpenMP thread: nothing here is shared, so no thread writes another's data. */
+typedef struct {
+    dnn_cache *cache;
+    dnn_params *grads;       /* one chunk's gradient sums, and its cost sum after them */
+    dnn_cache_f32 *cache32;  /* DNN_F32: the chunk's float activations */
+    dnn_params_f32 *grads32; /* DNN_F32: its float gradient sums, widened into grads */
+    float *X32;              /* DNN_F32: staging for examples not kept in float */
+    double *cost_AL, *cost_Y; /* DNN_F32: a chunk's output and labels in double */
+    long recomputed;         /* DNN_F32: pre-activations it recomputed in double */
+    dnn_exact_sum *exact;    /* DNN_REDUCE_EXACT: this thread's chunks, summed exactly */
+    /* DNN_REDUCE_EXACT: the last chunk's gradient is left in grads (pending) and added
+     * only when the next chunk needs grads, or by the combine; segments points at its
+     * parts in the exact sum's order, the cost last. */
+    int pending, chunks; /* chunks: run by this thread in this pass */
+    const double **segments;
+    double *fast;        /* DNN_REDUCE_FAST: this thread's chunks, summed in double */
+    dnn_status status;
+} worker;
+
+struct dnn_trainer {
+    dnn_params *params;
+    const dnn_dataset *local;
+    long m_total;
+    int chunk;
+    dnn_reduce_mode mode;
+    dnn_dtype dtype;
+    dnn_params_f32 *params32; /* DNN_F32: params rounded to float at each step */
+    float *X32, *Y32;         /* DNN_F32: the local examples in float */
+    double *x_norms;          /* DNN_F32: their Euclidean norms, for the checked forward */
+    double *row_norms;        /* DNN_F32: the weight rows' norms, set with params32 */
+    int nthreads;
+    worker *workers;
+    size_t n;             /* gradient entries + 1: the last is the cost sum */
+    dnn_exact_sum *exact; /* all threads */
+    int *tops;            /* the segments' scales, agreed across processes */
+    dnn_exact_sum **thread_sums; /* the workers' exact sums, for merging */
+    const double **pending;      /* the pending gradients' segments, nthreads · nseg */
+    double *received;            /* several processes: blocks of their pending gradients */
+    const double **blocks;       /* where each gradient's block is (received, or shared) */
+    size_t received_len;
+    double *total;        /* combined sums, n: total_own or the reducer's shared vector */
+    double *total_own;
+    double seconds_compute, seconds_combine;
+    double seconds_collective; /* the part of seconds_combine inside the reducer */
+    dnn_exchange exchange;
+    dnn_split *split; /* the split first layer's state (split.c), or NULL */
+    int no_split;     /* split steps never apply here, or their memory could not be had */
+    long split_steps;
+};
+
+/* The chunks of data: whole chunks of t->chunk examples, the last maybe shorter. */
+static inline long dnn_local_chunks(const dnn_trainer *t, const dnn_dataset *data)
+{
+    return (data->m + t->chunk - 1) / t->chunk;
+}
+
+/* (a) gradients.c: every local chunk's forward and backward pass on the threads, each
+ * into its worker's accumulator. A failed chunk marks its worker's sums non-finite, so
+ * that the combine still runs and every process stops alike. */
+dnn_status dnn_stage_gradients(dnn_trainer *t);
+/* The pending chunk gradient of w joins its exact sum. */
+dnn_status dnn_worker_add_pending(const dnn_trainer *t, worker *w);
+
+/* (b) combine.c: the workers' sums over threads, then processes, into t->total (the
+ * gradient sums, the cost sum last); t->seconds_collective gets the collectives' time. */
+dnn_status dnn_stage_combine(dnn_trainer *t, const dnn_reducer *reducer);
+/* Whether the exact sums just combined are all finite by their scales alone. */
+int dnn_combined_sums_finite(const dnn_trainer *t);
+
+/* (c) update.c: the update rule. A rule sees a block [begin, begin + n) of the
+ * parameter arena and the combined gradient sums of that block; every path applies it
+ * to its blocks, in any order, and each element's new value depends only on its own
+ * old value and gradient (and, for rules with state, its own state). */
+typedef struct {
+    double *params;       /* the arena being updated */
+    double inv_m;         /* 1 / examples: the sums become the course's mean gradient */
+    double learning_rate;
+} dnn_update_rule;
+void dnn_update_block(const dnn_update_rule *rule, size_t begin, size_t n,
+                      const double *restrict gradient_sums);
+/* The whole arena from t->total on the team's threads, after checking that every new
+ * value is finite (DNN_ERR_NONFINITE, nothing changed, when not). */
+dnn_status dnn_stage_update(dnn_trainer *t, const dnn_update_rule *rule);
+/* Whether inv_m · sums[i] is finite for all n. */
+int dnn_gradients_finite(const double *sums, size_t n, double inv_m);
+
+/* split.c: a step whose threads share the first layer's products by inputs, where it
+ * applies (its state is made at the first such step). */
+int dnn_split_applies(dnn_trainer *t, const dnn_reducer *reducer);
+dnn_status dnn_split_step(dnn_trainer *t, const dnn_update_rule *rule, double *cost);
+void dnn_split_free(dnn_split **split);
+
+#endif

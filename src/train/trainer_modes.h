@@ -1,0 +1,30 @@
+#ifndef DNN_TRAINER_MODES_H
+#define DNN_TRAINER_MODES_H
+
+/* The trainer's knobs and counters for the programs, the tests and the benchmarks:
+ * internal, not part of the installed API (include/dnn/trainer.h). */
+
+#include "dnn/trainer.h"
+
+/* Wall seconds of the last step: local forward/backward, and combining across
+ * threads and processes (with the update). */
+void dnn_trainer_last_times(const dnn_trainer *trainer, double *compute, double *combine);
+/* The part of the last step's combine spent in the reducer's collectives (with any
+ * wait for slower processes); the rest is merging threads' sums and converting them. */
+double dnn_trainer_last_collective_time(const dnn_trainer *trainer);
+/* DNN_F32: how many hidden pre-activations this process's steps have recomputed in
+ * double so far (dnn_L_model_forward_f32_checked); 0 for DNN_F64. */
+long dnn_trainer_recomputed(const dnn_trainer *trainer);
+
+/* How one process's threads share a step's work (the same bits every way).
+ * SHARED: each thread runs whole chunks (the three stages of src/train/step.c).
+ * SPLIT: the first layer is shared by inputs instead (src/train/split.c), where that
+ * applies: one process with several threads, double, exact sums, at most two local
+ * chunks, and a first layer read from 8-bit codes that the AVX-512 kernels suit (the
+ * course's cat model); elsewhere SPLIT acts as SHARED. AUTO (the default) is SPLIT. */
+typedef enum { DNN_EXCHANGE_AUTO, DNN_EXCHANGE_SHARED, DNN_EXCHANGE_SPLIT } dnn_exchange;
+void dnn_trainer_set_exchange(dnn_trainer *trainer, dnn_exchange exchange);
+/* Steps so far that split the first layer among the threads (see dnn_exchange). */
+long dnn_trainer_split_steps(const dnn_trainer *trainer);
+
+#endif
