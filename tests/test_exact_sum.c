@@ -237,59 +237,6 @@ START_TEST(merge_all_with_pending_vectors)
 }
 END_TEST
 
-/* Threads merging two vectors, each written by one of them, read the parts the other
- * thread wrote from copies it published (dnn_exact_sum_publish): the same bits, and
- * the copies really are what they read. */
-START_TEST(merge_reads_published_copies)
-{
-    enum { LONG = 100003, N = LONG + 11 }; /* the long segment is split among threads */
-    static const size_t sizes[3] = {LONG, 10, 1};
-    static double a[N], b[N], mail_a[N], mail_b[N], expected[N], got[N];
-    dnn_rng rng;
-    dnn_rng_seed(&rng, 11);
-    for (int i = 0; i < N; i++) {
-        a[i] = 1e-3 * dnn_rng_normal(&rng);
-        b[i] = 1e-3 * dnn_rng_normal(&rng);
-    }
-    dnn_exact_sum *all = dnn_exact_sum_new(3, sizes);
-    const double *pending[6] = {a, a + LONG, a + LONG + 10, b, b + LONG, b + LONG + 10};
-    const double *copy[2] = {mail_a, mail_b};
-    int owner[2] = {0, 1};
-    omp_set_num_threads(2);
-    ck_assert_int_eq(dnn_exact_sum_merge_all_result(all, NULL, 0, pending, 2, expected), DNN_OK);
-    /* the two-vector path gives the bits of the digits */
-    static double digits[N];
-    ck_assert_int_eq(dnn_exact_sum_merge_all_with(all, NULL, 0, pending, 2), DNN_OK);
-    ck_assert_int_eq(dnn_exact_sum_result(all, digits), DNN_OK);
-    ck_assert(memcmp(expected, digits, sizeof digits) == 0);
-    for (int i = 0; i < N; i++) /* what was not published would read as 1e-3 */
-        mail_a[i] = mail_b[i] = 1e-3;
-    dnn_exact_sum_publish(all, pending, 2, 0, mail_a);
-    dnn_exact_sum_publish(all, pending + 3, 2, 1, mail_b);
-    dnn_exact_sum_copies copies = {copy, owner, 2};
-    ck_assert_int_eq(dnn_exact_sum_merge_all_result_copies(all, NULL, 0, pending, 2, &copies, got),
-                     DNN_OK);
-    ck_assert(!dnn_exact_sum_nonfinite(all));
-    ck_assert(memcmp(got, expected, sizeof got) == 0);
-    /* thread 0 sums the first half, reading b from thread 1's copy */
-    mail_b[5] = b[5] + 1.0;
-    ck_assert_int_eq(dnn_exact_sum_merge_all_result_copies(all, NULL, 0, pending, 2, &copies, got),
-                     DNN_OK);
-    ck_assert(got[5] != expected[5]);
-    ck_assert(memcmp(got + 6, expected + 6, sizeof got - 6 * sizeof *got) == 0);
-    /* copies made for another team size are not read */
-    omp_set_num_threads(3);
-    ck_assert_int_eq(dnn_exact_sum_merge_all_result_copies(all, NULL, 0, pending, 2, &copies, got),
-                     DNN_OK);
-    ck_assert(memcmp(got, expected, sizeof got) == 0);
-    /* bad arguments */
-    copy[1] = NULL;
-    ck_assert_int_eq(dnn_exact_sum_merge_all_result_copies(all, NULL, 0, pending, 2, &copies, got),
-                     DNN_ERR_ARG);
-    dnn_exact_sum_free(&all);
-}
-END_TEST
-
 /* Two vectors with a few values too small for the digits' grid: those values' blocks
  * are summed in digits, the others are plain sums, and together they must give the
  * digits' bits (a tiny value with no partner keeps all its bits in a plain sum, and
@@ -590,7 +537,6 @@ int main(void)
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, reuse_after_clear_and_merge_all);
     tcase_add_test(tc, merge_all_with_pending_vectors);
-    tcase_add_test(tc, merge_reads_published_copies);
     tcase_add_test(tc, pair_merge_sums_off_grid_blocks_in_digits);
     tcase_add_test(tc, blocks_result_equals_the_full_result);
     tcase_add_test(tc, result_range_is_the_full_results_slice);

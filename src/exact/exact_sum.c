@@ -530,7 +530,7 @@ enum { PAIR_PARALLEL_MIN = 65536 }; /* smaller segments are summed by the callin
 
 /* The part [*lo, *hi) of a segment of len elements that thread `thread` of a team of
  * `threads` sums in the pair path: whole RESULT_BLOCKs, split as schedule(static) would
- * split them, spelled out so that dnn_exact_sum_publish copies the same parts. */
+ * split them. */
 static void pair_part(size_t len, int threads, int thread, size_t *lo, size_t *hi)
 {
     size_t blocks = (len + RESULT_BLOCK - 1) / RESULT_BLOCK, t = (size_t)thread;
@@ -540,35 +540,21 @@ static void pair_part(size_t len, int threads, int thread, size_t *lo, size_t *h
     *hi = (first + count) * RESULT_BLOCK < len ? (first + count) * RESULT_BLOCK : len;
 }
 
-/* Where the pair path reads one vector's segment: `own`, or for the threads other than
- * `owner`, `copy` (dnn_exact_sum_publish's, made for a team of `threads`) when there is
- * one. A NULL own: no vector. */
-typedef struct {
-    const double *own, *copy;
-    int owner, threads;
-} pair_source;
-
-static const double *pair_read(pair_source v, int thread, int threads)
-{
-    return v.copy && thread != v.owner && threads == v.threads ? v.copy : v.own;
-}
-
-/* pair_sum of a segment of len elements on the calling thread's team; block_min
- * (when not NULL) gets each RESULT_BLOCK's smallest non-zero magnitude. */
-static void parallel_pair_sum_of(pair_source a, pair_source b, size_t len, double *out,
-                                 double *max_abs, double *min_abs, double *block_min)
+/* pair_sum of a segment of len elements (b NULL: a alone) on the calling thread's team;
+ * block_min (when not NULL) gets each RESULT_BLOCK's smallest non-zero magnitude. */
+static void parallel_pair_sum(const double *a, const double *b, size_t len, double *out,
+                              double *max_abs, double *min_abs, double *block_min)
 {
     double largest = 0.0, smallest = INFINITY;
 #pragma omp parallel reduction(max : largest) reduction(min : smallest) \
     if (len > PAIR_PARALLEL_MIN)
     {
         int threads = omp_get_num_threads(), me = omp_get_thread_num();
-        const double *x = pair_read(a, me, threads), *y = b.own ? pair_read(b, me, threads) : NULL;
         size_t lo, hi;
         pair_part(len, threads, me, &lo, &hi);
         for (size_t at = lo; at < hi; at += RESULT_BLOCK) {
             double mx = 0.0, mn = INFINITY;
-            pair_sum(x + at, y ? y + at : NULL, hi - at < RESULT_BLOCK ? hi - at : RESULT_BLOCK,
+            pair_sum(a + at, b ? b + at : NULL, hi - at < RESULT_BLOCK ? hi - at : RESULT_BLOCK,
                      out + at, &mx, &mn);
             if (block_min)
                 block_min[at / RESULT_BLOCK] = mn;
@@ -578,13 +564,6 @@ static void parallel_pair_sum_of(pair_source a, pair_source b, size_t len, doubl
     }
     *max_abs = largest;
     *min_abs = smallest;
-}
-
-static void parallel_pair_sum(const double *a, const double *b, size_t len, double *out,
-                              double *max_abs, double *min_abs, double *block_min)
-{
-    pair_source x = {a, NULL, 0, 0}, y = {b, NULL, 0, 0};
-    parallel_pair_sum_of(x, y, len, out, max_abs, min_abs, block_min);
 }
 
 /* out = a + b (b NULL: a alone) for n <= RESULT_BLOCK, summed in digits at scale t. */
@@ -674,22 +653,6 @@ void dnn_exact_sum_pair_result(const double *a, const double *b, size_t len, int
             continue;
         }
         pair_in_digits(a + at, b ? b + at : NULL, n, top, out + at);
-    }
-}
-
-void dnn_exact_sum_publish(const dnn_exact_sum *layout, const double *const *vector, int threads,
-                           int owner, double *copy)
-{
-    for (int s = 0; s < layout->nseg; s++) {
-        size_t len = layout->seg_start[s + 1] - layout->seg_start[s];
-        if (len <= PAIR_PARALLEL_MIN)
-            continue;
-        for (int thread = 0; thread < threads; thread++) {
-            size_t lo, hi;
-            pair_part(len, threads, thread, &lo, &hi);
-            if (thread != owner && lo < hi)
-                memcpy(copy + layout->seg_start[s] + lo, vector[s] + lo, (hi - lo) * sizeof *copy);
-        }
     }
 }
 
@@ -795,8 +758,7 @@ dnn_status dnn_exact_sum_blocks_scales(const dnn_exact_sum *layout, const double
  * are not. Returns 0 when the general path must run (out may then be partly
  * written). */
 static int merge_result_of_pair(dnn_exact_sum *dst, dnn_exact_sum *const *src, int count,
-                                const double *const *vectors, int nvec,
-                                const dnn_exact_sum_copies *copies, double *out)
+                                const double *const *vectors, int nvec, double *out)
 {
     if (nvec < 1 || nvec > 2 || check_merge(dst, src, count, vectors, nvec) != DNN_OK)
         return 0;
@@ -807,23 +769,15 @@ static int merge_result_of_pair(dnn_exact_sum *dst, dnn_exact_sum *const *src, i
     for (int s = 0; s < dst->nseg; s++) {
         double max_abs, min_abs;
         size_t lo = dst->seg_start[s];
-        pair_source v[2] = {{NULL, NULL, 0, 0}, {NULL, NULL, 0, 0}};
-        for (int i = 0; i < nvec; i++) {
-            v[i].own = vectors[(size_t)i * dst->nseg + s];
-            if (copies) {
-                v[i].copy = copies->copy[i] + lo;
-                v[i].owner = copies->owner[i];
-                v[i].threads = copies->threads;
-            }
-        }
-        parallel_pair_sum_of(v[0], v[1], dst->seg_start[s + 1] - lo, out + lo, &max_abs,
-                             &min_abs, dst->block_min);
+        const double *a = vectors[s], *b = nvec == 2 ? vectors[(size_t)dst->nseg + s] : NULL;
+        parallel_pair_sum(a, b, dst->seg_start[s + 1] - lo, out + lo, &max_abs, &min_abs,
+                          dst->block_min);
         if (max_abs > DBL_MAX)
             return 0;
         dst->top[s] = top_for(max_abs);
         if (dst->top[s] > grid_top_of(min_abs))
-            digits_off_the_grid(v[0].own, v[1].own, dst->seg_start[s + 1] - lo, dst->top[s],
-                                dst->block_min, out + lo);
+            digits_off_the_grid(a, b, dst->seg_start[s + 1] - lo, dst->top[s], dst->block_min,
+                                out + lo);
     }
     dst->top[dst->nseg] = 0;
     for (int s = 0; s < dst->nseg; s++)
@@ -835,20 +789,9 @@ dnn_status dnn_exact_sum_merge_all_result(dnn_exact_sum *dst, dnn_exact_sum *con
                                           int count, const double *const *vectors, int nvec,
                                           double *out)
 {
-    return dnn_exact_sum_merge_all_result_copies(dst, src, count, vectors, nvec, NULL, out);
-}
-
-dnn_status dnn_exact_sum_merge_all_result_copies(dnn_exact_sum *dst, dnn_exact_sum *const *src,
-                                                 int count, const double *const *vectors,
-                                                 int nvec, const dnn_exact_sum_copies *copies,
-                                                 double *out)
-{
-    if (!out || (copies && (nvec > 2 || !copies->copy || !copies->owner)))
+    if (!out)
         return DNN_ERR_ARG;
-    for (int i = 0; copies && i < nvec; i++)
-        if (!copies->copy[i])
-            return DNN_ERR_ARG;
-    if (merge_result_of_pair(dst, src, count, vectors, nvec, copies, out))
+    if (merge_result_of_pair(dst, src, count, vectors, nvec, out))
         return DNN_OK;
     dnn_status st = dnn_exact_sum_merge_scales(dst, src, count, vectors, nvec);
     if (st != DNN_OK)

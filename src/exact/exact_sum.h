@@ -91,25 +91,6 @@ dnn_status dnn_exact_sum_blocks_scales(const dnn_exact_sum *layout, const double
 dnn_status dnn_exact_sum_merge_all_result(dnn_exact_sum *dst, dnn_exact_sum *const *src,
                                           int count, const double *const *vectors, int nvec,
                                           double *out);
-/* Copies of one or two vectors for merge_all_result within one process, each vector
- * written by one thread of a team of `threads`: copy[v] (n doubles, laid out as the
- * sum) holds, from dnn_exact_sum_publish, the parts of vector v that threads other
- * than owner[v] read when merging. Those threads then read the copy, and the lines
- * of the owner's vector stay in its cache alone: where the owner writes the next
- * vector in scattered order, its writes do not wait on other cores (BENCHMARKS.md). */
-typedef struct {
-    const double *const *copy;
-    const int *owner;
-    int threads;
-} dnn_exact_sum_copies;
-/* Called by thread `owner` of `threads` with its vector (pieces vector[0..nseg)). */
-void dnn_exact_sum_publish(const dnn_exact_sum *layout, const double *const *vector, int threads,
-                           int owner, double *copy);
-/* merge_all_result, reading copies (NULL: none) where they apply; the same bits. */
-dnn_status dnn_exact_sum_merge_all_result_copies(dnn_exact_sum *dst, dnn_exact_sum *const *src,
-                                                 int count, const double *const *vectors,
-                                                 int nvec, const dnn_exact_sum_copies *copies,
-                                                 double *out);
 /* The two-vector merge in pieces, for callers that share a segment's elements among
  * threads themselves. dnn_exact_sum_pair_scan folds a piece's largest magnitude (of a
  * and of b, b NULL standing for zeros) into *max_abs (from 0; INFINITY for a NaN or

@@ -79,7 +79,8 @@ dnn_status dnn_stage_combine(dnn_trainer *t, const dnn_reducer *r)
 {
     double t0;
     t->total = t->total_own;
-    if (t->mode == DNN_REDUCE_FAST) { /* each element summed in thread order, as before */
+    if (t->mode == DNN_REDUCE_FAST) { /* each element summed in thread order */
+        t->path_steps[DNN_PATH_FAST]++;
         long n = (long)t->n;
 #pragma omp parallel for schedule(static) num_threads(t->nthreads) if (n > 65536)
         for (long k = 0; k < n; k++) {
@@ -101,6 +102,7 @@ dnn_status dnn_stage_combine(dnn_trainer *t, const dnn_reducer *r)
             memcpy(&t->pending[(size_t)nvec++ * (size_t)s->nseg], t->workers[i].segments,
                    (size_t)s->nseg * sizeof *t->pending);
     if (r->processes == 1) { /* nothing to agree on: straight to doubles, no digits kept */
+        t->path_steps[DNN_PATH_ONE_PROCESS]++;
         dnn_status st = dnn_exact_sum_merge_all_result(s, t->thread_sums, t->nthreads,
                                                        t->pending, nvec, t->total);
         return st == DNN_OK && dnn_exact_sum_nonfinite(s) ? DNN_ERR_NONFINITE : st;
@@ -122,8 +124,11 @@ dnn_status dnn_stage_combine(dnn_trainer *t, const dnn_reducer *r)
         return DNN_ERR_NONFINITE;
     size_t per_process = t->n / (size_t)r->processes + 1;
     if (!agree[1] && nvec > 0 && agree[2] == -agree[3] &&
-        per_process * (size_t)nvec <= (size_t)1 << 30)
+        per_process * (size_t)nvec <= (size_t)1 << 30) {
+        t->path_steps[DNN_PATH_GRADIENTS_TRAVEL]++;
         return combine_gradients(t, r, nvec);
+    }
+    t->path_steps[DNN_PATH_DIGITS_TRAVEL]++;
     dnn_status st = dnn_exact_sum_merge_scales(s, t->thread_sums, t->nthreads, t->pending, nvec);
     if (st != DNN_OK)
         return st;

@@ -19,7 +19,7 @@ dnn_status dnn_trainer_step(dnn_trainer *t, const dnn_reducer *reducer, double l
         return DNN_ERR_ARG;
     dnn_update_rule rule = {t->params->arena, 1.0 / (double)t->m_total, learning_rate};
     if (dnn_split_applies(t, reducer)) {
-        t->split_steps++;
+        t->path_steps[DNN_PATH_SPLIT]++;
         return dnn_split_step(t, &rule, cost);
     }
     double t0 = omp_get_wtime();

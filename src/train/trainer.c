@@ -244,7 +244,12 @@ void dnn_trainer_set_exchange(dnn_trainer *t, dnn_exchange exchange)
 
 long dnn_trainer_split_steps(const dnn_trainer *t)
 {
-    return t ? t->split_steps : 0;
+    return dnn_trainer_path_steps(t, DNN_PATH_SPLIT);
+}
+
+long dnn_trainer_path_steps(const dnn_trainer *t, dnn_step_path path)
+{
+    return t && path >= 0 && path < DNN_PATHS ? t->path_steps[path] : 0;
 }
 
 long dnn_trainer_recomputed(const dnn_trainer *t)

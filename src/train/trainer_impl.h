@@ -65,7 +65,7 @@ struct dnn_trainer {
     dnn_exchange exchange;
     dnn_split *split; /* the split first layer's state (split.c), or NULL */
     int no_split;     /* split steps never apply here, or their memory could not be had */
-    long split_steps;
+    long path_steps[DNN_PATHS]; /* steps so far per way through (trainer_modes.h) */
 };
 
 /* The chunks of data: whole chunks of t->chunk examples, the last maybe shorter. */

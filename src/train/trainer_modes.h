@@ -27,4 +27,17 @@ void dnn_trainer_set_exchange(dnn_trainer *trainer, dnn_exchange exchange);
 /* Steps so far that split the first layer among the threads (see dnn_exchange). */
 long dnn_trainer_split_steps(const dnn_trainer *trainer);
 
+/* The ways through a step, for tests that must show they covered each (the same
+ * bits every way; docs/DESIGN.md). */
+typedef enum {
+    DNN_PATH_SPLIT,            /* split.c: the first layer shared by inputs */
+    DNN_PATH_ONE_PROCESS,      /* combine.c, exact: threads' sums straight to doubles */
+    DNN_PATH_GRADIENTS_TRAVEL, /* combine.c, exact, processes: the chunk gradients travel */
+    DNN_PATH_DIGITS_TRAVEL,    /* combine.c, exact, processes: the digits travel */
+    DNN_PATH_FAST,             /* combine.c, fast mode: double sums */
+    DNN_PATHS
+} dnn_step_path;
+/* Steps so far that went way `path` (on this process). */
+long dnn_trainer_path_steps(const dnn_trainer *trainer, dnn_step_path path);
+
 #endif
