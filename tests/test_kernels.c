@@ -1,4 +1,4 @@
-/* The AVX-512 products of the first layer (src/kernels.h), double and float:
+/* The AVX-512 products of the first layer (src/kernels/kernels.h), double and float:
  * error within the bound of double dot products (for float, of double dot products
  * rounded once to float), and every element's bits independent of the tile it falls
  * in (how many examples or units are computed with it), which chunked training relies

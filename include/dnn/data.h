@@ -59,7 +59,7 @@ dnn_status dnn_h5_load(const char *path, const dnn_h5_options *opts, long first,
 /* A deterministic binary task that needs a non-linear model: example i depends only
  * on (seed, i), so any block can be generated on its own. Features uniform on [-1, 1),
  * label 1 inside the sphere sum of squares < n_features / 3 (exact definition in
- * src/data_synthetic.c). *out as for dnn_h5_load. */
+ * src/io/data_synthetic.c). *out as for dnn_h5_load. */
 dnn_status dnn_synthetic_load(uint64_t seed, long m_total, int n_features, long first,
                               long count, dnn_dataset *out, dnn_error *err);
 

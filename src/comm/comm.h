@@ -6,7 +6,7 @@
 
 #include "dnn/reducer.h"
 
-/* The programs' view of MPI; src/comm_mpi.c and src/comm_shared.c are the only files
+/* The programs' view of MPI; src/comm/comm_mpi.c and comm_shared.c are the only files
  * that include mpi.h. Every function here except dnn_comm_abort is collective or local as said. */
 int dnn_comm_init(int *argc, char ***argv); /* 0 on success */
 void dnn_comm_finalize(void);

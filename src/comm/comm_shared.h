@@ -4,7 +4,7 @@
 #include <stddef.h>
 
 /* Memory every rank can read and write when all ranks run on one node (MPI-3 shared
- * windows, src/comm_shared.c): the exchange and the allgather of src/comm_mpi.c then
+ * windows, src/comm/comm_shared.c): the exchange and the allgather of comm_mpi.c then
  * copy each block once, where the other ranks read it in place, instead of going
  * through the MPI transport. DNN_SHARED_MEMORY=0 in any rank's environment turns it
  * off for all. Every function is collective over MPI_COMM_WORLD and must be called by

@@ -8,7 +8,7 @@
 /* A first layer whose input X (n_prev, m) is also held as 8-bit codes Q, X = Q / 255
  * (the course's pixels). The product reads Q where the codes kernels suit the layer,
  * an eighth of X's bytes, and X elsewhere: the same bits either way. work holds
- * dnn_kernel_codes_work(m) doubles (src/kernels.h). */
+ * dnn_kernel_codes_work(m) doubles (src/kernels/kernels.h). */
 
 /* dnn_linear_activation_forward */
 dnn_status dnn_linear_activation_forward_codes(int n, int n_prev, int m, const double *X,
@@ -24,7 +24,7 @@ dnn_status dnn_linear_activation_backward_codes(int n, int n_prev, int m, const 
                                                 double *dZ, double *dW, double *db,
                                                 double *work);
 
-/* A first layer whose products threads share by inputs (train_split.c): the forward
+/* A first layer whose products threads share by inputs (src/train/split.c): the forward
  * once Z holds W · X (the bias and the activation), and the backward's dZ and db, dW
  * being left to the threads. The same values as the two functions above. */
 dnn_status dnn_first_layer_finish_forward(int n, int m, const double *b,

@@ -1,12 +1,12 @@
-#ifndef DNN_MODEL_SPLIT_H
-#define DNN_MODEL_SPLIT_H
+#ifndef DNN_MODEL_FIRST_LAYER_H
+#define DNN_MODEL_FIRST_LAYER_H
 
 #include <stdint.h>
 
 #include "dnn/model.h"
 
 /* The whole network around a first layer whose products threads share by inputs
- * (train_split.c), with X also given as 8-bit codes Q: the forward pass once
+ * (src/train/split.c), with X also given as 8-bit codes Q: the forward pass once
  * cache->Z[1] holds W1 · X, and the backward pass down to the first layer's dZ
  * (*dZ1, in the cache's workspace) and db, its dW being left to the threads. Together
  * with the threads' parts, the bits of dnn_L_model_forward_codes and

@@ -2,7 +2,7 @@
  * float's widening is exact, and so is the product of two; the sums are double's,
  * and each result is rounded to float once. Float lanes ran the course's cat run
  * about 1.6 times as fast, but their rounding moved its float32 training off double's
- * trajectory (see BENCHMARKS.md). */
+ * trajectory (run 7 in the history of BENCHMARKS.md: git log -p BENCHMARKS.md). */
 #include <immintrin.h>
 #include <stddef.h>
 

@@ -10,7 +10,8 @@
  * kernels; only the examples are widened as they stream in.
  *
  * Tile shapes were chosen by measurement on the course's first layer (20 units,
- * 12288 inputs, chunks of ~50-100 examples) on a Zen 5 core: see BENCHMARKS.md. */
+ * 12288 inputs, chunks of ~50-100 examples) on a Zen 5 core: see the history of
+ * BENCHMARKS.md (git log -p BENCHMARKS.md, runs 3-18). */
 #define INLINE static inline __attribute__((always_inline))
 
 typedef __m512d VEC;

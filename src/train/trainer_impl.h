@@ -8,7 +8,9 @@
  *   step.c       a step: (a), (b), (c), or the split step where it applies
  *   split.c      the special path that shares the first layer among threads by inputs
  *   step_ref.c   the frozen reference step every path is tested against
- * Calls go down that list only: split.c uses (c) and this header, never step.c. */
+ * The calls: step.c calls (a), (b), (c) or split.c; split.c calls (c) and the
+ * combine's finiteness check; (c) calls the same check. Nothing calls step.c back, and
+ * step_ref.c calls none of them (it shares no code with the paths it pins). */
 
 #include "dnn/f32.h"
 #include "dnn/model.h"
