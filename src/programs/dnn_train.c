@@ -4,6 +4,7 @@
 #include <omp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "comm/comm.h"
@@ -231,6 +232,23 @@ static int write_checkpoint(const train_options *o, const dnn_params *params,
 }
 
 /* Iterations ci->next_iteration .. o->iterations - 1. */
+/* DNN_DISABLE=name,name turns special paths off (dnn_trainer_disable), for measuring
+ * what each buys with the same build (launch/paths); the same bits either way. */
+static void disable_paths(dnn_trainer *t)
+{
+    const char *list = getenv("DNN_DISABLE");
+    char name[64];
+    while (list && *list) {
+        size_t len = strcspn(list, ",");
+        snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1),
+                 list);
+        if (len > 0 && !dnn_trainer_disable(t, name) && dnn_comm_rank() == 0)
+            fprintf(stderr, "dnn-train: DNN_DISABLE: no path '%s' (split, gradients_travel, "
+                            "codes); ignored\n", name);
+        list += len + (list[len] == ',');
+    }
+}
+
 static int train(const train_options *o, data_sets *d, dnn_params *params,
                  dnn_checkpoint_info *ci)
 {
@@ -240,6 +258,7 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
     if (agree(t != NULL, "out of memory setting up the trainer"))
         return EXIT_RUNTIME;
     dnn_trainer_set_exchange(t, o->exchange);
+    disable_paths(t);
     double start = dnn_comm_wtime(), compute = 0, combine = 0, collective = 0;
     long first = ci->next_iteration, saved_at = -1, done = 0; /* done: steps taken */
     int rc = 0;

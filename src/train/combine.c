@@ -123,7 +123,7 @@ dnn_status dnn_stage_combine(dnn_trainer *t, const dnn_reducer *r)
     if (agree[0])
         return DNN_ERR_NONFINITE;
     size_t per_process = t->n / (size_t)r->processes + 1;
-    if (!agree[1] && nvec > 0 && agree[2] == -agree[3] &&
+    if (!agree[1] && nvec > 0 && agree[2] == -agree[3] && !t->no_gradients_travel &&
         per_process * (size_t)nvec <= (size_t)1 << 30) {
         t->path_steps[DNN_PATH_GRADIENTS_TRAVEL]++;
         return combine_gradients(t, r, nvec);

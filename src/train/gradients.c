@@ -46,8 +46,8 @@ static dnn_status chunk_gradient_f64(dnn_trainer *t, worker *w, long first, int 
     const dnn_params *p = t->params;
     size_t at = (size_t)first * (size_t)d->n_features;
     const double *X = d->X + at, *Y = d->Y + first;
-    dnn_status st =
-        dnn_L_model_forward_codes(p, X, d->X_codes ? d->X_codes + at : NULL, cols, w->cache);
+    const uint8_t *Q = d->X_codes && !t->no_codes ? d->X_codes + at : NULL;
+    dnn_status st = dnn_L_model_forward_codes(p, X, Q, cols, w->cache);
     const double *AL = w->cache->A[p->L];
     if (st == DNN_OK)
         st = dnn_cross_entropy_sum(cols, AL, Y, cost_sum);

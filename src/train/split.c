@@ -121,8 +121,10 @@ int dnn_split_applies(dnn_trainer *t, const dnn_reducer *reducer)
     const dnn_params *p = t->params;
     if (t->exchange == DNN_EXCHANGE_SHARED)
         return 0;
-    if (t->split || t->no_split)
-        return t->split != NULL;
+    if (t->no_split)
+        return 0;
+    if (t->split)
+        return 1;
     long chunks = dnn_local_chunks(t, t->local);
     if (reducer->processes > 1 || t->nthreads < 2 || t->dtype != DNN_F64 ||
         t->mode != DNN_REDUCE_EXACT || chunks < 1 || chunks > MAX_CHUNKS ||

@@ -247,6 +247,21 @@ long dnn_trainer_split_steps(const dnn_trainer *t)
     return dnn_trainer_path_steps(t, DNN_PATH_SPLIT);
 }
 
+int dnn_trainer_disable(dnn_trainer *t, const char *path)
+{
+    if (!t || !path)
+        return 0;
+    if (strcmp(path, "split") == 0)
+        t->no_split = 1;
+    else if (strcmp(path, "gradients_travel") == 0)
+        t->no_gradients_travel = 1;
+    else if (strcmp(path, "codes") == 0)
+        t->no_codes = t->no_split = 1;
+    else
+        return 0;
+    return 1;
+}
+
 long dnn_trainer_path_steps(const dnn_trainer *t, dnn_step_path path)
 {
     return t && path >= 0 && path < DNN_PATHS ? t->path_steps[path] : 0;

@@ -68,6 +68,7 @@ struct dnn_trainer {
     dnn_split *split; /* the split first layer's state (split.c), or NULL */
     int no_split;     /* split steps never apply here, or their memory could not be had */
     long path_steps[DNN_PATHS]; /* steps so far per way through (trainer_modes.h) */
+    int no_gradients_travel, no_codes; /* dnn_trainer_disable */
 };
 
 /* The chunks of data: whole chunks of t->chunk examples, the last maybe shorter. */

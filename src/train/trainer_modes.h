@@ -40,4 +40,12 @@ typedef enum {
 /* Steps so far that went way `path` (on this process). */
 long dnn_trainer_path_steps(const dnn_trainer *trainer, dnn_step_path path);
 
+/* Turns a special path off, for measuring what it buys against the same build
+ * (launch/paths; dnn-train reads DNN_DISABLE=name,name): "split" (as
+ * --thread-exchange shared), "gradients_travel" (the digits travel instead), "codes"
+ * (the first layer reads the doubles, not the 8-bit codes; no split then). The bits
+ * stay the same. Every process must turn off the same paths. Returns 0 for an
+ * unknown name. */
+int dnn_trainer_disable(dnn_trainer *trainer, const char *path);
+
 #endif
