@@ -51,8 +51,9 @@ typedef struct {
     long next_iteration;
 } dnn_checkpoint_info;
 
-/* Writes params (whose layer sizes must equal info's) and info to "path.tmp" in the
- * same directory, flushes it to disk, renames it over path and flushes the directory:
+/* Writes params (whose layer sizes must equal info's) and info to a new temporary file
+ * "path.tmp.PID" in the same directory, flushes it to disk, renames it over path and
+ * flushes the directory:
  * path always holds either its old content or the complete new checkpoint.
  * DNN_ERR_NONFINITE, writing nothing, when a parameter is NaN or Inf. */
 dnn_status dnn_checkpoint_save(const char *path, const dnn_params *params,

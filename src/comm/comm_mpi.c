@@ -92,42 +92,42 @@ double dnn_comm_wtime(void)
     return MPI_Wtime();
 }
 
+/* values[0..n) reduced by op over all ranks, in place; a failed collective ends the
+ * run (these callers have no way to report it). */
+static void allreduce_or_abort(void *values, int n, MPI_Datatype type, MPI_Op op)
+{
+    if (MPI_Allreduce(MPI_IN_PLACE, values, n, type, op, MPI_COMM_WORLD) != MPI_SUCCESS)
+        dnn_comm_abort(1);
+}
+
 int dnn_comm_first_failure(int local_ok)
 {
-    int size = dnn_comm_size(), mine = local_ok ? size : dnn_comm_rank(), first;
-    if (MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD) != MPI_SUCCESS)
-        dnn_comm_abort(1);
+    int size = dnn_comm_size(), first = local_ok ? size : dnn_comm_rank();
+    allreduce_or_abort(&first, 1, MPI_INT, MPI_MIN);
     return first == size ? -1 : first;
 }
 
 double dnn_comm_max_double(double value)
 {
-    double out;
-    if (MPI_Allreduce(&value, &out, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
-        dnn_comm_abort(1);
-    return out;
+    allreduce_or_abort(&value, 1, MPI_DOUBLE, MPI_MAX);
+    return value;
 }
 
 void dnn_comm_max_doubles(double *values, int n)
 {
-    if (MPI_Allreduce(MPI_IN_PLACE, values, n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
-        dnn_comm_abort(1);
+    allreduce_or_abort(values, n, MPI_DOUBLE, MPI_MAX);
 }
 
 long dnn_comm_sum_long(long value)
 {
-    long out;
-    if (MPI_Allreduce(&value, &out, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
-        dnn_comm_abort(1);
-    return out;
+    allreduce_or_abort(&value, 1, MPI_LONG, MPI_SUM);
+    return value;
 }
 
 uint64_t dnn_comm_sum_uint64(uint64_t value)
 {
-    uint64_t out;
-    if (MPI_Allreduce(&value, &out, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
-        dnn_comm_abort(1);
-    return out;
+    allreduce_or_abort(&value, 1, MPI_UINT64_T, MPI_SUM);
+    return value;
 }
 
 static int max_int(void *ctx, int *values, int n)
@@ -146,28 +146,42 @@ void dnn_comm_set_max_piece(size_t count)
     max_piece = count > 0 && count < ((size_t)1 << 30) ? count : (size_t)1 << 30;
 }
 
+/* The elements of the piece of at most max_piece starting at element at of n. */
+static int piece_count(size_t at, size_t n)
+{
+    return (int)(n - at < max_piece ? n - at : max_piece);
+}
+
+/* The sum over all ranks of n elements of type (elem bytes each), in place, in pieces. */
+static int sum_in_pieces(void *values, size_t n, MPI_Datatype type, size_t elem)
+{
+    for (size_t at = 0; at < n; at += max_piece)
+        if (MPI_Allreduce(MPI_IN_PLACE, (char *)values + at * elem, piece_count(at, n), type,
+                          MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
+            return 1;
+    return 0;
+}
+
+/* Rank root's n elements of type (elem bytes each) sent to all ranks, in pieces. */
+static int bcast_in_pieces(void *values, size_t n, MPI_Datatype type, size_t elem, int root)
+{
+    for (size_t at = 0; at < n; at += max_piece)
+        if (MPI_Bcast((char *)values + at * elem, piece_count(at, n), type, root,
+                      MPI_COMM_WORLD) != MPI_SUCCESS)
+            return 1;
+    return 0;
+}
+
 static int sum_int64(void *ctx, int64_t *values, size_t n)
 {
     (void)ctx;
-    for (size_t at = 0; at < n; at += max_piece) {
-        int count = (int)(n - at < max_piece ? n - at : max_piece);
-        if (MPI_Allreduce(MPI_IN_PLACE, values + at, count, MPI_INT64_T, MPI_SUM,
-                          MPI_COMM_WORLD) != MPI_SUCCESS)
-            return 1;
-    }
-    return 0;
+    return sum_in_pieces(values, n, MPI_INT64_T, sizeof *values);
 }
 
 static int sum_double(void *ctx, double *values, size_t n)
 {
     (void)ctx;
-    for (size_t at = 0; at < n; at += max_piece) {
-        int count = (int)(n - at < max_piece ? n - at : max_piece);
-        if (MPI_Allreduce(MPI_IN_PLACE, values + at, count, MPI_DOUBLE, MPI_SUM,
-                          MPI_COMM_WORLD) != MPI_SUCCESS)
-            return 1;
-    }
-    return 0;
+    return sum_in_pieces(values, n, MPI_DOUBLE, sizeof *values);
 }
 
 /* Process r's block of n elements: contiguous, in rank order, sizes differing by at
@@ -177,6 +191,19 @@ static void block_of(int r, int size, size_t n, size_t *begin, size_t *end)
     size_t q = n / (size_t)size, rem = n % (size_t)size, ur = (size_t)r;
     *begin = q * ur + (ur < rem ? ur : rem);
     *end = *begin + q + (ur < rem);
+}
+
+/* Commits *type, just made by a constructor that returned created; 0 on success, else
+ * 1 with nothing left to free. */
+static int commit_type(int created, MPI_Datatype *type)
+{
+    if (created != MPI_SUCCESS)
+        return 1;
+    if (MPI_Type_commit(type) != MPI_SUCCESS) {
+        MPI_Type_free(type);
+        return 1;
+    }
+    return 0;
 }
 
 /* Makes state->scratch hold at least len int64. */
@@ -190,13 +217,8 @@ static int reserve_scratch(reducer_state *state, size_t len)
  * travels as one message (addresses as MPI_Aint, so no int overflows). */
 static int planes_type(int planes, const MPI_Aint *at, size_t blen, MPI_Datatype *type)
 {
-    if (MPI_Type_create_hindexed_block(planes, (int)blen, at, MPI_INT64_T, type) != MPI_SUCCESS)
-        return 1;
-    if (MPI_Type_commit(type) != MPI_SUCCESS) {
-        MPI_Type_free(type);
-        return 1;
-    }
-    return 0;
+    return commit_type(MPI_Type_create_hindexed_block(planes, (int)blen, at, MPI_INT64_T, type),
+                       type);
 }
 
 /* A reduce-scatter done as one all-to-all of the blocks (each rank receives the other
@@ -270,13 +292,8 @@ static int reduce_scatter_int64(void *ctx, int64_t *values, size_t n, int planes
 static int absolute_type(int count, const int *lengths, const MPI_Aint *addresses,
                          MPI_Datatype *type)
 {
-    if (MPI_Type_create_hindexed(count, lengths, addresses, MPI_DOUBLE, type) != MPI_SUCCESS)
-        return 1;
-    if (MPI_Type_commit(type) != MPI_SUCCESS) {
-        MPI_Type_free(type);
-        return 1;
-    }
-    return 0;
+    return commit_type(MPI_Type_create_hindexed(count, lengths, addresses, MPI_DOUBLE, type),
+                       type);
 }
 
 /* The pieces of block [b, e) of every vector, described in place: lengths and absolute
@@ -476,22 +493,16 @@ static int allgather_double(void *ctx, double *values, size_t n)
     for (int r = 0; r < size; r++) {
         size_t b, e;
         block_of(r, size, n, &b, &e);
-        for (size_t at = b; at < e; at += max_piece) {
-            int count = (int)(e - at < max_piece ? e - at : max_piece);
-            if (MPI_Bcast(values + at, count, MPI_DOUBLE, r, MPI_COMM_WORLD) != MPI_SUCCESS)
-                return 1;
-        }
+        if (bcast_in_pieces(values + b, e - b, MPI_DOUBLE, sizeof *values, r) != 0)
+            return 1;
     }
     return 0;
 }
 
 void dnn_comm_bcast(void *buf, size_t bytes)
 {
-    for (size_t at = 0; at < bytes; at += max_piece) {
-        int count = (int)(bytes - at < max_piece ? bytes - at : max_piece);
-        if (MPI_Bcast((char *)buf + at, count, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
-            dnn_comm_abort(1);
-    }
+    if (bcast_in_pieces(buf, bytes, MPI_BYTE, 1, 0) != 0)
+        dnn_comm_abort(1);
 }
 
 /* The result vector of the shared windows, when all ranks are on one host. */

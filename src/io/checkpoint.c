@@ -19,6 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/atomic_file.h"
+#include "io/h5_util.h"
+
 enum { SEAL_SIZE = 512 }; /* the HDF5 user block: a power of two >= 512 */
 static const uint64_t FNV_OFFSET = 0xcbf29ce484222325u, FNV_PRIME = 0x100000001b3u;
 
@@ -184,82 +187,34 @@ int dnn_checkpoint_mismatch(const dnn_checkpoint_info *saved, const dnn_checkpoi
     return n;
 }
 
-/* ---- HDF5 helpers ---- */
-
-typedef struct {
-    H5E_auto2_t func;
-    void *data;
-} h5_printing;
-
-static h5_printing quiet_begin(void)
-{
-    h5_printing saved = {NULL, NULL};
-    H5Eget_auto2(H5E_DEFAULT, &saved.func, &saved.data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    return saved;
-}
-
-static void quiet_end(h5_printing saved)
-{
-    H5Eclear2(H5E_DEFAULT);
-    H5Eset_auto2(H5E_DEFAULT, saved.func, saved.data);
-}
-
-static int write_attr(hid_t file, const char *name, hid_t file_type, hid_t mem_type, hsize_t n,
-                      const void *value)
-{
-    hid_t space = H5Screate_simple(1, &n, NULL);
-    hid_t attr = space >= 0 ? H5Acreate2(file, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT)
-                            : H5I_INVALID_HID;
-    int ok = attr >= 0 && H5Awrite(attr, mem_type, value) >= 0;
-    if (attr >= 0)
-        H5Aclose(attr);
-    if (space >= 0)
-        H5Sclose(space);
-    return ok;
-}
-
-static int write_string(hid_t file, const char *name, const char *value)
-{
-    hid_t type = H5Tcopy(H5T_C_S1);
-    int ok = type >= 0 && H5Tset_size(type, strlen(value) + 1) >= 0 &&
-             write_attr(file, name, type, type, 1, value);
-    if (type >= 0)
-        H5Tclose(type);
-    return ok;
-}
+/* ---- writing ---- */
 
 static int write_checkpoint(hid_t file, const dnn_params *p, const dnn_checkpoint_info *ci)
 {
     int64_t next = ci->next_iteration, chunk = ci->chunk, m_total = ci->m_total;
     hsize_t count = p->count;
-    hid_t space = H5Screate_simple(1, &count, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    int ok = space >= 0 && dcpl >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0;
-    hid_t set = ok ? H5Dcreate2(file, "parameters", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl,
-                                H5P_DEFAULT)
-                   : H5I_INVALID_HID;
-    ok = set >= 0 && H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->arena) >= 0;
-    if (set >= 0)
-        H5Dclose(set);
+    int ok = dcpl >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0 &&
+             dnn_h5_write_doubles(file, "parameters", 1, &count, dcpl, p->arena);
     if (dcpl >= 0)
         H5Pclose(dcpl);
-    if (space >= 0)
-        H5Sclose(space);
-    ok = ok && write_attr(file, "next_iteration", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &next);
-    ok = ok && write_attr(file, "layer_sizes", H5T_STD_I32LE, H5T_NATIVE_INT,
-                          (hsize_t)p->L + 1, p->dims);
-    ok = ok && write_string(file, "dtype", ci->dtype);
-    ok = ok && write_attr(file, "chunk", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &chunk);
-    ok = ok && write_string(file, "reduce", reduce_name(ci->reduce));
-    ok = ok && write_attr(file, "learning_rate", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
-                          &ci->learning_rate);
-    ok = ok && write_attr(file, "m_total", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &m_total);
-    ok = ok && write_attr(file, "n_features", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &ci->n_features);
-    ok = ok && write_attr(file, "data_fingerprint", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1,
-                          &ci->data_fingerprint);
-    ok = ok && write_string(file, "init", ci->init);
-    ok = ok && write_attr(file, "seed", H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, &ci->seed);
+    /* strings as arrays of one string (rank 1), as format version 1 has them */
+    ok = ok && dnn_h5_write_attr(file, "next_iteration", H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
+                                 &next);
+    ok = ok && dnn_h5_write_attr(file, "layer_sizes", H5T_STD_I32LE, H5T_NATIVE_INT,
+                                 (hsize_t)p->L + 1, p->dims);
+    ok = ok && dnn_h5_write_string(file, "dtype", ci->dtype, 1);
+    ok = ok && dnn_h5_write_attr(file, "chunk", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &chunk);
+    ok = ok && dnn_h5_write_string(file, "reduce", reduce_name(ci->reduce), 1);
+    ok = ok && dnn_h5_write_attr(file, "learning_rate", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                                 &ci->learning_rate);
+    ok = ok && dnn_h5_write_attr(file, "m_total", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &m_total);
+    ok = ok && dnn_h5_write_attr(file, "n_features", H5T_STD_I32LE, H5T_NATIVE_INT, 1,
+                                 &ci->n_features);
+    ok = ok && dnn_h5_write_attr(file, "data_fingerprint", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1,
+                                 &ci->data_fingerprint);
+    ok = ok && dnn_h5_write_string(file, "init", ci->init, 1);
+    ok = ok && dnn_h5_write_attr(file, "seed", H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, &ci->seed);
     return ok;
 }
 
@@ -293,19 +248,15 @@ static int hash_after_seal(int fd, uint64_t *sum)
     return 1;
 }
 
-static int write_seal(const char *path)
+/* Seals the file open as fd (flushed to disk by dnn_atomic_commit). */
+static int write_seal(int fd)
 {
-    int fd = open(path, O_RDWR);
-    if (fd < 0)
-        return 0;
     uint64_t sum;
     unsigned char seal[SEAL_SIZE];
-    int ok = hash_after_seal(fd, &sum);
-    if (ok) {
-        seal_text(seal, DNN_CHECKPOINT_VERSION, sum);
-        ok = pwrite(fd, seal, SEAL_SIZE, 0) == SEAL_SIZE && fsync(fd) == 0;
-    }
-    return close(fd) == 0 && ok;
+    if (!hash_after_seal(fd, &sum))
+        return 0;
+    seal_text(seal, DNN_CHECKPOINT_VERSION, sum);
+    return pwrite(fd, seal, SEAL_SIZE, 0) == SEAL_SIZE;
 }
 
 /* DNN_OK when the seal matches the rest of the file byte for byte. */
@@ -333,35 +284,6 @@ static dnn_status check_seal(const char *path, dnn_error *err)
     return DNN_OK;
 }
 
-static int fsync_path(const char *path, int flags)
-{
-    int fd = open(path, flags);
-    if (fd < 0)
-        return 0;
-    int ok = fsync(fd) == 0;
-    close(fd);
-    return ok;
-}
-
-/* The directory holding path, so that the rename itself reaches the disk. */
-static int fsync_parent(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return fsync_path(".", O_RDONLY);
-    if (slash == path)
-        return fsync_path("/", O_RDONLY);
-    size_t len = (size_t)(slash - path);
-    char *dir = malloc(len + 1);
-    if (!dir)
-        return 0;
-    memcpy(dir, path, len);
-    dir[len] = '\0';
-    int ok = fsync_path(dir, O_RDONLY);
-    free(dir);
-    return ok;
-}
-
 static int first_nonfinite_layer(const dnn_params *p)
 {
     for (int l = 1; l <= p->L; l++) {
@@ -371,6 +293,52 @@ static int first_nonfinite_layer(const dnn_params *p)
                 return l;
     }
     return 0;
+}
+
+/* The checkpoint as HDF5 in out's temporary file, then its seal. */
+static dnn_status write_sealed(const dnn_atomic_file *out, const dnn_params *params,
+                               const dnn_checkpoint_info *info, dnn_error *err)
+{
+    const char *path = out->path;
+    dnn_h5_quiet quiet = dnn_h5_quiet_begin();
+    dnn_status st = DNN_OK;
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    /* room for the seal; no timestamps, so the same state always gives the same bytes */
+    if (fcpl < 0 || H5Pset_userblock(fcpl, SEAL_SIZE) < 0 || H5Pset_obj_track_times(fcpl, 0) < 0)
+        st = fail(err, DNN_ERR_IO, path, "cannot set up HDF5 file properties");
+    hid_t file = st == DNN_OK ? H5Fcreate(out->tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT)
+                              : H5I_INVALID_HID;
+    if (st == DNN_OK && file < 0) {
+        st = fail(err, DNN_ERR_IO, path,
+                  "cannot create %s (directory missing or not writable?)", out->tmp);
+    } else if (st == DNN_OK) {
+        int ok = write_checkpoint(file, params, info);
+        ok = H5Fclose(file) >= 0 && ok;
+        if (!ok || !write_seal(out->fd))
+            st = fail(err, DNN_ERR_IO, path, "writing the checkpoint failed (disk full?)");
+    }
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    dnn_h5_quiet_end(&quiet);
+    return st;
+}
+
+/* Puts the written file in place of out->path (atomic_file.h). */
+static dnn_status commit(dnn_atomic_file *out, dnn_error *err)
+{
+    int code;
+    switch (dnn_atomic_commit(out, &code)) {
+    case DNN_ATOMIC_DONE:
+        return DNN_OK;
+    case DNN_ATOMIC_NOT_WRITTEN:
+        return fail(err, DNN_ERR_IO, out->path, "writing the checkpoint failed (disk full?)");
+    case DNN_ATOMIC_NOT_RENAMED:
+        return fail(err, DNN_ERR_IO, out->path, "cannot replace the checkpoint: %s",
+                    strerror(code));
+    case DNN_ATOMIC_DIR_NOT_FLUSHED:
+        break;
+    }
+    return fail(err, DNN_ERR_IO, out->path, "cannot flush its directory to disk");
 }
 
 dnn_status dnn_checkpoint_save(const char *path, const dnn_params *params,
@@ -387,127 +355,50 @@ dnn_status dnn_checkpoint_save(const char *path, const dnn_params *params,
     if (bad_layer)
         return fail(err, DNN_ERR_NONFINITE, path,
                     "not written: parameters of layer %d are NaN or Inf", bad_layer);
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 5);
-    if (!tmp)
-        return fail(err, DNN_ERR_NOMEM, path, "out of memory");
-    snprintf(tmp, len + 5, "%s.tmp", path);
-
-    h5_printing printing = quiet_begin();
+    dnn_atomic_file out;
+    int code = dnn_atomic_begin(&out, path, 0666); /* the mode HDF5 creates files with */
     dnn_status st = DNN_OK;
-    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-    /* room for the seal; no timestamps, so the same state always gives the same bytes */
-    if (fcpl < 0 || H5Pset_userblock(fcpl, SEAL_SIZE) < 0 || H5Pset_obj_track_times(fcpl, 0) < 0)
-        st = fail(err, DNN_ERR_IO, path, "cannot set up HDF5 file properties");
-    hid_t file = st == DNN_OK ? H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT)
-                              : H5I_INVALID_HID;
-    if (st == DNN_OK && file < 0) {
-        st = fail(err, DNN_ERR_IO, path,
-                  "cannot create %s (directory missing or not writable?)", tmp);
-    } else if (st == DNN_OK) {
-        int ok = write_checkpoint(file, params, info);
-        ok = H5Fclose(file) >= 0 && ok;
-        if (!ok || !write_seal(tmp))
-            st = fail(err, DNN_ERR_IO, path, "writing the checkpoint failed (disk full?)");
-        else if (rename(tmp, path) != 0)
-            st = fail(err, DNN_ERR_IO, path, "cannot replace the checkpoint: %s",
-                      strerror(errno));
-        else if (!fsync_parent(path))
-            st = fail(err, DNN_ERR_IO, path, "cannot flush its directory to disk");
-        if (st != DNN_OK)
-            remove(tmp);
-    }
-    if (fcpl >= 0)
-        H5Pclose(fcpl);
-    quiet_end(printing);
-    free(tmp);
+    if (code != 0 && !out.tmp)
+        st = fail(err, DNN_ERR_NOMEM, path, "out of memory");
+    else if (code != 0)
+        st = fail(err, DNN_ERR_IO, path, "cannot create %s (directory missing or not writable?)",
+                  out.tmp);
+    else
+        st = write_sealed(&out, params, info, err);
+    if (st == DNN_OK)
+        st = commit(&out, err);
+    dnn_atomic_end(&out);
     return st;
 }
 
 /* ---- loading ---- */
 
-/* An attribute of exactly n elements, converted to mem_type. */
-static int read_attr(hid_t file, const char *name, hid_t mem_type, hssize_t n, void *out)
+/* An attribute of exactly one number, converted to mem_type. */
+static int read_value(hid_t file, const char *name, hid_t mem_type, void *out)
 {
-    if (H5Aexists(file, name) <= 0)
-        return 0;
-    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-    hid_t space = attr >= 0 ? H5Aget_space(attr) : H5I_INVALID_HID;
-    hid_t type = attr >= 0 ? H5Aget_type(attr) : H5I_INVALID_HID;
-    H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
-    int ok = space >= 0 && H5Sget_simple_extent_npoints(space) == n &&
-             (cls == H5T_INTEGER || cls == H5T_FLOAT) && H5Aread(attr, mem_type, out) >= 0;
-    if (type >= 0)
-        H5Tclose(type);
-    if (space >= 0)
-        H5Sclose(space);
-    if (attr >= 0)
-        H5Aclose(attr);
-    return ok;
+    return dnn_h5_read_attr(file, name, mem_type, 1, out);
 }
 
 /* A fixed-length string attribute that fits in out (size bytes with its NUL). */
 static int read_string(hid_t file, const char *name, char *out, size_t size)
 {
-    if (H5Aexists(file, name) <= 0)
-        return 0;
-    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-    hid_t type = attr >= 0 ? H5Aget_type(attr) : H5I_INVALID_HID;
-    hid_t space = attr >= 0 ? H5Aget_space(attr) : H5I_INVALID_HID;
-    size_t len = type >= 0 ? H5Tget_size(type) : 0;
-    int ok = type >= 0 && space >= 0 && H5Tget_class(type) == H5T_STRING &&
-             H5Tis_variable_str(type) == 0 && H5Sget_simple_extent_npoints(space) == 1 &&
-             len >= 1 && len <= size;
-    hid_t mem = ok ? H5Tcopy(H5T_C_S1) : H5I_INVALID_HID;
-    ok = ok && mem >= 0 && H5Tset_size(mem, len) >= 0 && H5Aread(attr, mem, out) >= 0;
-    if (ok)
-        out[len - 1] = '\0';
-    if (mem >= 0)
-        H5Tclose(mem);
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (attr >= 0)
-        H5Aclose(attr);
-    return ok;
+    size_t len = dnn_h5_read_string(file, name, out, size);
+    return len >= 1 && len <= size;
 }
 
 static int read_layer_sizes(hid_t file, dnn_checkpoint_info *ci)
 {
-    if (H5Aexists(file, "layer_sizes") <= 0)
-        return 0;
-    hid_t attr = H5Aopen(file, "layer_sizes", H5P_DEFAULT);
-    hid_t space = attr >= 0 ? H5Aget_space(attr) : H5I_INVALID_HID;
-    hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-    if (space >= 0)
-        H5Sclose(space);
-    if (attr >= 0)
-        H5Aclose(attr);
+    hssize_t n = dnn_h5_attr_count(file, "layer_sizes");
     if (n < 2 || n > DNN_CHECKPOINT_MAX_LAYERS + 1)
         return 0;
     ci->L = (int)n - 1;
-    return read_attr(file, "layer_sizes", H5T_NATIVE_INT, n, ci->dims);
+    return dnn_h5_read_attr(file, "layer_sizes", H5T_NATIVE_INT, n, ci->dims);
 }
 
 static int read_parameters(hid_t file, dnn_params *p)
 {
-    if (H5Lexists(file, "parameters", H5P_DEFAULT) <= 0)
-        return 0;
-    hid_t set = H5Dopen2(file, "parameters", H5P_DEFAULT);
-    hid_t space = set >= 0 ? H5Dget_space(set) : H5I_INVALID_HID;
-    hid_t type = set >= 0 ? H5Dget_type(set) : H5I_INVALID_HID;
-    int ok = space >= 0 && type >= 0 && H5Tget_class(type) == H5T_FLOAT &&
-             H5Sget_simple_extent_ndims(space) == 1 &&
-             H5Sget_simple_extent_npoints(space) == (hssize_t)p->count &&
-             H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->arena) >= 0;
-    if (type >= 0)
-        H5Tclose(type);
-    if (space >= 0)
-        H5Sclose(space);
-    if (set >= 0)
-        H5Dclose(set);
-    return ok;
+    hsize_t count = p->count;
+    return dnn_h5_read_doubles(file, "parameters", 1, &count, p->arena);
 }
 
 /* Reads everything into ci and *params (allocated here). */
@@ -516,17 +407,17 @@ static dnn_status read_checkpoint(hid_t file, const char *path, dnn_checkpoint_i
 {
     char reduce[16];
     int64_t next, chunk, m_total;
-    int ok = read_attr(file, "next_iteration", H5T_NATIVE_INT64, 1, &next) &&
+    int ok = read_value(file, "next_iteration", H5T_NATIVE_INT64, &next) &&
              read_layer_sizes(file, ci) &&
              read_string(file, "dtype", ci->dtype, sizeof ci->dtype) &&
-             read_attr(file, "chunk", H5T_NATIVE_INT64, 1, &chunk) &&
+             read_value(file, "chunk", H5T_NATIVE_INT64, &chunk) &&
              read_string(file, "reduce", reduce, sizeof reduce) &&
-             read_attr(file, "learning_rate", H5T_NATIVE_DOUBLE, 1, &ci->learning_rate) &&
-             read_attr(file, "m_total", H5T_NATIVE_INT64, 1, &m_total) &&
-             read_attr(file, "n_features", H5T_NATIVE_INT, 1, &ci->n_features) &&
-             read_attr(file, "data_fingerprint", H5T_NATIVE_UINT64, 1, &ci->data_fingerprint) &&
+             read_value(file, "learning_rate", H5T_NATIVE_DOUBLE, &ci->learning_rate) &&
+             read_value(file, "m_total", H5T_NATIVE_INT64, &m_total) &&
+             read_value(file, "n_features", H5T_NATIVE_INT, &ci->n_features) &&
+             read_value(file, "data_fingerprint", H5T_NATIVE_UINT64, &ci->data_fingerprint) &&
              read_string(file, "init", ci->init, sizeof ci->init) &&
-             read_attr(file, "seed", H5T_NATIVE_UINT32, 1, &ci->seed);
+             read_value(file, "seed", H5T_NATIVE_UINT32, &ci->seed);
     if (!ok)
         return fail(err, DNN_ERR_DATA, path, "bad checkpoint: an attribute is missing or bad");
     if (strcmp(reduce, "exact") == 0)
@@ -562,7 +453,7 @@ dnn_status dnn_checkpoint_load(const char *path, dnn_params **params, dnn_checkp
     dnn_status st = check_seal(path, err);
     if (st != DNN_OK)
         return st;
-    h5_printing printing = quiet_begin();
+    dnn_h5_quiet quiet = dnn_h5_quiet_begin();
     dnn_checkpoint_info ci;
     memset(&ci, 0, sizeof ci);
     dnn_params *p = NULL;
@@ -573,7 +464,7 @@ dnn_status dnn_checkpoint_load(const char *path, dnn_params **params, dnn_checkp
         st = read_checkpoint(file, path, &ci, &p, err);
     if (file >= 0)
         H5Fclose(file);
-    quiet_end(printing);
+    dnn_h5_quiet_end(&quiet);
     if (st != DNN_OK) {
         dnn_params_free(&p);
         return st;
@@ -582,6 +473,8 @@ dnn_status dnn_checkpoint_load(const char *path, dnn_params **params, dnn_checkp
     *info = ci;
     return DNN_OK;
 }
+
+/* A probe file is created next to path (as a save's temporary file is) and removed. */
 dnn_status dnn_check_writable(const char *path, dnn_error *err)
 {
     if (!path || !*path)
@@ -589,19 +482,13 @@ dnn_status dnn_check_writable(const char *path, dnn_error *err)
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return fail(err, DNN_ERR_IO, path, "is a directory");
-    size_t len = strlen(path);
-    char *probe = malloc(len + 32);
-    if (!probe)
-        return fail(err, DNN_ERR_NOMEM, path, "out of memory");
-    snprintf(probe, len + 32, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    dnn_atomic_file probe;
+    int code = dnn_atomic_begin(&probe, path, 0600);
     dnn_status status = DNN_OK;
-    if (fd < 0) {
-        status = fail(err, DNN_ERR_IO, path, "cannot create a file there: %s", strerror(errno));
-    } else {
-        close(fd);
-        unlink(probe);
-    }
-    free(probe);
+    if (code != 0 && !probe.tmp)
+        status = fail(err, DNN_ERR_NOMEM, path, "out of memory");
+    else if (code != 0)
+        status = fail(err, DNN_ERR_IO, path, "cannot create a file there: %s", strerror(code));
+    dnn_atomic_end(&probe); /* removes the probe */
     return status;
 }

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/h5_util.h"
+
 /* The X and Y datasets of one open file, with their validated shapes. */
 typedef struct {
     const char *path;
@@ -47,30 +49,7 @@ typedef struct {
     name_list all;     /* every dataset at the root */
 } name_search;
 
-typedef struct {
-    H5E_auto2_t func;
-    void *data;
-    int saved;
-} h5_quiet;
-
 static const dnn_h5_options default_options = {NULL, NULL, 1};
-
-static h5_quiet quiet_begin(void)
-{
-    h5_quiet q = {NULL, NULL, 0};
-    if (H5Eget_auto2(H5E_DEFAULT, &q.func, &q.data) >= 0 &&
-        H5Eset_auto2(H5E_DEFAULT, NULL, NULL) >= 0)
-        q.saved = 1;
-    return q;
-}
-
-static void quiet_end(const h5_quiet *q)
-{
-    if (!q->saved)
-        return;
-    H5Eclear2(H5E_DEFAULT);
-    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
 
 static void error_reset(dnn_error *err)
 {
@@ -515,7 +494,7 @@ dnn_status dnn_h5_probe(const char *path, const dnn_h5_options *opts, long *m_to
     if (!opts)
         opts = &default_options;
 
-    h5_quiet quiet = quiet_begin();
+    dnn_h5_quiet quiet = dnn_h5_quiet_begin();
     h5_source s;
     dnn_status st = source_open(&s, path, opts, err);
     if (st == DNN_OK) {
@@ -523,7 +502,7 @@ dnn_status dnn_h5_probe(const char *path, const dnn_h5_options *opts, long *m_to
         *n_features = s.n_features;
     }
     source_close(&s);
-    quiet_end(&quiet);
+    dnn_h5_quiet_end(&quiet);
     return st;
 }
 
@@ -542,7 +521,7 @@ dnn_status dnn_h5_load(const char *path, const dnn_h5_options *opts, long first,
     if (!opts)
         opts = &default_options;
 
-    h5_quiet quiet = quiet_begin();
+    dnn_h5_quiet quiet = dnn_h5_quiet_begin();
     h5_source s;
     dnn_status st = source_open(&s, path, opts, err);
     if (st == DNN_OK && (first < 0 || count < 1 || first >= s.m_total ||
@@ -554,6 +533,6 @@ dnn_status dnn_h5_load(const char *path, const dnn_h5_options *opts, long first,
     if (st == DNN_OK)
         st = read_examples(&s, opts, first, count, out);
     source_close(&s);
-    quiet_end(&quiet);
+    dnn_h5_quiet_end(&quiet);
     return st;
 }

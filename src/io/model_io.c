@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/atomic_file.h"
 #include "dnn/model.h"
+#include "io/atomic_file.h"
+#include "io/h5_util.h"
 
 enum { MAX_LAYERS = 64, ACTIVATIONS_MAX = MAX_LAYERS * 5 + 8 };
 
@@ -19,44 +20,11 @@ static dnn_status fail(dnn_error *err, dnn_status st, const char *path, const ch
     return st;
 }
 
-static int write_attr(hid_t file, const char *name, hid_t type, hsize_t n, const void *value)
-{
-    hid_t space = H5Screate_simple(1, &n, NULL);
-    hid_t attr = H5Acreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    int ok = attr >= 0 && H5Awrite(attr, type, value) >= 0;
-    if (attr >= 0)
-        H5Aclose(attr);
-    H5Sclose(space);
-    return ok;
-}
-
-static int write_string_attr(hid_t file, const char *name, const char *value)
-{
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, strlen(value) + 1);
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t attr = H5Acreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    int ok = attr >= 0 && H5Awrite(attr, type, value) >= 0;
-    if (attr >= 0)
-        H5Aclose(attr);
-    H5Sclose(space);
-    H5Tclose(type);
-    return ok;
-}
-
 /* A (rows, cols) dataset from a row-major matrix, as W and b are stored. */
 static int write_matrix(hid_t file, const char *name, int rows, int cols, const double *rowmajor)
 {
     hsize_t dims[2] = {(hsize_t)rows, (hsize_t)cols};
-    hid_t space = H5Screate_simple(2, dims, NULL);
-    hid_t set = H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                           H5P_DEFAULT);
-    int ok = set >= 0 && H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                                  rowmajor) >= 0;
-    if (set >= 0)
-        H5Dclose(set);
-    H5Sclose(space);
-    return ok;
+    return dnn_h5_write_doubles(file, name, 2, dims, H5P_DEFAULT, rowmajor);
 }
 
 static int write_model(hid_t file, const dnn_params *p, const dnn_model_info *info)
@@ -76,12 +44,16 @@ static int write_model(hid_t file, const dnn_params *p, const dnn_model_info *in
     long long iterations = info ? info->iterations : 0;
     unsigned seed = info ? info->seed : 0;
     double lr = info ? info->learning_rate : 0.0;
-    ok = ok && write_attr(file, "layer_sizes", H5T_NATIVE_INT, (hsize_t)p->L + 1, p->dims);
-    ok = ok && write_string_attr(file, "activations", activations);
-    ok = ok && write_string_attr(file, "init", info ? info->init : "unknown");
-    ok = ok && write_attr(file, "seed", H5T_NATIVE_UINT, 1, &seed);
-    ok = ok && write_attr(file, "iterations", H5T_NATIVE_LLONG, 1, &iterations);
-    ok = ok && write_attr(file, "learning_rate", H5T_NATIVE_DOUBLE, 1, &lr);
+    /* numbers stored in the native types, strings as scalars (rank 0) */
+    ok = ok && dnn_h5_write_attr(file, "layer_sizes", H5T_NATIVE_INT, H5T_NATIVE_INT,
+                                 (hsize_t)p->L + 1, p->dims);
+    ok = ok && dnn_h5_write_string(file, "activations", activations, 0);
+    ok = ok && dnn_h5_write_string(file, "init", info ? info->init : "unknown", 0);
+    ok = ok && dnn_h5_write_attr(file, "seed", H5T_NATIVE_UINT, H5T_NATIVE_UINT, 1, &seed);
+    ok = ok && dnn_h5_write_attr(file, "iterations", H5T_NATIVE_LLONG, H5T_NATIVE_LLONG, 1,
+                                 &iterations);
+    ok = ok && dnn_h5_write_attr(file, "learning_rate", H5T_NATIVE_DOUBLE, H5T_NATIVE_DOUBLE, 1,
+                                 &lr);
     return ok;
 }
 
@@ -92,10 +64,7 @@ dnn_status dnn_model_save(const char *path, const dnn_params *params, const dnn_
         return fail(err, DNN_ERR_ARG, path ? path : "(null)", "no path or no parameters");
     if (params->L > MAX_LAYERS)
         return fail(err, DNN_ERR_ARG, path, "too many layers to save");
-    H5E_auto2_t old_func;
-    void *old_data;
-    H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    dnn_h5_quiet quiet = dnn_h5_quiet_begin();
     /* HDF5 builds the file in memory; writing it out is then ours, so a failure at any
      * point (disk full, size limit) leaves no HDF5 handle open and the old file intact. */
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -109,75 +78,26 @@ dnn_status dnn_model_save(const char *path, const dnn_params *params, const dnn_
         H5Fclose(file);
     if (fapl >= 0)
         H5Pclose(fapl);
-    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+    dnn_h5_quiet_end(&quiet);
     dnn_status st = ok ? dnn_write_file_atomic(path, image, (size_t)size, err)
                        : fail(err, DNN_ERR_NOMEM, path, "building the model in memory failed");
     free(image);
     return st;
 }
 
-static int read_attr(hid_t file, const char *name, hid_t type, void *out)
-{
-    if (H5Aexists(file, name) <= 0)
-        return 0;
-    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-    int ok = attr >= 0 && H5Aread(attr, type, out) >= 0;
-    if (attr >= 0)
-        H5Aclose(attr);
-    return ok;
-}
-
-static int read_string_attr(hid_t file, const char *name, char *out, size_t size)
-{
-    if (H5Aexists(file, name) <= 0)
-        return 0;
-    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-    hid_t type = attr >= 0 ? H5Aget_type(attr) : -1;
-    size_t len = type >= 0 && H5Tget_class(type) == H5T_STRING ? H5Tget_size(type) : 0;
-    char *text = len > 0 && !H5Tis_variable_str(type) ? calloc(len + 1, 1) : NULL;
-    int ok = text && H5Aread(attr, type, text) >= 0;
-    if (ok)
-        snprintf(out, size, "%s", text);
-    free(text);
-    if (type >= 0)
-        H5Tclose(type);
-    if (attr >= 0)
-        H5Aclose(attr);
-    return ok;
-}
-
 static int read_layer_sizes(hid_t file, int *L, int *dims)
 {
-    if (H5Aexists(file, "layer_sizes") <= 0)
+    hssize_t n = dnn_h5_attr_count(file, "layer_sizes");
+    if (n < 2 || n > MAX_LAYERS + 1)
         return 0;
-    hid_t attr = H5Aopen(file, "layer_sizes", H5P_DEFAULT);
-    hid_t space = attr >= 0 ? H5Aget_space(attr) : -1;
-    hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-    int ok = n >= 2 && n <= MAX_LAYERS + 1 && H5Aread(attr, H5T_NATIVE_INT, dims) >= 0;
-    if (space >= 0)
-        H5Sclose(space);
-    if (attr >= 0)
-        H5Aclose(attr);
     *L = (int)n - 1;
-    return ok;
+    return dnn_h5_read_attr(file, "layer_sizes", H5T_NATIVE_INT, n, dims);
 }
 
 static int read_matrix(hid_t file, const char *name, int rows, int cols, double *rowmajor)
 {
-    if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
-        return 0;
-    hid_t set = H5Dopen2(file, name, H5P_DEFAULT);
-    hid_t space = set >= 0 ? H5Dget_space(set) : -1;
-    hsize_t dims[2] = {0, 0};
-    int ok = space >= 0 && H5Sget_simple_extent_ndims(space) == 2 &&
-             H5Sget_simple_extent_dims(space, dims, NULL) == 2 && dims[0] == (hsize_t)rows &&
-             dims[1] == (hsize_t)cols;
-    ok = ok && H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rowmajor) >= 0;
-    if (space >= 0)
-        H5Sclose(space);
-    if (set >= 0)
-        H5Dclose(set);
-    return ok;
+    hsize_t dims[2] = {(hsize_t)rows, (hsize_t)cols};
+    return dnn_h5_read_doubles(file, name, 2, dims, rowmajor);
 }
 
 dnn_status dnn_model_load(const char *path, dnn_params **params, dnn_model_info *info,
@@ -186,10 +106,7 @@ dnn_status dnn_model_load(const char *path, dnn_params **params, dnn_model_info 
     if (!path || !params)
         return fail(err, DNN_ERR_ARG, path ? path : "(null)", "no path");
     *params = NULL;
-    H5E_auto2_t old_func;
-    void *old_data;
-    H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    dnn_h5_quiet quiet = dnn_h5_quiet_begin();
     dnn_status st = DNN_OK;
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     int L = 0, dims[MAX_LAYERS + 1];
@@ -213,10 +130,11 @@ dnn_status dnn_model_load(const char *path, dnn_params **params, dnn_model_info 
             long long iterations = 0;
             unsigned seed = 0;
             memset(info, 0, sizeof *info);
-            read_attr(file, "seed", H5T_NATIVE_UINT, &seed);
-            read_attr(file, "iterations", H5T_NATIVE_LLONG, &iterations);
-            read_attr(file, "learning_rate", H5T_NATIVE_DOUBLE, &info->learning_rate);
-            read_string_attr(file, "init", info->init, sizeof info->init);
+            /* optional: what is missing or bad stays 0 or "" */
+            dnn_h5_read_attr(file, "seed", H5T_NATIVE_UINT, 1, &seed);
+            dnn_h5_read_attr(file, "iterations", H5T_NATIVE_LLONG, 1, &iterations);
+            dnn_h5_read_attr(file, "learning_rate", H5T_NATIVE_DOUBLE, 1, &info->learning_rate);
+            dnn_h5_read_string(file, "init", info->init, sizeof info->init);
             info->seed = seed;
             info->iterations = (long)iterations;
         }
@@ -225,6 +143,6 @@ dnn_status dnn_model_load(const char *path, dnn_params **params, dnn_model_info 
         dnn_params_free(params);
     if (file >= 0)
         H5Fclose(file);
-    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+    dnn_h5_quiet_end(&quiet);
     return st;
 }

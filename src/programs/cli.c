@@ -97,3 +97,20 @@ int dnn_read_option(int argc, char **argv, int *i, const char *const *switches,
     }
     return 0;
 }
+
+int dnn_parse_options(int argc, char **argv, const dnn_option_set *set, void *ctx, char *err,
+                      size_t err_size)
+{
+    char name[64];
+    size_t name_size = set->name_size < sizeof name ? set->name_size : sizeof name;
+    for (int i = 1; i < argc; i++) {
+        const char *value;
+        int rc = dnn_read_option(argc, argv, &i, set->switches, set->valued, name, name_size,
+                                 &value, err, err_size);
+        if (rc == 0)
+            rc = set->apply(ctx, name, value, err, err_size);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}

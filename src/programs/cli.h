@@ -20,4 +20,24 @@ int dnn_read_option(int argc, char **argv, int *i, const char *const *switches,
                     const char *const *valued, char *name, size_t name_size, const char **value,
                     char *err, size_t err_size);
 
+/* Applies one option read by dnn_parse_options to ctx; value is NULL for a switch.
+ * Returns 0, or non-zero with a message in err, which ends the parsing. */
+typedef int (*dnn_option_fn)(void *ctx, const char *name, const char *value, char *err,
+                             size_t err_size);
+
+/* A program's options, for dnn_parse_options. */
+typedef struct {
+    const char *const *switches; /* NULL-terminated: the options without a value */
+    const char *const *valued;   /* NULL-terminated: the options that take one */
+    size_t name_size;            /* room for a name and its NUL, at most 64: a longer
+                                  * option is unknown */
+    dnn_option_fn apply;
+} dnn_option_set;
+
+/* Reads argv[1..] in order with dnn_read_option and hands each option to set->apply.
+ * Returns 0, or the first non-zero return of either (2 from dnn_read_option) with its
+ * message in err. */
+int dnn_parse_options(int argc, char **argv, const dnn_option_set *set, void *ctx, char *err,
+                      size_t err_size);
+
 #endif

@@ -10,10 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "programs/cli.h"
 #include "dnn/data.h"
 #include "dnn/model.h"
 #include "dnn/model_io.h"
+#include "io/atomic_file.h"
+#include "programs/cli.h"
 
 enum { EXIT_USAGE = 2, EXIT_RUNTIME = 1 };
 /* Examples per forward pass. BLAS can round one example's result differently
@@ -52,43 +53,48 @@ static void usage(FILE *out)
             "  --help                this text\n");
 }
 
+/* One option (dnn_option_fn): a switch (value NULL) or a flag with its value. */
+static int apply(void *ctx, const char *flag, const char *value, char *err, size_t n)
+{
+    predict_options *o = ctx;
+    if (!value) {
+        if (strcmp(flag, "--no-scale") == 0)
+            o->scale_uint8 = 0;
+        else
+            o->help = 1;
+        return 0;
+    }
+    if (!*value)
+        return snprintf(err, n, "%s: expected a non-empty value", flag), 1;
+    if (strcmp(flag, "--batch") == 0 && dnn_parse_long(value, 1, MAX_BATCH, &o->batch))
+        return snprintf(err, n, "--batch: expected an integer from 1 to %d, got '%s'",
+                        MAX_BATCH, value), 1;
+    if (strcmp(flag, "--model") == 0)
+        o->model_path = value;
+    else if (strcmp(flag, "--data") == 0)
+        o->data_path = value;
+    else if (strcmp(flag, "--out") == 0)
+        o->out_path = value;
+    else if (strcmp(flag, "--x-dataset") == 0)
+        o->x_dataset = value;
+    else if (strcmp(flag, "--y-dataset") == 0)
+        o->y_dataset = value;
+    return 0;
+}
+
 /* Fills o from argv; on a bad flag or a missing value returns non-zero with a message. */
 static int parse_options(int argc, char **argv, predict_options *o, char *err, size_t n)
 {
     static const char *const switches[] = {"--help", "-h", "--no-scale", NULL};
     static const char *const valued[] = {"--batch",     "--model",     "--data", "--out",
                                          "--x-dataset", "--y-dataset", NULL};
+    static const dnn_option_set options = {
+        .switches = switches, .valued = valued, .name_size = 32, .apply = apply};
     memset(o, 0, sizeof *o);
     o->scale_uint8 = 1;
     o->batch = DEFAULT_BATCH;
-    char flag[32];
-    for (int i = 1; i < argc; i++) {
-        const char *value;
-        if (dnn_read_option(argc, argv, &i, switches, valued, flag, sizeof flag, &value, err, n))
-            return 1;
-        if (!value) {
-            if (strcmp(flag, "--no-scale") == 0)
-                o->scale_uint8 = 0;
-            else
-                o->help = 1;
-            continue;
-        }
-        if (!*value)
-            return snprintf(err, n, "%s: expected a non-empty value", flag), 1;
-        if (strcmp(flag, "--batch") == 0 && dnn_parse_long(value, 1, MAX_BATCH, &o->batch))
-            return snprintf(err, n, "--batch: expected an integer from 1 to %d, got '%s'",
-                            MAX_BATCH, value), 1;
-        if (strcmp(flag, "--model") == 0)
-            o->model_path = value;
-        else if (strcmp(flag, "--data") == 0)
-            o->data_path = value;
-        else if (strcmp(flag, "--out") == 0)
-            o->out_path = value;
-        else if (strcmp(flag, "--x-dataset") == 0)
-            o->x_dataset = value;
-        else if (strcmp(flag, "--y-dataset") == 0)
-            o->y_dataset = value;
-    }
+    if (dnn_parse_options(argc, argv, &options, o, err, n))
+        return 1;
     if (o->help)
         return 0;
     if (!o->model_path)
@@ -150,18 +156,28 @@ static int forward_all(const dnn_params *params, const dnn_dataset *data, long b
     return rc;
 }
 
-/* The --out file while it is written: a temporary file next to path, renamed over
- * path only when complete, so path either stays as it was or holds the whole table. */
+/* The --out file while it is written: a temporary file next to path (io/atomic_file.h),
+ * renamed over path only when complete, so path either stays as it was or holds the
+ * whole table. */
 typedef struct {
-    const char *path;
-    char *tmp; /* owned; NULL when there is no --out */
-    FILE *f;
+    dnn_atomic_file file; /* file.path is NULL when there is no --out */
+    FILE *f;              /* writes through a duplicate of file.fd; NULL when closed */
 } csv_output;
+
+/* Ends the output whatever happened: closes the stream, removes the temporary file
+ * unless it was renamed over the path. */
+static void csv_abort(csv_output *out)
+{
+    if (out->f)
+        fclose(out->f);
+    dnn_atomic_end(&out->file);
+    *out = (csv_output){.file = {.fd = -1}};
+}
 
 /* Creates the temporary file before any work, so a bad --out fails early. */
 static int csv_begin(csv_output *out, const char *path)
 {
-    *out = (csv_output){.path = path};
+    *out = (csv_output){.file = {.fd = -1}};
     if (!path)
         return 0;
     struct stat st;
@@ -169,69 +185,48 @@ static int csv_begin(csv_output *out, const char *path)
         fprintf(stderr, "dnn-predict: error: --out: %s is a directory\n", path);
         return EXIT_USAGE;
     }
-    size_t len = strlen(path) + 16;
-    out->tmp = malloc(len);
-    if (!out->tmp) {
+    int code = dnn_atomic_begin(&out->file, path, 0666), rc = 0;
+    if (code != 0 && !out->file.tmp) {
         fprintf(stderr, "dnn-predict: error: out of memory\n");
-        return EXIT_RUNTIME;
-    }
-    snprintf(out->tmp, len, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(out->tmp);
-    if (fd < 0) {
+        rc = EXIT_RUNTIME;
+    } else if (code != 0) {
         fprintf(stderr, "dnn-predict: error: --out: cannot create a file next to %s: %s\n",
-                path, strerror(errno));
-        free(out->tmp);
-        out->tmp = NULL;
-        return EXIT_USAGE;
+                path, strerror(code));
+        rc = EXIT_USAGE;
+    } else {
+        int fd = dup(out->file.fd);
+        if (fd < 0 || !(out->f = fdopen(fd, "w"))) {
+            fprintf(stderr, "dnn-predict: error: --out: %s: %s\n", out->file.tmp,
+                    strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            rc = EXIT_USAGE;
+        }
     }
-    /* mkstemp makes the file 0600; give it the mode a new file would get */
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0 || !(out->f = fdopen(fd, "w"))) {
-        fprintf(stderr, "dnn-predict: error: --out: %s: %s\n", out->tmp, strerror(errno));
-        close(fd);
-        remove(out->tmp);
-        free(out->tmp);
-        out->tmp = NULL;
-        return EXIT_USAGE;
-    }
-    return 0;
+    if (rc != 0)
+        csv_abort(out);
+    return rc;
 }
 
-/* Removes the temporary file: after a failure, or when it was never used. */
-static void csv_abort(csv_output *out)
-{
-    if (out->f)
-        fclose(out->f);
-    if (out->tmp)
-        remove(out->tmp);
-    free(out->tmp);
-    *out = (csv_output){0};
-}
-
-/* Writes the table, flushes it to disk and renames it over the path. */
+/* Writes the table and puts it in place of the path, flushed to disk. */
 static int csv_finish(csv_output *out, const double *probability, long m)
 {
-    if (!out->tmp)
+    if (!out->f)
         return 0;
     int ok = fprintf(out->f, "index,probability,prediction\n") > 0;
     for (long j = 0; ok && j < m; j++)
         ok = fprintf(out->f, "%ld,%.17g,%d\n", j, probability[j], probability[j] > 0.5) > 0;
     ok = fflush(out->f) == 0 && ok;
-    ok = fsync(fileno(out->f)) == 0 && ok;
     ok = fclose(out->f) == 0 && ok;
     out->f = NULL;
-    const char *what = "writing it failed (disk full?)";
-    if (ok && rename(out->tmp, out->path) != 0) {
-        what = strerror(errno);
-        ok = 0;
-    }
-    if (ok) {
-        free(out->tmp); /* renamed: nothing left to remove */
-        out->tmp = NULL;
-    } else {
-        fprintf(stderr, "dnn-predict: error: --out: %s: %s\n", out->path, what);
-    }
+    int code = 0;
+    dnn_atomic_result result = ok ? dnn_atomic_commit(&out->file, &code) : DNN_ATOMIC_NOT_WRITTEN;
+    /* an unflushed directory is no failure: not all file systems allow it */
+    ok = result == DNN_ATOMIC_DONE || result == DNN_ATOMIC_DIR_NOT_FLUSHED;
+    if (!ok)
+        fprintf(stderr, "dnn-predict: error: --out: %s: %s\n", out->file.path,
+                result == DNN_ATOMIC_NOT_RENAMED ? strerror(code)
+                                                 : "writing it failed (disk full?)");
     csv_abort(out);
     return ok ? 0 : EXIT_USAGE;
 }

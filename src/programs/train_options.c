@@ -95,11 +95,25 @@ static int parse_synthetic(const char *text, train_options *o)
     return 0;
 }
 
-/* Flags that take a value; the value follows as the next argument or after '='. */
-static int apply(train_options *o, const char *flag, const char *value, char *err, size_t n)
+static void apply_switch(train_options *o, const char *flag)
+{
+    if (strcmp(flag, "--no-scale") == 0)
+        o->scale_uint8 = 0;
+    else if (strcmp(flag, "--timing") == 0)
+        o->timing = 1;
+    else
+        o->help = 1;
+}
+
+/* One option (dnn_option_fn): a switch (value NULL), or a flag with its value, which
+ * follows as the next argument or after '='. */
+static int apply(void *ctx, const char *flag, const char *value, char *err, size_t n)
 {
 #define BAD(what) return snprintf(err, n, "%s: %s, got '%s'", flag, what, value), 2
-    if (strcmp(flag, "--train") == 0) {
+    train_options *o = ctx;
+    if (!value) {
+        apply_switch(o, flag);
+    } else if (strcmp(flag, "--train") == 0) {
         o->train_path = value;
     } else if (strcmp(flag, "--test") == 0) {
         o->test_path = value;
@@ -180,23 +194,12 @@ int train_options_parse(int argc, char **argv, train_options *o, char *err, size
         "--checkpoint-every", "--resume",    "--synthetic", "--layers",      "--init",
         "--seed",  "--lr",    "--iters",     "--print-every", "--chunk",     "--dtype",
         "--reduce", "--thread-exchange", NULL};
+    static const dnn_option_set options = {
+        .switches = switches, .valued = valued, .name_size = 64, .apply = apply};
     defaults(o);
-    char flag[64];
-    for (int i = 1; i < argc; i++) {
-        const char *value;
-        int rc = dnn_read_option(argc, argv, &i, switches, valued, flag, sizeof flag, &value, err,
-                                 err_size);
-        if (rc == 0 && value)
-            rc = apply(o, flag, value, err, err_size);
-        else if (rc == 0 && strcmp(flag, "--no-scale") == 0)
-            o->scale_uint8 = 0;
-        else if (rc == 0 && strcmp(flag, "--timing") == 0)
-            o->timing = 1;
-        else if (rc == 0)
-            o->help = 1;
-        if (rc)
-            return rc;
-    }
+    int rc = dnn_parse_options(argc, argv, &options, o, err, err_size);
+    if (rc)
+        return rc;
     if (o->n_dims == 0 && parse_layers(DEFAULT_LAYERS, o))
         return snprintf(err, err_size, "bad default layers"), 2;
     if (!o->train_path && o->synthetic_m == 0)

@@ -145,9 +145,9 @@ if [[ $rc -ne 0 || -n $err ]]; then
 else
     pass
 fi
-flags=$(grep -o '"--[a-z][a-z0-9-]*"' "$root/src/train_options.c" | tr -d '"' | sort -u)
+flags=$(grep -o '"--[a-z][a-z0-9-]*"' "$root/src/programs/train_options.c" | tr -d '"' | sort -u)
 if [[ $(echo "$flags" | wc -l) -lt 10 ]]; then
-    fail "found only these flags in $root/src/train_options.c: $flags"
+    fail "found only these flags in $root/src/programs/train_options.c: $flags"
 fi
 for flag in $flags --train --test --layers --lr --iters --seed --init --save --chunk --reduce; do
     if grep -q -e "^ *$flag\\b" <<<"$out"; then

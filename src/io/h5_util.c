@@ -1,0 +1,170 @@
+#include "io/h5_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+dnn_h5_quiet dnn_h5_quiet_begin(void)
+{
+    dnn_h5_quiet q = {NULL, NULL, 0};
+    if (H5Eget_auto2(H5E_DEFAULT, &q.func, &q.data) >= 0 &&
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL) >= 0)
+        q.saved = 1;
+    return q;
+}
+
+void dnn_h5_quiet_end(const dnn_h5_quiet *q)
+{
+    if (!q->saved)
+        return;
+    H5Eclear2(H5E_DEFAULT);
+    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+/* ---- attributes ---- */
+
+/* Creates attribute name over space and writes value; closes space. */
+static int write_attr_in(hid_t obj, const char *name, hid_t file_type, hid_t mem_type,
+                         hid_t space, const void *value)
+{
+    hid_t attr = space >= 0 ? H5Acreate2(obj, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT)
+                            : H5I_INVALID_HID;
+    int ok = attr >= 0 && H5Awrite(attr, mem_type, value) >= 0;
+    if (attr >= 0)
+        H5Aclose(attr);
+    if (space >= 0)
+        H5Sclose(space);
+    return ok;
+}
+
+int dnn_h5_write_attr(hid_t obj, const char *name, hid_t file_type, hid_t mem_type, hsize_t n,
+                      const void *values)
+{
+    return write_attr_in(obj, name, file_type, mem_type, H5Screate_simple(1, &n, NULL), values);
+}
+
+int dnn_h5_write_string(hid_t obj, const char *name, const char *value, int rank)
+{
+    hsize_t one = 1;
+    hid_t type = H5Tcopy(H5T_C_S1);
+    int ok = type >= 0 && H5Tset_size(type, strlen(value) + 1) >= 0;
+    hid_t space = !ok ? H5I_INVALID_HID
+                  : rank == 0 ? H5Screate(H5S_SCALAR)
+                              : H5Screate_simple(1, &one, NULL);
+    ok = ok && write_attr_in(obj, name, type, type, space, value);
+    if (type >= 0)
+        H5Tclose(type);
+    return ok;
+}
+
+/* The attribute, or H5I_INVALID_HID when it is missing or cannot be opened. */
+static hid_t open_attr(hid_t obj, const char *name)
+{
+    return H5Aexists(obj, name) > 0 ? H5Aopen(obj, name, H5P_DEFAULT) : H5I_INVALID_HID;
+}
+
+static hssize_t attr_count(hid_t attr)
+{
+    hid_t space = H5Aget_space(attr);
+    hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    if (space >= 0)
+        H5Sclose(space);
+    return n;
+}
+
+hssize_t dnn_h5_attr_count(hid_t obj, const char *name)
+{
+    hid_t attr = open_attr(obj, name);
+    if (attr < 0)
+        return -1;
+    hssize_t n = attr_count(attr);
+    H5Aclose(attr);
+    return n;
+}
+
+int dnn_h5_read_attr(hid_t obj, const char *name, hid_t mem_type, hssize_t n, void *out)
+{
+    hid_t attr = open_attr(obj, name);
+    if (attr < 0)
+        return 0;
+    hid_t type = H5Aget_type(attr);
+    H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+    int ok = attr_count(attr) == n && (cls == H5T_INTEGER || cls == H5T_FLOAT) &&
+             H5Aread(attr, mem_type, out) >= 0;
+    if (type >= 0)
+        H5Tclose(type);
+    H5Aclose(attr);
+    return ok;
+}
+
+size_t dnn_h5_read_string(hid_t obj, const char *name, char *out, size_t size)
+{
+    hid_t attr = open_attr(obj, name);
+    if (attr < 0)
+        return 0;
+    hid_t type = H5Aget_type(attr);
+    int ok = type >= 0 && H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) == 0 &&
+             attr_count(attr) == 1;
+    size_t len = ok ? H5Tget_size(type) : 0;
+    /* read as stored (no conversion), with a NUL after it in case it has none */
+    char *text = len > 0 ? calloc(len + 1, 1) : NULL;
+    ok = text && H5Aread(attr, type, text) >= 0;
+    if (ok)
+        snprintf(out, size, "%s", text);
+    free(text);
+    if (type >= 0)
+        H5Tclose(type);
+    H5Aclose(attr);
+    return ok ? len : 0;
+}
+
+/* ---- datasets of doubles ---- */
+
+int dnn_h5_write_doubles(hid_t loc, const char *name, int rank, const hsize_t *dims, hid_t dcpl,
+                         const double *values)
+{
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t set = space >= 0 ? H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl,
+                                        H5P_DEFAULT)
+                           : H5I_INVALID_HID;
+    int ok = set >= 0 &&
+             H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0;
+    if (set >= 0)
+        H5Dclose(set);
+    if (space >= 0)
+        H5Sclose(space);
+    return ok;
+}
+
+/* Whether space is simple with exactly the shape dims[0..rank-1]. */
+static int has_shape(hid_t space, int rank, const hsize_t *dims)
+{
+    hsize_t found[H5S_MAX_RANK];
+    if (rank < 1 || rank > H5S_MAX_RANK || H5Sget_simple_extent_ndims(space) != rank ||
+        H5Sget_simple_extent_dims(space, found, NULL) != rank)
+        return 0;
+    for (int k = 0; k < rank; k++)
+        if (found[k] != dims[k])
+            return 0;
+    return 1;
+}
+
+int dnn_h5_read_doubles(hid_t loc, const char *name, int rank, const hsize_t *dims, double *out)
+{
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
+        return 0;
+    hid_t set = H5Dopen2(loc, name, H5P_DEFAULT);
+    hid_t space = set >= 0 ? H5Dget_space(set) : H5I_INVALID_HID;
+    hid_t type = set >= 0 ? H5Dget_type(set) : H5I_INVALID_HID;
+    H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+    int ok = space >= 0 && (cls == H5T_INTEGER || cls == H5T_FLOAT) &&
+             has_shape(space, rank, dims) &&
+             H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
+    if (type >= 0)
+        H5Tclose(type);
+    if (space >= 0)
+        H5Sclose(space);
+    if (set >= 0)
+        H5Dclose(set);
+    return ok;
+}
