@@ -17,7 +17,7 @@
  * hex. Every byte of the file is thus covered: the seal's own bytes must be exactly the
  * expected ones. Inside:
  *   dataset    parameters        float64 (count): the parameter arena W1, b1, ..., WL, bL,
- *                                each W column-major (dnn_params' storage order)
+ *                                each W row-major (dnn_params' storage order)
  *   attributes next_iteration    int64: iterations done, the first one still to run
  *              layer_sizes       int32 (L + 1)
  *              dtype             string: arithmetic of the passes, "float64" or "float32"
