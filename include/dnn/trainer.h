@@ -24,6 +24,23 @@ typedef enum { DNN_F64, DNN_F32 } dnn_dtype;
 
 typedef struct dnn_trainer dnn_trainer;
 
+/* The update rule, as the course's "Improving Deep Neural Networks" writes each, with
+ * g the mean gradient over the m examples of the step:
+ *   GD:       W = W - lr·g
+ *   MOMENTUM: v = β1·v + (1 - β1)·g;  W = W - lr·v                (no bias correction)
+ *   ADAM:     v = β1·v + (1 - β1)·g;  s = β2·s + (1 - β2)·g²;  t counting steps from 1,
+ *             W = W - lr·(v / (1 - β1^t)) / (sqrt(s / (1 - β2^t)) + ε)
+ * l2 (λ ≥ 0) adds (λ/m)·W to the weights' gradients (not the biases') and
+ * (λ/2m)·Σ‖W‖² to the cost. */
+typedef enum { DNN_OPT_GD, DNN_OPT_MOMENTUM, DNN_OPT_ADAM } dnn_optimizer;
+typedef struct {
+    dnn_optimizer optimizer;
+    double beta1, beta2, epsilon; /* the course's 0.9, 0.999, 1e-8 */
+    double l2;                    /* λ, 0 for none */
+} dnn_update_settings;
+/* GD without L2, the course's defaults for the rest. */
+dnn_update_settings dnn_update_defaults(void);
+
 /* Full-batch gradient descent over m_total examples, of which this process holds
  * `local` (whole chunks of `chunk` examples starting at a chunk boundary; it may
  * hold none). Threads: omp_get_max_threads(), each running one chunk at a time
@@ -37,9 +54,21 @@ dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local,
                                    int chunk, dnn_reduce_mode mode, dnn_dtype dtype);
 void dnn_trainer_free(dnn_trainer **trainer);
 
+/* Sets the update rule (before the first step; DNN_ERR_ARG for bad values: β in
+ * [0, 1), ε > 0, λ >= 0). The optimizer's state starts at zero. */
+dnn_status dnn_trainer_set_update(dnn_trainer *trainer, const dnn_update_settings *settings);
+/* The optimizer's state, for checkpoints: v and s (params->count doubles each, NULL
+ * when the rule has none) and the steps taken t. set copies them in (v, s may be NULL
+ * only when the rule does not use them). */
+void dnn_trainer_update_state(const dnn_trainer *trainer, const double **v, const double **s,
+                              long *steps);
+dnn_status dnn_trainer_set_update_state(dnn_trainer *trainer, const double *v, const double *s,
+                                        long steps);
+
 /* One iteration on every process: forward and backward over all examples, gradients
- * combined across processes, then params -= learning_rate · gradient. cost gets the
- * cost before the update. DNN_ERR_NONFINITE (on every process alike) when a cost or
+ * combined across processes, then the update rule with this learning_rate (a decay
+ * schedule is the caller's). cost gets the cost before the update, the L2 term
+ * included. DNN_ERR_NONFINITE (on every process alike) when a cost or
  * gradient is NaN or Inf; params are then left unchanged. */
 dnn_status dnn_trainer_step(dnn_trainer *trainer, const dnn_reducer *reducer,
                             double learning_rate, double *cost);

@@ -125,10 +125,56 @@ static dnn_status combine_exact(dnn_exact_sum *sum, const dnn_reducer *r, double
     return st;
 }
 
+/* The course's update rules, element by element, in the course's order of operations. */
+static void update(dnn_params *p, const double *total, double m, double lr,
+                   const dnn_update_settings *u, double *v, double *s, long step)
+{
+    double b1 = u->beta1, b2 = u->beta2;
+    for (int l = 1; l <= p->L; l++)
+        for (int weights = 1; weights >= 0; weights--) {
+            double *w = weights ? p->W[l] : p->b[l];
+            size_t at = (size_t)(w - p->arena);
+            size_t n = weights ? (size_t)p->dims[l] * (size_t)p->dims[l - 1] : (size_t)p->dims[l];
+            for (size_t i = at; i < at + n; i++) {
+                double g = 1.0 / m * total[i];
+                if (weights && u->l2 > 0.0)
+                    g = g + (u->l2 * p->arena[i]) / m; /* dW + (λ·W) / m */
+                if (u->optimizer == DNN_OPT_GD) {
+                    p->arena[i] = p->arena[i] - lr * g;
+                } else if (u->optimizer == DNN_OPT_MOMENTUM) {
+                    v[i] = b1 * v[i] + (1 - b1) * g;
+                    p->arena[i] = p->arena[i] - lr * v[i];
+                } else {
+                    v[i] = b1 * v[i] + (1 - b1) * g;
+                    double v_corrected = v[i] / (1 - pow(b1, (double)step));
+                    s[i] = b2 * s[i] + (1 - b2) * (g * g);
+                    double s_corrected = s[i] / (1 - pow(b2, (double)step));
+                    p->arena[i] = p->arena[i] - lr * v_corrected / (sqrt(s_corrected) + u->epsilon);
+                }
+            }
+        }
+}
+
+/* (1/m)·(λ/2)·Σ‖W‖², each matrix's squares in order. */
+static double l2_cost(const dnn_params *p, double m, double l2)
+{
+    double squares = 0.0;
+    for (int l = 1; l <= p->L; l++) {
+        double layer = 0.0;
+        for (size_t i = 0; i < (size_t)p->dims[l] * (size_t)p->dims[l - 1]; i++)
+            layer += p->W[l][i] * p->W[l][i];
+        squares += layer;
+    }
+    return (1.0 / m) * (l2 / 2) * squares;
+}
+
 dnn_status dnn_step_ref(dnn_params *params, const dnn_dataset *local, long m_total, int chunk,
                         dnn_reduce_mode mode, dnn_dtype dtype, const dnn_reducer *r,
-                        double learning_rate, double *cost)
+                        double learning_rate, const dnn_update_settings *settings, double *v,
+                        double *s, long step, double *cost)
 {
+    const dnn_update_settings gd = {DNN_OPT_GD, 0.9, 0.999, 1e-8, 0.0};
+    const dnn_update_settings *u = settings ? settings : &gd;
     size_t n = params->count + 1, *sizes = malloc((2 * (size_t)params->L + 1) * sizeof *sizes);
     double *total = calloc(n, sizeof *total);
     dnn_exact_sum *sum = NULL;
@@ -157,9 +203,9 @@ dnn_status dnn_step_ref(dnn_params *params, const dnn_dataset *local, long m_tot
             if (!isfinite(i + 1 < n ? inv_m * total[i] : *cost))
                 st = DNN_ERR_NONFINITE;
     }
-    for (size_t i = 0; st == DNN_OK && i + 1 < n; i++) { /* the course's update_parameters */
-        double g = inv_m * total[i];
-        params->arena[i] = params->arena[i] - learning_rate * g;
+    if (st == DNN_OK) {
+        *cost = *cost + (u->l2 > 0.0 ? l2_cost(params, (double)m_total, u->l2) : 0.0);
+        update(params, total, (double)m_total, learning_rate, u, v, s, step);
     }
     dnn_exact_sum_free(&sum);
     free(sizes);

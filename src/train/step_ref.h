@@ -6,14 +6,17 @@
  * never to be fast, and is not to be optimized: one thread, the course's functions on
  * each chunk, the exact sum's digits added chunk by chunk, a max of the scales, a
  * reduce-scatter of the digits and an allgather of the doubles across processes, then
- * the course's update. Arguments as dnn_trainer_new_typed's and dnn_trainer_step's;
- * fast mode sums the chunks in order in double, then across processes (the trainer's
- * bits with one thread). */
+ * the course's update rule (dnn_update_settings). Arguments as dnn_trainer_new_typed's
+ * and dnn_trainer_step's; update NULL is plain gradient descent; v and s are the
+ * optimizer's state (params->count each, as the rule needs them) and step its t
+ * (from 1). Fast mode sums the chunks in order in double, then across processes (the
+ * trainer's bits with one thread). */
 
 #include "dnn/trainer.h"
 
 dnn_status dnn_step_ref(dnn_params *params, const dnn_dataset *local, long m_total, int chunk,
                         dnn_reduce_mode mode, dnn_dtype dtype, const dnn_reducer *reducer,
-                        double learning_rate, double *cost);
+                        double learning_rate, const dnn_update_settings *update, double *v,
+                        double *s, long step, double *cost);
 
 #endif

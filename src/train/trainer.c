@@ -100,7 +100,15 @@ dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local,
     openblas_set_num_threads(1);
     t->workers = calloc((size_t)t->nthreads, sizeof *t->workers);
     t->total = t->total_own = malloc(t->n * sizeof *t->total);
-    int ok = t->workers && t->total;
+    t->update = dnn_update_defaults();
+    t->seg_start = malloc((2 * (size_t)params->L + 1) * sizeof *t->seg_start);
+    int ok = t->workers && t->total && t->seg_start;
+    for (int l = 1; ok && l <= params->L; l++) {
+        t->seg_start[2 * l - 1] = (size_t)(params->b[l] - params->arena);
+        t->seg_start[2 * l - 2] = (size_t)(params->W[l] - params->arena);
+    }
+    if (ok)
+        t->seg_start[2 * params->L] = params->count;
     if (ok && mode == DNN_REDUCE_EXACT)
         ok = (t->exact = new_exact_sum(params)) != NULL &&
              (t->tops = malloc((2 * (size_t)t->exact->nseg + 4) * sizeof *t->tops)) != NULL;
@@ -167,6 +175,9 @@ void dnn_trainer_free(dnn_trainer **trainer)
     free(t->received);
     free(t->blocks);
     free(t->total_own);
+    free(t->seg_start);
+    free(t->update_v);
+    free(t->update_s);
     dnn_split_free(&t->split);
     free(t);
     *trainer = NULL;
@@ -245,6 +256,57 @@ void dnn_trainer_set_exchange(dnn_trainer *t, dnn_exchange exchange)
 long dnn_trainer_split_steps(const dnn_trainer *t)
 {
     return dnn_trainer_path_steps(t, DNN_PATH_SPLIT);
+}
+
+dnn_update_settings dnn_update_defaults(void)
+{
+    dnn_update_settings s = {DNN_OPT_GD, 0.9, 0.999, 1e-8, 0.0};
+    return s;
+}
+
+dnn_status dnn_trainer_set_update(dnn_trainer *t, const dnn_update_settings *u)
+{
+    if (!t || !u || (u->optimizer != DNN_OPT_GD && u->optimizer != DNN_OPT_MOMENTUM &&
+                     u->optimizer != DNN_OPT_ADAM) ||
+        !(u->beta1 >= 0 && u->beta1 < 1) || !(u->beta2 >= 0 && u->beta2 < 1) ||
+        !(u->epsilon > 0 && u->epsilon < INFINITY) || !(u->l2 >= 0 && u->l2 < INFINITY))
+        return DNN_ERR_ARG;
+    free(t->update_v);
+    free(t->update_s);
+    t->update_v = t->update_s = NULL;
+    size_t count = t->params->count;
+    if (u->optimizer != DNN_OPT_GD && !(t->update_v = calloc(count, sizeof *t->update_v)))
+        return DNN_ERR_NOMEM;
+    if (u->optimizer == DNN_OPT_ADAM && !(t->update_s = calloc(count, sizeof *t->update_s)))
+        return DNN_ERR_NOMEM;
+    t->update = *u;
+    t->update_steps = 0;
+    return DNN_OK;
+}
+
+void dnn_trainer_update_state(const dnn_trainer *t, const double **v, const double **s,
+                              long *steps)
+{
+    if (v)
+        *v = t ? t->update_v : NULL;
+    if (s)
+        *s = t ? t->update_s : NULL;
+    if (steps)
+        *steps = t ? t->update_steps : 0;
+}
+
+dnn_status dnn_trainer_set_update_state(dnn_trainer *t, const double *v, const double *s,
+                                        long steps)
+{
+    if (!t || steps < 0 || (t->update_v && !v) || (t->update_s && !s))
+        return DNN_ERR_ARG;
+    size_t bytes = t->params->count * sizeof(double);
+    if (t->update_v)
+        memcpy(t->update_v, v, bytes);
+    if (t->update_s)
+        memcpy(t->update_s, s, bytes);
+    t->update_steps = steps;
+    return DNN_OK;
 }
 
 int dnn_trainer_disable(dnn_trainer *t, const char *path)

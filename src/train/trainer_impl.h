@@ -69,6 +69,10 @@ struct dnn_trainer {
     int no_split;     /* split steps never apply here, or their memory could not be had */
     long path_steps[DNN_PATHS]; /* steps so far per way through (trainer_modes.h) */
     int no_gradients_travel, no_codes; /* dnn_trainer_disable */
+    dnn_update_settings update;  /* the rule (dnn_trainer_set_update) */
+    double *update_v, *update_s; /* its state, params->count each, or NULL */
+    long update_steps;           /* steps applied so far: Adam's t - 1 */
+    size_t *seg_start;           /* 2L + 1 bounds of W1, b1, ..., bL in the arena */
 };
 
 /* The chunks of data: whole chunks of t->chunk examples, the last maybe shorter. */
@@ -93,12 +97,20 @@ int dnn_combined_sums_finite(const dnn_trainer *t);
 /* (c) update.c: the update rule. A rule sees a block [begin, begin + n) of the
  * parameter arena and the combined gradient sums of that block; every path applies it
  * to its blocks, in any order, and each element's new value depends only on its own
- * old value and gradient (and, for rules with state, its own state). */
+ * old value, gradient and state. */
 typedef struct {
     double *params;       /* the arena being updated */
-    double inv_m;         /* 1 / examples: the sums become the course's mean gradient */
+    double m;             /* the step's examples: the sums become the mean gradient */
+    double inv_m;         /* 1 / m */
     double learning_rate;
+    dnn_update_settings settings;
+    double *v, *s;        /* momentum and Adam: the state, laid out as params */
+    double bias1, bias2;  /* Adam: 1 - β1^t and 1 - β2^t of this step */
+    const size_t *seg_start; /* 2L + 1 bounds of W1, b1, ..., bL in the arena */
+    int nseg;                /* 2L: even segments are weights (L2 applies) */
 } dnn_update_rule;
+/* The rule of the trainer's next step (its state, step count and segments). */
+dnn_update_rule dnn_update_rule_of(dnn_trainer *t, double learning_rate);
 void dnn_update_block(const dnn_update_rule *rule, size_t begin, size_t n,
                       const double *restrict gradient_sums);
 /* The whole arena from t->total on the team's threads, after checking that every new

@@ -1,25 +1,96 @@
 /* Stage (c) of a step: the update rule, the only place where parameters change.
- * Every way through a step (step.c, split.c) hands its blocks to dnn_update_block. */
+ * Every way through a step (step.c, split.c) hands its blocks to dnn_update_block.
+ * The arithmetic is the course's, term by term in its order, with each product and
+ * quotient rounded (no fused multiply-add), so that a numpy reference written as the
+ * course writes it agrees to rounding (tests/reference/course_model.py). */
 #include <math.h>
 
 #include "core/hot_loop.h"
 #include "train/trainer_impl.h"
 
-/* Gradient descent as the course writes it (update_parameters): g = sum / m, then
- * p = p - learning_rate · g, each product rounded (no fused multiply-add). */
-HOT_LOOP static void gradient_descent(double *restrict p, const double *restrict sums, size_t n,
-                                      double inv_m, double learning_rate)
+/* g = sums / m, plus (λ·W) / m on weights. */
+static inline double gradient_of(const dnn_update_rule *r, double sum, double w, int weight)
 {
+    double g = r->inv_m * sum;
+    if (weight && r->settings.l2 > 0.0)
+        g = g + (r->settings.l2 * w) / r->m;
+    return g;
+}
+
+HOT_LOOP static void gradient_descent(const dnn_update_rule *r, size_t at, size_t n,
+                                      const double *restrict sums, int weight)
+{
+    double *restrict p = r->params + at;
+    for (size_t i = 0; i < n; i++)
+        p[i] = p[i] - r->learning_rate * gradient_of(r, sums[i], p[i], weight);
+}
+
+HOT_LOOP static void momentum(const dnn_update_rule *r, size_t at, size_t n,
+                              const double *restrict sums, int weight)
+{
+    double *restrict p = r->params + at, *restrict v = r->v + at;
+    double b1 = r->settings.beta1;
     for (size_t i = 0; i < n; i++) {
-        double g = inv_m * sums[i];
-        p[i] = p[i] - learning_rate * g;
+        v[i] = b1 * v[i] + (1 - b1) * gradient_of(r, sums[i], p[i], weight);
+        p[i] = p[i] - r->learning_rate * v[i];
+    }
+}
+
+HOT_LOOP static void adam(const dnn_update_rule *r, size_t at, size_t n,
+                          const double *restrict sums, int weight)
+{
+    double *restrict p = r->params + at, *restrict v = r->v + at, *restrict s = r->s + at;
+    double b1 = r->settings.beta1, b2 = r->settings.beta2, eps = r->settings.epsilon;
+    for (size_t i = 0; i < n; i++) {
+        double g = gradient_of(r, sums[i], p[i], weight);
+        v[i] = b1 * v[i] + (1 - b1) * g;
+        double v_corrected = v[i] / r->bias1;
+        s[i] = b2 * s[i] + (1 - b2) * (g * g);
+        double s_corrected = s[i] / r->bias2;
+        p[i] = p[i] - r->learning_rate * v_corrected / (sqrt(s_corrected) + eps);
     }
 }
 
 void dnn_update_block(const dnn_update_rule *rule, size_t begin, size_t n,
                       const double *restrict gradient_sums)
 {
-    gradient_descent(rule->params + begin, gradient_sums, n, rule->inv_m, rule->learning_rate);
+    /* the block in pieces of one segment each: weights or biases */
+    int k = 0;
+    while (k + 1 < rule->nseg && rule->seg_start[k + 1] <= begin)
+        k++;
+    for (size_t at = begin, end = begin + n; at < end; k++) {
+        size_t stop = rule->seg_start[k + 1] < end ? rule->seg_start[k + 1] : end;
+        const double *sums = gradient_sums + (at - begin);
+        int weight = k % 2 == 0;
+        switch (rule->settings.optimizer) {
+        case DNN_OPT_MOMENTUM:
+            momentum(rule, at, stop - at, sums, weight);
+            break;
+        case DNN_OPT_ADAM:
+            adam(rule, at, stop - at, sums, weight);
+            break;
+        default:
+            gradient_descent(rule, at, stop - at, sums, weight);
+        }
+        at = stop;
+    }
+}
+
+dnn_update_rule dnn_update_rule_of(dnn_trainer *t, double learning_rate)
+{
+    long step = t->update_steps + 1; /* Adam's t */
+    dnn_update_rule r = {t->params->arena,
+                         (double)t->m_total,
+                         1.0 / (double)t->m_total,
+                         learning_rate,
+                         t->update,
+                         t->update_v,
+                         t->update_s,
+                         1 - pow(t->update.beta1, (double)step),
+                         1 - pow(t->update.beta2, (double)step),
+                         t->seg_start,
+                         2 * t->params->L};
+    return r;
 }
 
 int dnn_gradients_finite(const double *sums, size_t n, double inv_m)

@@ -84,13 +84,16 @@ typedef struct {
     dnn_exchange exchange;
     dnn_reduce_mode mode;
     dnn_dtype dtype;
+    dnn_update_settings update;
 } way;
 
 static const char *way_name(const way *w, char *buf, size_t size)
 {
-    snprintf(buf, size, "%d thread(s), %s, %s, %s", w->threads,
+    static const char *const optimizers[] = {"gd", "momentum", "adam"};
+    snprintf(buf, size, "%d thread(s), %s, %s, %s, %s, l2 %g", w->threads,
              w->exchange == DNN_EXCHANGE_SPLIT ? "split" : "shared",
-             w->mode == DNN_REDUCE_EXACT ? "exact" : "fast", w->dtype == DNN_F64 ? "f64" : "f32");
+             w->mode == DNN_REDUCE_EXACT ? "exact" : "fast", w->dtype == DNN_F64 ? "f64" : "f32",
+             optimizers[w->update.optimizer], w->update.l2);
     return buf;
 }
 
@@ -109,18 +112,21 @@ static void check_way(const shape *s, const dnn_dataset *d, long m, long chunk, 
     }
     dnn_initialize_parameters_deep(p, DNN_INIT_LECUN, 1);
     memcpy(ref->arena, p->arena, p->count * sizeof *p->arena);
+    double *v = calloc(p->count, sizeof *v), *sq = calloc(p->count, sizeof *sq);
+    CHECK(v && sq, "out of memory");
     omp_set_num_threads(w->threads);
     dnn_trainer *t = dnn_trainer_new_typed(p, d, m, (int)chunk, w->mode, w->dtype);
     CHECK(t, "%s, %s: no trainer", s->name, name);
-    if (t) {
+    if (t && v && sq) {
         dnn_trainer_set_exchange(t, w->exchange);
+        CHECK(dnn_trainer_set_update(t, &w->update) == DNN_OK, "%s: bad update", name);
         dnn_reducer r = dnn_comm_reducer();
         for (int i = 0; i < STEPS; i++) {
             double cost = NAN, cost_ref = NAN;
             dnn_status st = dnn_trainer_step(t, &r, s->learning_rate, &cost);
             dnn_status st_ref =
                 dnn_step_ref(ref, d, m, (int)chunk, w->mode, w->dtype, &r, s->learning_rate,
-                             &cost_ref);
+                             &w->update, v, sq, i + 1, &cost_ref);
             CHECK(st == DNN_OK && st_ref == DNN_OK, "%s, %s, step %d: status %d, reference %d",
                   s->name, name, i, st, st_ref);
             CHECK(memcmp(&cost, &cost_ref, sizeof cost) == 0,
@@ -129,8 +135,10 @@ static void check_way(const shape *s, const dnn_dataset *d, long m, long chunk, 
         }
         for (int k = 0; k < DNN_PATHS; k++)
             paths[k] += dnn_trainer_path_steps(t, (dnn_step_path)k);
-        dnn_trainer_free(&t);
     }
+    dnn_trainer_free(&t);
+    free(v);
+    free(sq);
     size_t differ = 0;
     for (size_t i = 0; i < p->count; i++)
         differ += memcmp(&p->arena[i], &ref->arena[i], sizeof *p->arena) != 0;
@@ -159,14 +167,26 @@ static void check_shape(shape *s, const char *data_dir, int max_threads, long pa
     if (!ok)
         return;
     d.m_total = m;
+    dnn_update_settings gd = dnn_update_defaults(), momentum = gd, adam = gd;
+    momentum.optimizer = DNN_OPT_MOMENTUM;
+    adam.optimizer = DNN_OPT_ADAM;
+    adam.l2 = 0.7;
     for (int threads = 1; threads <= max_threads; threads++)
         for (int e = 0; e < 2; e++)
             for (int dt = 0; dt < 2; dt++) {
                 way w = {threads, e ? DNN_EXCHANGE_SPLIT : DNN_EXCHANGE_SHARED,
-                         DNN_REDUCE_EXACT, dt ? DNN_F32 : DNN_F64};
+                         DNN_REDUCE_EXACT, dt ? DNN_F32 : DNN_F64, gd};
                 check_way(s, &d, m, chunk, &w, paths);
             }
-    way fast = {1, DNN_EXCHANGE_SHARED, DNN_REDUCE_FAST, DNN_F64};
+    /* the other update rules, L2 with Adam, on the fewest and the most threads */
+    for (int threads = 1; threads <= max_threads; threads += max_threads > 1 ? max_threads - 1 : 1)
+        for (int e = 0; e < 2; e++)
+            for (int k = 0; k < 2; k++) {
+                way w = {threads, e ? DNN_EXCHANGE_SPLIT : DNN_EXCHANGE_SHARED,
+                         DNN_REDUCE_EXACT, DNN_F64, k ? adam : momentum};
+                check_way(s, &d, m, chunk, &w, paths);
+            }
+    way fast = {1, DNN_EXCHANGE_SHARED, DNN_REDUCE_FAST, DNN_F64, gd};
     check_way(s, &d, m, chunk, &fast, paths);
     dnn_dataset_free(&d);
     if (dnn_comm_rank() == 0)
