@@ -103,6 +103,53 @@ START_TEST(round_trip_is_exact_and_reproducible)
 }
 END_TEST
 
+/* Version 2: the update rule and Adam's state come back bit for bit, and a resume with
+ * another rule is named. */
+START_TEST(update_state_round_trips)
+{
+    char path[128];
+    join_path(path, sizeof path, dir, "adam.h5");
+    dnn_params *p = sample_params(), *loaded = NULL;
+    dnn_checkpoint_info ci = sample_info(), back;
+    ci.update = dnn_update_defaults();
+    ci.update.optimizer = DNN_OPT_ADAM;
+    ci.update.l2 = 0.25;
+    ci.lr_decay = 0.5;
+    ci.decay_interval = 10;
+    ci.update_steps = 120;
+    double *v = malloc(p->count * sizeof *v), *s = malloc(p->count * sizeof *s);
+    ck_assert(v && s);
+    for (size_t i = 0; i < p->count; i++) {
+        v[i] = -1.0 / (double)(i + 3);
+        s[i] = ldexp(1.0, -(int)i - 1000);
+    }
+    ci.state_v = v;
+    ci.state_s = s;
+    dnn_error err;
+    ck_assert_msg(dnn_checkpoint_save(path, p, &ci, &err) == DNN_OK, "%s", err.message);
+    ck_assert_msg(dnn_checkpoint_load(path, &loaded, &back, &err) == DNN_OK, "%s", err.message);
+    ck_assert(same_info(&back, &ci));
+    ck_assert_int_eq(back.update_steps, 120);
+    ck_assert(back.state_v && back.state_s);
+    ck_assert(memcmp(back.state_v, v, p->count * sizeof *v) == 0);
+    ck_assert(memcmp(back.state_s, s, p->count * sizeof *s) == 0);
+    dnn_checkpoint_info other = ci;
+    other.update.optimizer = DNN_OPT_MOMENTUM;
+    other.lr_decay = 0.0;
+    char msg[512];
+    ck_assert_int_eq(dnn_checkpoint_mismatch(&back, &other, msg, sizeof msg), 2);
+    ck_assert_msg(strstr(msg, "--optimizer: checkpoint adam, this run momentum") &&
+                      strstr(msg, "--lr-decay"),
+                  "%s", msg);
+    free(back.state_v);
+    free(back.state_s);
+    free(v);
+    free(s);
+    dnn_params_free(&p);
+    dnn_params_free(&loaded);
+}
+END_TEST
+
 /* Each changed byte, wherever it is, is refused and nothing is loaded. */
 static void check_every_byte(unsigned char mask)
 {
@@ -211,15 +258,15 @@ START_TEST(other_files_are_refused)
     dnn_params_free(&model);
 
     /* a newer format version is refused by name */
-    join_path(path, sizeof path, dir, "v2.h5");
+    join_path(path, sizeof path, dir, "v3.h5");
     save_sample(path);
     blob b = read_file(path);
-    ck_assert(memcmp(b.bytes, "dnn-checkpoint 1\n", 17) == 0);
-    b.bytes[15] = '2';
+    ck_assert(memcmp(b.bytes, "dnn-checkpoint 2\n", 17) == 0);
+    b.bytes[15] = '3';
     write_file(path, b.bytes, b.size);
     free(b.bytes);
     ck_assert_int_eq(dnn_checkpoint_load(path, &p, &ci, &err), DNN_ERR_DATA);
-    ck_assert_msg(strstr(err.message, "version 2") != NULL, "%s", err.message);
+    ck_assert_msg(strstr(err.message, "version 3") != NULL, "%s", err.message);
     ck_assert(p == NULL);
     assert_no_hdf5_open("refused files");
 }
@@ -340,6 +387,7 @@ static Suite *checkpoint_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, round_trip_is_exact_and_reproducible);
+    tcase_add_test(tc, update_state_round_trips);
     tcase_add_test(tc, every_changed_byte_is_refused);
     tcase_add_test(tc, every_truncation_is_refused);
     tcase_add_test(tc, failed_saves_keep_the_old_file);

@@ -28,10 +28,16 @@
  *              n_features        int32
  *              data_fingerprint  uint64 (dnn_data_fingerprint)
  *              init, seed        string, uint32: how the parameters were first made
- * The trainer has no optimizer state and no data order yet; when it gets them they go
- * in new datasets under a new version, and version 1 files stay readable. A reader
+ * Version 2 adds the update rule and its state:
+ *   attributes optimizer         string: "gd", "momentum" or "adam"
+ *              beta1, beta2, epsilon, l2, lr_decay   float64
+ *              decay_interval    int64 (0: the continuous schedule)
+ *              update_steps      int64: updates applied so far (Adam's t)
+ *   datasets   optimizer_v       float64 (count): momentum and Adam's v, the arena's layout
+ *              optimizer_s       float64 (count): Adam's s
+ * Version 1 files stay readable (gradient descent, no decay, no state). A reader
  * refuses versions it does not know. */
-enum { DNN_CHECKPOINT_VERSION = 1, DNN_CHECKPOINT_MAX_LAYERS = 64 };
+enum { DNN_CHECKPOINT_VERSION = 2, DNN_CHECKPOINT_MAX_LAYERS = 64 };
 
 typedef struct {
     /* what a resumed run must match (dnn_checkpoint_mismatch) */
@@ -44,11 +50,18 @@ typedef struct {
     long m_total;                           /* training examples */
     int n_features;
     uint64_t data_fingerprint;
+    dnn_update_settings update;
+    double lr_decay;     /* --lr-decay */
+    long decay_interval; /* --decay-interval (0: none) */
     /* recorded only */
     char init[32];
     uint32_t seed;
     /* the state besides the parameters */
     long next_iteration;
+    long update_steps;
+    /* the optimizer's state, count doubles each (NULL: none): on save, read from there
+     * (v for momentum and Adam, s for Adam); on load, allocated (free()) */
+    double *state_v, *state_s;
 } dnn_checkpoint_info;
 
 /* Writes params (whose layer sizes must equal info's) and info to a new temporary file
@@ -66,7 +79,7 @@ dnn_status dnn_checkpoint_load(const char *path, dnn_params **params, dnn_checkp
                                dnn_error *err);
 
 /* Compares what a resume must match: layer sizes, dtype, chunk, reduce mode, learning
- * rate and data (example count, feature count, fingerprint). Returns how many differ
+ * rate, update rule, decay and data (example count, feature count, fingerprint). Returns how many differ
  * and describes each in message ("layer sizes: checkpoint 16,8,1, this run 16,4,1; ...").
  * init and seed are not compared: the checkpoint's parameters replace the initial ones. */
 int dnn_checkpoint_mismatch(const dnn_checkpoint_info *saved, const dnn_checkpoint_info *run,

@@ -140,6 +140,8 @@ __attribute__((format(printf, 4, 5))) static void add_difference(char *message, 
     va_end(ap);
 }
 
+static const char *const optimizer_names[] = {"gd", "momentum", "adam"};
+
 int dnn_checkpoint_mismatch(const dnn_checkpoint_info *saved, const dnn_checkpoint_info *run,
                             char *message, size_t size)
 {
@@ -184,10 +186,54 @@ int dnn_checkpoint_mismatch(const dnn_checkpoint_info *saved, const dnn_checkpoi
         format_double(b, sizeof b, run->learning_rate);
         add_difference(message, size, &n, "--lr: checkpoint %s, this run %s", a, b);
     }
+    if (saved->update.optimizer != run->update.optimizer)
+        add_difference(message, size, &n, "--optimizer: checkpoint %s, this run %s",
+                       optimizer_names[saved->update.optimizer],
+                       optimizer_names[run->update.optimizer]);
+    const double a[6] = {saved->update.beta1, saved->update.beta2, saved->update.epsilon,
+                         saved->update.l2, saved->lr_decay, (double)saved->decay_interval};
+    const double b[6] = {run->update.beta1, run->update.beta2, run->update.epsilon,
+                         run->update.l2, run->lr_decay, (double)run->decay_interval};
+    static const char *const flags[6] = {"--beta1", "--beta2", "--epsilon", "--l2", "--lr-decay",
+                                         "--decay-interval"};
+    for (int k = 0; k < 6; k++)
+        if (a[k] != b[k]) {
+            char x[32], y[32];
+            format_double(x, sizeof x, a[k]);
+            format_double(y, sizeof y, b[k]);
+            add_difference(message, size, &n, "%s: checkpoint %s, this run %s", flags[k], x, y);
+        }
     return n;
 }
 
 /* ---- writing ---- */
+
+/* Version 2: the update rule, its decay and its state. */
+static int write_update(hid_t file, const dnn_params *p, const dnn_checkpoint_info *ci)
+{
+    const dnn_update_settings *u = &ci->update;
+    int64_t interval = ci->decay_interval, steps = ci->update_steps;
+    double values[5] = {u->beta1, u->beta2, u->epsilon, u->l2, ci->lr_decay};
+    static const char *const names[5] = {"beta1", "beta2", "epsilon", "l2", "lr_decay"};
+    int ok = u->optimizer >= DNN_OPT_GD && u->optimizer <= DNN_OPT_ADAM &&
+             dnn_h5_write_string(file, "optimizer", optimizer_names[u->optimizer], 1);
+    for (int k = 0; ok && k < 5; k++)
+        ok = dnn_h5_write_attr(file, names[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &values[k]);
+    ok = ok && dnn_h5_write_attr(file, "decay_interval", H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
+                                 &interval);
+    ok = ok && dnn_h5_write_attr(file, "update_steps", H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
+                                 &steps);
+    hsize_t count = p->count;
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    ok = ok && dcpl >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0;
+    if (ok && u->optimizer != DNN_OPT_GD)
+        ok = ci->state_v && dnn_h5_write_doubles(file, "optimizer_v", 1, &count, dcpl, ci->state_v);
+    if (ok && u->optimizer == DNN_OPT_ADAM)
+        ok = ci->state_s && dnn_h5_write_doubles(file, "optimizer_s", 1, &count, dcpl, ci->state_s);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    return ok;
+}
 
 static int write_checkpoint(hid_t file, const dnn_params *p, const dnn_checkpoint_info *ci)
 {
@@ -215,7 +261,7 @@ static int write_checkpoint(hid_t file, const dnn_params *p, const dnn_checkpoin
                                  &ci->data_fingerprint);
     ok = ok && dnn_h5_write_string(file, "init", ci->init, 1);
     ok = ok && dnn_h5_write_attr(file, "seed", H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, &ci->seed);
-    return ok;
+    return ok && write_update(file, p, ci);
 }
 
 /* ---- the seal: format, version and checksum in the user block ---- */
@@ -260,7 +306,7 @@ static int write_seal(int fd)
 }
 
 /* DNN_OK when the seal matches the rest of the file byte for byte. */
-static dnn_status check_seal(const char *path, dnn_error *err)
+static dnn_status check_seal(const char *path, int *version_out, dnn_error *err)
 {
     static const char magic[] = "dnn-checkpoint ";
     int fd = open(path, O_RDONLY);
@@ -274,11 +320,12 @@ static dnn_status check_seal(const char *path, dnn_error *err)
     if (!whole || memcmp(seal, magic, sizeof magic - 1) != 0)
         return fail(err, DNN_ERR_DATA, path, "not a dnn checkpoint");
     long version = strtol((const char *)seal + sizeof magic - 1, NULL, 10); /* NUL-ended */
-    if (version != DNN_CHECKPOINT_VERSION)
+    if (version < 1 || version > DNN_CHECKPOINT_VERSION)
         return fail(err, DNN_ERR_DATA, path,
-                    "checkpoint format version %ld; this program reads version %d", version,
-                    DNN_CHECKPOINT_VERSION);
-    seal_text(expected, DNN_CHECKPOINT_VERSION, sum);
+                    "checkpoint format version %ld; this program reads versions 1 to %d",
+                    version, DNN_CHECKPOINT_VERSION);
+    *version_out = (int)version;
+    seal_text(expected, (int)version, sum);
     if (!hashed || memcmp(seal, expected, SEAL_SIZE) != 0)
         return fail(err, DNN_ERR_DATA, path, "checksum mismatch: damaged or truncated");
     return DNN_OK;
@@ -444,13 +491,58 @@ static dnn_status read_checkpoint(hid_t file, const char *path, dnn_checkpoint_i
     return DNN_OK;
 }
 
+/* The state of n doubles in dataset name, allocated into *out; 0 on failure. */
+static int read_state(hid_t file, const char *name, size_t n, double **out)
+{
+    hsize_t count = n;
+    *out = malloc((n ? n : 1) * sizeof **out);
+    return *out && dnn_h5_read_doubles(file, name, 1, &count, *out);
+}
+
+/* Version 2's update rule and state into ci; version 1: gradient descent, no decay. */
+static dnn_status read_update(hid_t file, const char *path, int version, size_t count,
+                              dnn_checkpoint_info *ci, dnn_error *err)
+{
+    ci->update = dnn_update_defaults();
+    if (version < 2)
+        return DNN_OK;
+    char name[16];
+    int64_t interval, steps;
+    double *values[5] = {&ci->update.beta1, &ci->update.beta2, &ci->update.epsilon,
+                         &ci->update.l2, &ci->lr_decay};
+    static const char *const names[5] = {"beta1", "beta2", "epsilon", "l2", "lr_decay"};
+    int ok = read_string(file, "optimizer", name, sizeof name) &&
+             read_value(file, "decay_interval", H5T_NATIVE_INT64, &interval) &&
+             read_value(file, "update_steps", H5T_NATIVE_INT64, &steps);
+    for (int k = 0; ok && k < 5; k++)
+        ok = read_value(file, names[k], H5T_NATIVE_DOUBLE, values[k]);
+    if (!ok)
+        return fail(err, DNN_ERR_DATA, path, "bad checkpoint: an update attribute is missing");
+    int kind = -1;
+    for (int k = 0; k < 3; k++)
+        if (strcmp(name, optimizer_names[k]) == 0)
+            kind = k;
+    if (kind < 0 || interval < 0 || steps < 0)
+        return fail(err, DNN_ERR_DATA, path, "bad checkpoint: optimizer '%s' or a value out of range",
+                    name);
+    ci->update.optimizer = (dnn_optimizer)kind;
+    ci->decay_interval = (long)interval;
+    ci->update_steps = (long)steps;
+    if (kind != DNN_OPT_GD && !read_state(file, "optimizer_v", count, &ci->state_v))
+        return fail(err, DNN_ERR_DATA, path, "bad checkpoint: dataset 'optimizer_v' missing or bad");
+    if (kind == DNN_OPT_ADAM && !read_state(file, "optimizer_s", count, &ci->state_s))
+        return fail(err, DNN_ERR_DATA, path, "bad checkpoint: dataset 'optimizer_s' missing or bad");
+    return DNN_OK;
+}
+
 dnn_status dnn_checkpoint_load(const char *path, dnn_params **params, dnn_checkpoint_info *info,
                                dnn_error *err)
 {
     if (!path || !params || !info)
         return fail(err, DNN_ERR_ARG, path ? path : "(null)", "no path, parameters or info");
     *params = NULL;
-    dnn_status st = check_seal(path, err);
+    int version = 0;
+    dnn_status st = check_seal(path, &version, err);
     if (st != DNN_OK)
         return st;
     dnn_h5_quiet quiet = dnn_h5_quiet_begin();
@@ -462,11 +554,15 @@ dnn_status dnn_checkpoint_load(const char *path, dnn_params **params, dnn_checkp
         st = fail(err, DNN_ERR_DATA, path, "cannot open as HDF5");
     else
         st = read_checkpoint(file, path, &ci, &p, err);
+    if (st == DNN_OK)
+        st = read_update(file, path, version, p->count, &ci, err);
     if (file >= 0)
         H5Fclose(file);
     dnn_h5_quiet_end(&quiet);
     if (st != DNN_OK) {
         dnn_params_free(&p);
+        free(ci.state_v);
+        free(ci.state_s);
         return st;
     }
     *params = p;

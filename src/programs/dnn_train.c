@@ -249,6 +249,16 @@ static void disable_paths(dnn_trainer *t)
     }
 }
 
+/* The learning rate of iteration (epoch) e: the course's decay schedules. */
+static double learning_rate_at(const train_options *o, long e)
+{
+    if (!(o->lr_decay > 0))
+        return o->learning_rate;
+    double epochs = o->decay_interval > 0 ? floor((double)e / (double)o->decay_interval)
+                                          : (double)e;
+    return o->learning_rate / (1 + o->lr_decay * epochs);
+}
+
 static int train(const train_options *o, data_sets *d, dnn_params *params,
                  dnn_checkpoint_info *ci)
 {
@@ -259,12 +269,22 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
         return EXIT_RUNTIME;
     dnn_trainer_set_exchange(t, o->exchange);
     disable_paths(t);
+    dnn_status set = dnn_trainer_set_update(t, &o->update);
+    if (set == DNN_OK && (ci->state_v || ci->update_steps)) /* resumed: its state */
+        set = dnn_trainer_set_update_state(t, ci->state_v, ci->state_s, ci->update_steps);
+    free(ci->state_v);
+    free(ci->state_s);
+    ci->state_v = ci->state_s = NULL;
+    if (agree(set == DNN_OK, "out of memory for the optimizer's state")) {
+        dnn_trainer_free(&t);
+        return EXIT_RUNTIME;
+    }
     double start = dnn_comm_wtime(), compute = 0, combine = 0, collective = 0;
     long first = ci->next_iteration, saved_at = -1, done = 0; /* done: steps taken */
     int rc = 0;
     for (long i = first; i < o->iterations; i++) {
         double cost, c1, c2;
-        dnn_status st = dnn_trainer_step(t, &reducer, o->learning_rate, &cost);
+        dnn_status st = dnn_trainer_step(t, &reducer, learning_rate_at(o, i), &cost);
         done++;
         dnn_trainer_last_times(t, &c1, &c2);
         compute += c1;
@@ -279,7 +299,13 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
         if (o->checkpoint_path &&
             ((o->checkpoint_every > 0 && (i + 1) % o->checkpoint_every == 0) ||
              i == o->iterations - 1)) {
-            if ((rc = write_checkpoint(o, params, ci, i + 1, &saved_at)) != 0)
+            const double *v, *sq;
+            dnn_trainer_update_state(t, &v, &sq, &ci->update_steps);
+            ci->state_v = (double *)v; /* read only (dnn_checkpoint_info) */
+            ci->state_s = (double *)sq;
+            rc = write_checkpoint(o, params, ci, i + 1, &saved_at);
+            ci->state_v = ci->state_s = NULL;
+            if (rc != 0)
                 break;
         }
     }
@@ -365,6 +391,9 @@ static void describe_run(const train_options *o, const data_sets *d, const dnn_p
     ci->chunk = o->chunk;
     ci->reduce = o->reduce;
     ci->learning_rate = o->learning_rate;
+    ci->update = o->update;
+    ci->lr_decay = o->lr_decay;
+    ci->decay_interval = o->decay_interval;
     ci->m_total = d->m_train;
     ci->n_features = p->dims[0];
     uint64_t sum = dnn_comm_sum_uint64(dnn_dataset_hash_sum(&d->train));
@@ -373,23 +402,42 @@ static void describe_run(const train_options *o, const data_sets *d, const dnn_p
     ci->seed = (uint32_t)o->seed;
 }
 
+/* Every rank gets rank 0's resumed optimizer state (v for momentum and Adam, s for
+ * Adam) into ci; 0 (every rank alike) when out of memory. */
+static int broadcast_state(const train_options *o, size_t count, dnn_checkpoint_info *ci)
+{
+    double **state[2] = {&ci->state_v, &ci->state_s};
+    int wanted[2] = {o->update.optimizer != DNN_OPT_GD, o->update.optimizer == DNN_OPT_ADAM};
+    for (int k = 0; k < 2; k++) {
+        if (!wanted[k])
+            continue;
+        if (dnn_comm_rank() != 0)
+            *state[k] = malloc(count * sizeof **state[k]);
+        if (agree(*state[k] != NULL, "out of memory for the optimizer's state"))
+            return 0;
+        dnn_comm_bcast(*state[k], count * sizeof **state[k]);
+    }
+    return 1;
+}
+
 /* Rank 0 reads and checks the checkpoint, then every rank takes the parameters and the
  * iteration from rank 0 (so a file that only rank 0 sees is enough). Nothing is used
  * unless all of it was read and verified. */
 static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_info *ci)
 {
     char msg[1200] = "";
-    long next = 0;
+    long next = 0, steps = 0;
     int ok = 1;
     if (dnn_comm_rank() == 0) {
         dnn_error err = {"", -1};
         dnn_params *saved = NULL;
         dnn_checkpoint_info found;
         char diff[900];
+        int found_loaded = 0;
         if (dnn_checkpoint_load(o->resume_path, &saved, &found, &err) != DNN_OK) {
             snprintf(msg, sizeof msg, "--resume %s", err.message);
             ok = 0;
-        } else if (dnn_checkpoint_mismatch(&found, ci, diff, sizeof diff) > 0) {
+        } else if ((found_loaded = 1) && dnn_checkpoint_mismatch(&found, ci, diff, sizeof diff) > 0) {
             snprintf(msg, sizeof msg, "--resume %s: made by a different run: %s", o->resume_path,
                      diff);
             ok = 0;
@@ -400,6 +448,14 @@ static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_inf
         } else {
             memcpy(params->arena, saved->arena, params->count * sizeof *params->arena);
             next = found.next_iteration;
+            steps = found.update_steps;
+            ci->state_v = found.state_v; /* the optimizer's state, for train() */
+            ci->state_s = found.state_s;
+            found.state_v = found.state_s = NULL;
+        }
+        if (found_loaded) {
+            free(found.state_v);
+            free(found.state_s);
         }
         dnn_params_free(&saved);
     }
@@ -407,7 +463,11 @@ static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_inf
         return EXIT_USAGE;
     dnn_comm_bcast(params->arena, params->count * sizeof *params->arena);
     dnn_comm_bcast(&next, sizeof next);
+    dnn_comm_bcast(&steps, sizeof steps);
     ci->next_iteration = next;
+    ci->update_steps = steps;
+    if (!broadcast_state(o, params->count, ci))
+        return EXIT_RUNTIME;
     say("dnn-train: resuming from %s at iteration %ld\n", o->resume_path, next);
     return 0;
 }

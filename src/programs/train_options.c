@@ -30,6 +30,15 @@ void train_options_usage(FILE *out)
             "  --seed N              initialization and synthetic-data seed, 0..2^32-1 "
             "(default 1)\n"
             "  --lr X                learning rate > 0 (default 0.0075)\n"
+            "  --optimizer NAME      gd (default) | momentum | adam, as the course writes\n"
+            "                        them: momentum v = b1*v + (1-b1)*g, W -= lr*v; adam\n"
+            "                        with bias correction, t counting steps from 1\n"
+            "  --beta1 B, --beta2 B  momentum's and adam's betas in [0, 1) (0.9, 0.999)\n"
+            "  --epsilon E           adam's epsilon > 0 (default 1e-8)\n"
+            "  --l2 LAMBDA           L2 regularization >= 0: the cost adds\n"
+            "                        (LAMBDA/2m)*sum(W^2), the weights' gradients (LAMBDA/m)*W\n"
+            "  --lr-decay RATE       learning rate at iteration (epoch) e: lr / (1 + RATE*e)\n"
+            "  --decay-interval N    the stepped schedule: lr / (1 + RATE*floor(e/N))\n"
             "  --iters N             iterations >= 1 (default 2500)\n"
             "  --print-every N       print the cost every N iterations, 0 = never (default 100)\n"
             "  --save PATH           write the trained model as HDF5\n"
@@ -59,6 +68,7 @@ static void defaults(train_options *o)
 {
     memset(o, 0, sizeof *o);
     o->learning_rate = 0.0075;
+    o->update = dnn_update_defaults();
     o->iterations = 2500;
     o->print_every = 100;
     o->seed = 1;
@@ -172,6 +182,31 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
             o->exchange = DNN_EXCHANGE_SPLIT;
         else
             BAD("expected auto, shared or split");
+    } else if (strcmp(flag, "--optimizer") == 0) {
+        if (strcmp(value, "gd") == 0)
+            o->update.optimizer = DNN_OPT_GD;
+        else if (strcmp(value, "momentum") == 0)
+            o->update.optimizer = DNN_OPT_MOMENTUM;
+        else if (strcmp(value, "adam") == 0)
+            o->update.optimizer = DNN_OPT_ADAM;
+        else
+            BAD("expected gd, momentum or adam");
+    } else if (strcmp(flag, "--beta1") == 0 || strcmp(flag, "--beta2") == 0) {
+        double *beta = flag[6] == '1' ? &o->update.beta1 : &o->update.beta2;
+        if (dnn_parse_double(value, beta) || !(*beta >= 0 && *beta < 1))
+            BAD("expected a number in [0, 1)");
+    } else if (strcmp(flag, "--epsilon") == 0) {
+        if (dnn_parse_double(value, &o->update.epsilon) || !(o->update.epsilon > 0))
+            BAD("expected a finite number > 0");
+    } else if (strcmp(flag, "--l2") == 0) {
+        if (dnn_parse_double(value, &o->update.l2) || !(o->update.l2 >= 0))
+            BAD("expected a finite number >= 0");
+    } else if (strcmp(flag, "--lr-decay") == 0) {
+        if (dnn_parse_double(value, &o->lr_decay) || !(o->lr_decay >= 0))
+            BAD("expected a finite number >= 0");
+    } else if (strcmp(flag, "--decay-interval") == 0) {
+        if (dnn_parse_long(value, 1, INT_MAX, &o->decay_interval))
+            BAD("expected an integer from 1 to 2147483647");
     } else if (strcmp(flag, "--reduce") == 0) {
         if (strcmp(value, "exact") == 0)
             o->reduce = DNN_REDUCE_EXACT;
@@ -193,7 +228,8 @@ int train_options_parse(int argc, char **argv, train_options *o, char *err, size
         "--train", "--test",  "--x-dataset", "--y-dataset", "--save",        "--checkpoint",
         "--checkpoint-every", "--resume",    "--synthetic", "--layers",      "--init",
         "--seed",  "--lr",    "--iters",     "--print-every", "--chunk",     "--dtype",
-        "--reduce", "--thread-exchange", NULL};
+        "--reduce", "--thread-exchange", "--optimizer", "--beta1", "--beta2", "--epsilon",
+        "--l2", "--lr-decay", "--decay-interval", NULL};
     static const dnn_option_set options = {
         .switches = switches, .valued = valued, .name_size = 64, .apply = apply};
     defaults(o);

@@ -22,6 +22,9 @@ typedef struct {
     int auto_input;                     /* first entry was "auto" */
     int dims[DNN_MAX_LAYERS + 1];
     double learning_rate;
+    dnn_update_settings update;         /* --optimizer, --beta1/2, --epsilon, --l2 */
+    double lr_decay;                    /* --lr-decay (0: none) */
+    long decay_interval;                /* --decay-interval (0: continuous decay) */
     long iterations, print_every, seed, chunk;
     dnn_init init;
     dnn_reduce_mode reduce;
