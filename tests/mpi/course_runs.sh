@@ -2,7 +2,10 @@
 # The course's two cat runs under 1, 2 and 3 ranks against the numpy reference in
 # tests/data: every printed cost within 1e-9 relative, accuracies equal. Then the
 # five-layer run in float32 under 1 and 2 ranks: every printed cost within 1e-4 of
-# the reference's (issue 4's bound for --dtype f32), accuracies equal.
+# the reference's (issue 4's bound for --dtype f32), accuracies equal. Then the update
+# rules of "Improving Deep Neural Networks" (momentum, Adam, L2, the decay schedules)
+# on the two-layer model, 300 iterations, 1 and 2 ranks: every printed cost within
+# 1e-10 relative of the numpy reference's (issue 18's bound; measured ~5e-15).
 set -euo pipefail
 dnn_train=$1 shared=$2 refdir=$3
 source "$(dirname "$0")/common.sh"
@@ -54,5 +57,14 @@ done
 for ranks in 1 2; do
     check_run "5layer f32" "$refdir/course_5layer.txt" abs 1e-4 "$ranks" \
         --layers 12288,20,7,5,1 --init lecun --dtype f32
+done
+for ranks in 1 2; do
+    check_run "2layer gd + L2 + decay" "$refdir/course_2layer_gd_l2_decay.txt" rel 1e-10 "$ranks" \
+        --layers 12288,7,1 --init normal-0.01 --iters 300 --print-every 50 --l2 0.7 --lr-decay 0.01
+    check_run "2layer momentum" "$refdir/course_2layer_momentum.txt" rel 1e-10 "$ranks" \
+        --layers 12288,7,1 --init normal-0.01 --iters 300 --print-every 50 --optimizer momentum
+    check_run "2layer adam + L2 + stepped decay" "$refdir/course_2layer_adam_l2_step.txt" rel 1e-10 \
+        "$ranks" --layers 12288,7,1 --init normal-0.01 --iters 300 --print-every 50 --lr 0.0005 \
+        --optimizer adam --l2 0.7 --lr-decay 0.3 --decay-interval 100
 done
 finish

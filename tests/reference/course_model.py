@@ -147,18 +147,103 @@ def update_parameters(params, grads, learning_rate):
     return parameters
 
 
+# "Improving Deep Neural Networks": L2 regularization, momentum, Adam, learning-rate decay,
+# each as the course writes it.
+def compute_cost_with_regularization(AL, Y, parameters, lambd):
+    m = Y.shape[1]
+    L = len(parameters) // 2
+    cross_entropy_cost = compute_cost(AL, Y)
+    squares = 0.0
+    for l in range(1, L + 1):
+        squares = squares + np.sum(np.square(parameters["W" + str(l)]))
+    L2_regularization_cost = (1 / m) * (lambd / 2) * squares
+    return cross_entropy_cost + L2_regularization_cost
+
+
+def add_regularization(grads, parameters, lambd, m):
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        grads["dW" + str(l)] = grads["dW" + str(l)] + (lambd * parameters["W" + str(l)]) / m
+    return grads
+
+
+def initialize_velocity(parameters):
+    L = len(parameters) // 2
+    v = {}
+    for l in range(1, L + 1):
+        v["dW" + str(l)] = np.zeros(parameters["W" + str(l)].shape)
+        v["db" + str(l)] = np.zeros(parameters["b" + str(l)].shape)
+    return v
+
+
+def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        for p in ("W", "b"):
+            v["d" + p + str(l)] = beta * v["d" + p + str(l)] + (1 - beta) * grads["d" + p + str(l)]
+            parameters[p + str(l)] = parameters[p + str(l)] - learning_rate * v["d" + p + str(l)]
+    return parameters, v
+
+
+def initialize_adam(parameters):
+    return initialize_velocity(parameters), initialize_velocity(parameters)
+
+
+def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate, beta1, beta2, epsilon):
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        for p in ("W", "b"):
+            k = "d" + p + str(l)
+            v[k] = beta1 * v[k] + (1 - beta1) * grads[k]
+            v_corrected = v[k] / (1 - beta1 ** t)
+            s[k] = beta2 * s[k] + (1 - beta2) * np.power(grads[k], 2)
+            s_corrected = s[k] / (1 - beta2 ** t)
+            parameters[p + str(l)] = parameters[p + str(l)] - learning_rate * v_corrected / (np.sqrt(s_corrected) + epsilon)
+    return parameters, v, s
+
+
+def update_lr(learning_rate0, epoch_num, decay_rate):
+    return learning_rate0 / (1 + decay_rate * epoch_num)
+
+
+def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval):
+    return learning_rate0 / (1 + decay_rate * np.floor(epoch_num / time_interval))
+
+
 def predict(X, y, parameters):
     probas, _ = L_model_forward(X, parameters)
     p = (probas > 0.5).astype(X.dtype)
     return np.mean(p == y)
 
 
-def L_layer_model(X, Y, parameters, learning_rate, num_iterations, print_every, emit):
+def L_layer_model(X, Y, parameters, learning_rate, num_iterations, print_every, emit,
+                  opt=None):
+    """Full-batch training: each iteration is one epoch. opt (argparse's namespace or
+    None) chooses the optimizer, L2 and the decay schedule; the rate of iteration e is
+    the schedule's at epoch e."""
+    optimizer = opt.optimizer if opt else "gd"
+    lambd = opt.l2 if opt else 0.0
+    m = Y.shape[1]
+    v, s = initialize_adam(parameters) if optimizer != "gd" else (None, None)
+    t = 0
     for i in range(num_iterations):
+        lr = learning_rate
+        if opt and opt.lr_decay > 0:
+            lr = (schedule_lr_decay(learning_rate, i, opt.lr_decay, opt.decay_interval)
+                  if opt.decay_interval > 0 else update_lr(learning_rate, i, opt.lr_decay))
         AL, caches = L_model_forward(X, parameters)
-        cost = compute_cost(AL, Y)
+        cost = compute_cost(AL, Y) if lambd == 0 else compute_cost_with_regularization(AL, Y, parameters, lambd)
         grads = L_model_backward(AL, Y, caches)
-        parameters = update_parameters(parameters, grads, learning_rate)
+        if lambd > 0:
+            grads = add_regularization(grads, parameters, lambd, m)
+        if optimizer == "gd":
+            parameters = update_parameters(parameters, grads, lr)
+        elif optimizer == "momentum":
+            parameters, v = update_parameters_with_momentum(parameters, grads, v, opt.beta1, lr)
+        else:
+            t = t + 1
+            parameters, v, s = update_parameters_with_adam(parameters, grads, v, s, t, lr,
+                                                           opt.beta1, opt.beta2, opt.epsilon)
         if i % print_every == 0 or i == num_iterations - 1:
             emit("Cost after iteration %d: %.17g" % (i, cost))
     return parameters
@@ -175,6 +260,13 @@ def main():
     ap.add_argument("--iters", type=int, default=2500)
     ap.add_argument("--print-every", type=int, default=100)
     ap.add_argument("--dtype", default="float64", choices=["float32", "float64"])
+    ap.add_argument("--optimizer", default="gd", choices=["gd", "momentum", "adam"])
+    ap.add_argument("--beta1", type=float, default=0.9)
+    ap.add_argument("--beta2", type=float, default=0.999)
+    ap.add_argument("--epsilon", type=float, default=1e-8)
+    ap.add_argument("--l2", type=float, default=0.0)
+    ap.add_argument("--lr-decay", type=float, default=0.0)
+    ap.add_argument("--decay-interval", type=int, default=0)
     ap.add_argument("--out")
     ap.add_argument("--timing", action="store_true")
     args = ap.parse_args()
@@ -199,7 +291,7 @@ def main():
 
     start = time.perf_counter()
     parameters = L_layer_model(train_x, train_y, parameters, args.lr, args.iters,
-                               args.print_every, emit)
+                               args.print_every, emit, args)
     elapsed = time.perf_counter() - start
     emit("Train accuracy: %.17g" % predict(train_x, train_y, parameters))
     emit("Test accuracy: %.17g" % predict(test_x, test_y, parameters))
