@@ -77,5 +77,10 @@ dnn_status dnn_trainer_step(dnn_trainer *trainer, const dnn_reducer *reducer,
  * label, summed over processes. */
 dnn_status dnn_trainer_count_correct(dnn_trainer *trainer, const dnn_dataset *data,
                                      const dnn_reducer *reducer, long *correct);
+/* The same, and the cross-entropy cost over the data->m_total examples of every
+ * process's blocks (cost may be NULL), with the same bits for any ranks and threads:
+ * the chunks' sums are added exactly. Collective. */
+dnn_status dnn_trainer_evaluate(dnn_trainer *trainer, const dnn_dataset *data,
+                                const dnn_reducer *reducer, double *cost, long *correct);
 
 #endif

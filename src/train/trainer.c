@@ -183,55 +183,6 @@ void dnn_trainer_free(dnn_trainer **trainer)
     *trainer = NULL;
 }
 
-dnn_status dnn_trainer_count_correct(dnn_trainer *t, const dnn_dataset *data,
-                                     const dnn_reducer *reducer, long *correct)
-{
-    if (!t || !data || !reducer || !correct || data->n_features != t->params->dims[0])
-        return DNN_ERR_ARG;
-    long n_chunks = dnn_local_chunks(t, data), total = 0;
-    int failed = 0;
-    if (t->dtype == DNN_F32)
-        dnn_params_f32_round_norms(t->params32, t->params, t->row_norms);
-#pragma omp parallel num_threads(t->nthreads) reduction(+ : total) reduction(| : failed)
-    {
-        worker *w = &t->workers[omp_get_thread_num()];
-        const dnn_params *p = t->params;
-#pragma omp for schedule(dynamic, 1)
-        for (long c = 0; c < n_chunks; c++) {
-            long first = c * t->chunk;
-            int cols = (int)(data->m - first < t->chunk ? data->m - first : t->chunk);
-            const double *X = data->X + (size_t)first * (size_t)data->n_features;
-            if (t->dtype == DNN_F32) {
-                for (size_t i = 0; i < (size_t)cols * (size_t)data->n_features; i++)
-                    w->X32[i] = (float)X[i];
-                if (dnn_L_model_forward_f32_checked(t->params32, p, t->row_norms, w->X32, X,
-                                                    NULL, cols, w->cache32, NULL) != DNN_OK) {
-                    failed = 1;
-                    continue;
-                }
-                const float *AL = w->cache32->A[p->L];
-                for (int j = 0; j < cols; j++)
-                    total += (AL[j] > 0.5f ? 1.0 : 0.0) == data->Y[first + j];
-                continue;
-            }
-            if (dnn_L_model_forward(p, X, cols, w->cache) != DNN_OK) {
-                failed = 1;
-                continue;
-            }
-            const double *AL = w->cache->A[p->L];
-            for (int j = 0; j < cols; j++)
-                total += (AL[j] > 0.5 ? 1.0 : 0.0) == data->Y[first + j];
-        }
-    }
-    int64_t sums[2] = {total, failed};
-    if (reducer->sum_int64(reducer->ctx, sums, 2) != 0)
-        return DNN_ERR_IO;
-    if (sums[1] != 0)
-        return DNN_ERR_ARG;
-    *correct = (long)sums[0];
-    return DNN_OK;
-}
-
 void dnn_trainer_last_times(const dnn_trainer *t, double *compute, double *combine_seconds)
 {
     if (compute)
