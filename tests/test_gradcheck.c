@@ -1,9 +1,13 @@
 /* Finite-difference check of L_model_backward on random networks of several
- * depths and widths: relative error ||g - g_fd|| / (||g|| + ||g_fd||) < 1e-7. */
+ * depths and widths: relative error ||g - g_fd|| / (||g|| + ||g_fd||) < 1e-7. The
+ * trainer's gradient with L2 (dnn_update_settings.l2) is checked the same way against
+ * the cost it reports, cross-entropy plus (λ/2m)·Σ‖W‖². */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dnn.h"
+#include "dnn/trainer.h"
 #include "test_util.h"
 
 static const double STEP = 1e-6;      /* centred differences: error ~ STEP^2 + eps/STEP */
@@ -114,6 +118,60 @@ START_TEST(checker_detects_a_wrong_gradient)
 }
 END_TEST
 
+/* One trainer step from pb's parameters with L2 lambda and this learning rate, on a
+ * copy: the cost it reports (before the update) and the copy after it in *after. */
+static double trainer_step(const problem *pb, double lambda, double learning_rate,
+                           dnn_params **after)
+{
+    dnn_dataset d = {.n_features = pb->params->dims[0], .m_total = pb->m, .first = 0,
+                     .m = pb->m, .X = pb->X, .Y = pb->Y, .X_codes = NULL};
+    dnn_params *p = dnn_params_new_like(pb->params);
+    ck_assert_ptr_nonnull(p);
+    memcpy(p->arena, pb->params->arena, p->count * sizeof *p->arena);
+    dnn_trainer *t = dnn_trainer_new(p, &d, pb->m, pb->m, DNN_REDUCE_EXACT);
+    ck_assert_ptr_nonnull(t);
+    dnn_update_settings u = dnn_update_defaults();
+    u.l2 = lambda;
+    ck_assert_int_eq(dnn_trainer_set_update(t, &u), DNN_OK);
+    dnn_reducer one = dnn_reducer_local();
+    double cost;
+    ck_assert_int_eq(dnn_trainer_step(t, &one, learning_rate, &cost), DNN_OK);
+    dnn_trainer_free(&t);
+    if (after)
+        *after = p;
+    else
+        dnn_params_free(&p);
+    return cost;
+}
+
+/* Loop i: shape i with L2. The gradient is what a step of learning rate 1 subtracts. */
+START_TEST(l2_gradient_matches_finite_differences)
+{
+    const double lambda = 0.5;
+    problem pb = make_problem(shapes[_i].L, shapes[_i].dims, shapes[_i].m, 40u + (uint32_t)_i);
+    dnn_params *after;
+    trainer_step(&pb, lambda, 1.0, &after);
+    double diff2 = 0.0, g2 = 0.0, fd2 = 0.0;
+    for (size_t i = 0; i < pb.params->count; i++) {
+        double *theta = &pb.params->arena[i], saved = *theta;
+        double g = saved - after->arena[i];
+        *theta = saved + STEP;
+        double plus = trainer_step(&pb, lambda, 0.0, NULL);
+        *theta = saved - STEP;
+        double minus = trainer_step(&pb, lambda, 0.0, NULL);
+        *theta = saved;
+        double fd = (plus - minus) / (2.0 * STEP);
+        diff2 += (g - fd) * (g - fd);
+        g2 += g * g;
+        fd2 += fd * fd;
+    }
+    double err = sqrt(diff2) / (sqrt(g2) + sqrt(fd2));
+    ck_assert_msg(err < MAX_REL_ERR, "network %d with L2: relative gradient error %.3g", _i, err);
+    dnn_params_free(&after);
+    free_problem(&pb);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gradcheck");
@@ -121,6 +179,8 @@ int main(void)
     tcase_add_loop_test(tc, gradient_matches_finite_differences, 0,
                         (int)(sizeof shapes / sizeof *shapes));
     tcase_add_test(tc, checker_detects_a_wrong_gradient);
+    tcase_add_loop_test(tc, l2_gradient_matches_finite_differences, 0,
+                        (int)(sizeof shapes / sizeof *shapes));
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
