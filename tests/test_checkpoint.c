@@ -7,9 +7,11 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dnn/checkpoint.h"
 #include "dnn/model_io.h"
@@ -380,6 +382,69 @@ START_TEST(writable_paths_are_checked_without_touching_anything)
 }
 END_TEST
 
+/* Issue 19: only a regular file (or nothing) at the path is ever replaced, the probe
+ * does what a save does, last names of 255 bytes work, and a resume of other layer
+ * sizes is refused before the parameters are read. */
+START_TEST(outputs_are_regular_files_and_names_may_be_long)
+{
+    char fifo[128], path[512], leftover[600];
+    dnn_error err;
+    dnn_params *p = sample_params();
+    dnn_checkpoint_info ci = sample_info();
+    join_path(fifo, sizeof fifo, dir, "fifo");
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    ck_assert_int_eq(dnn_check_writable(fifo, &err), DNN_ERR_IO);
+    ck_assert_msg(strstr(err.message, "is a FIFO, not a regular file"), "%s", err.message);
+    ck_assert_int_eq(dnn_checkpoint_save(fifo, p, &ci, &err), DNN_ERR_IO);
+    ck_assert_msg(strstr(err.message, fifo) && strstr(err.message, "FIFO"), "%s", err.message);
+    struct stat st;
+    ck_assert(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+    ck_assert_int_eq(count_entries(dir), 1); /* no temporary file left */
+
+    /* a directory left where the first temporary name would be: probe and save agree */
+    join_path(path, sizeof path, dir, "ck.h5");
+    snprintf(leftover, sizeof leftover, "%s.tmp.%ld", path, (long)getpid());
+    ck_assert_int_eq(mkdir(leftover, 0700), 0);
+    ck_assert_int_eq(dnn_check_writable(path, &err), DNN_OK);
+    ck_assert_msg(dnn_checkpoint_save(path, p, &ci, &err) == DNN_OK, "%s", err.message);
+    ck_assert_int_eq(rmdir(leftover), 0);
+
+    /* a last name of 255 bytes: the temporary file takes a shorter one */
+    char name[256];
+    memset(name, 'c', 255);
+    name[255] = '\0';
+    join_path(path, sizeof path, dir, name);
+    ck_assert_int_eq(dnn_check_writable(path, &err), DNN_OK);
+    ck_assert_msg(dnn_checkpoint_save(path, p, &ci, &err) == DNN_OK, "%s", err.message);
+    dnn_params *q = NULL;
+    dnn_checkpoint_info found;
+    ck_assert_msg(dnn_checkpoint_load(path, &q, &found, &err) == DNN_OK, "%s", err.message);
+    ck_assert(memcmp(p->arena, q->arena, p->count * sizeof *p->arena) == 0);
+    dnn_params_free(&q);
+    free(found.state_v);
+    free(found.state_s);
+    ck_assert_int_eq(count_entries(dir), 3); /* fifo, ck.h5 and the long name */
+
+    /* a resume of other layer sizes: refused before the parameters are allocated */
+    dnn_checkpoint_info run = sample_info();
+    run.dims[1] = 8;
+    ck_assert_int_eq(dnn_checkpoint_load_for(path, &run, &q, &found, &err), DNN_ERR_DATA);
+    ck_assert_msg(strstr(err.message, "made by a different run: layer sizes: checkpoint "
+                                      "5,4,3,1, this run 5,8,3,1"),
+                  "%s", err.message);
+    ck_assert(q == NULL);
+    run = sample_info();
+    ck_assert_msg(dnn_checkpoint_load_for(path, &run, &q, &found, &err) == DNN_OK, "%s",
+                  err.message);
+    dnn_params_free(&q);
+    free(found.state_v);
+    free(found.state_s);
+    ck_assert_int_eq(dnn_checkpoint_load(fifo, &q, &found, &err), DNN_ERR_IO);
+    ck_assert_msg(strstr(err.message, "is a FIFO"), "%s", err.message);
+    dnn_params_free(&p);
+}
+END_TEST
+
 static Suite *checkpoint_suite(void)
 {
     Suite *s = suite_create("checkpoint");
@@ -395,6 +460,7 @@ static Suite *checkpoint_suite(void)
     tcase_add_test(tc, mismatch_names_each_difference);
     tcase_add_test(tc, fingerprint_ignores_the_split);
     tcase_add_test(tc, writable_paths_are_checked_without_touching_anything);
+    tcase_add_test(tc, outputs_are_regular_files_and_names_may_be_long);
     suite_add_tcase(s, tc);
     return s;
 }

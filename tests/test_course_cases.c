@@ -240,6 +240,21 @@ START_TEST(update_parameters)
 }
 END_TEST
 
+/* ReLU's derivative at zero: the course's relu_backward sets dZ = 0 where Z <= 0, so a
+ * pre-activation of exactly +0 or -0 (a dead previous layer with zero biases makes
+ * them) passes no gradient; the smallest positive one passes it whole. */
+START_TEST(relu_backward_at_zero)
+{
+    const double Z[6] = {0.0, -0.0, 4.9e-324, -4.9e-324, 1.0, -1.0};
+    const double dA[6] = {2.0, 2.0, 2.0, 2.0, 2.0, 2.0};
+    const double want[6] = {0.0, 0.0, 2.0, 0.0, 2.0, 0.0};
+    double dZ[6];
+    ck_assert_int_eq(dnn_relu_backward(6, dA, Z, dZ), DNN_OK);
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(dZ[i] == want[i], "Z = %g: dZ %g, want %g", Z[i], dZ[i], want[i]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("course_cases");
@@ -253,6 +268,7 @@ int main(void)
     tcase_add_test(tc, linear_backward);
     tcase_add_test(tc, linear_activation_backward);
     tcase_add_test(tc, L_model_backward_2_layers);
+    tcase_add_test(tc, relu_backward_at_zero);
     tcase_add_test(tc, update_parameters);
     suite_add_tcase(s, tc);
     return run_suite(s);

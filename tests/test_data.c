@@ -156,6 +156,44 @@ static void make_label_2(const char *path)
     write_small(path, &d);
 }
 
+/* Float labels with label 3 set to y: 0.5 and NaN pass a check "y < 0 || y > 1". */
+static void write_float_label(const char *path, double y)
+{
+    small_data d = small_standard();
+    double labels[M];
+    for (int i = 0; i < M; i++)
+        labels[i] = (double)d.y[i];
+    labels[3] = y;
+    ds_spec specs[] = {{"a_x", H5T_NATIVE_DOUBLE, 2, {M, N}, d.x},
+                       {"a_y", H5T_NATIVE_DOUBLE, 1, {M}, labels}};
+    write_h5(path, 2, specs);
+}
+
+static void make_label_half(const char *path)
+{
+    write_float_label(path, 0.5);
+}
+
+static void make_label_nan(const char *path)
+{
+    write_float_label(path, NAN);
+}
+
+/* a_x (M, N) created and never written: HDF5 would read fill values */
+static void make_unwritten_x(const char *path)
+{
+    small_data d = small_standard();
+    ds_spec specs[] = {{"a_x", H5T_NATIVE_DOUBLE, 2, {M, N}, NULL},
+                       {"a_y", H5T_NATIVE_INT64, 1, {M}, d.y}};
+    write_h5(path, 2, specs);
+}
+
+/* A FIFO: opening it to read would block until a writer came */
+static void make_fifo(const char *path)
+{
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+}
+
 static void make_nan(const char *path)
 {
     small_data d = small_standard();
@@ -368,6 +406,13 @@ static const bad_case bad_cases[] = {
     {"label2.h5", make_label_2, {NULL, NULL, 1}, 0, M, DNN_ERR_DATA, 1,
      "'a_y': label 2 at example 3 is not 0 or 1", 3},
     {"label2.h5", make_label_2, {NULL, NULL, 1}, 2, 4, DNN_ERR_DATA, 1, "example 3", 3},
+    {"label_half.h5", make_label_half, {NULL, NULL, 1}, 0, M, DNN_ERR_DATA, 1,
+     "'a_y': label 0.5 at example 3 is not 0 or 1", 3},
+    {"label_nan.h5", make_label_nan, {NULL, NULL, 1}, 0, M, DNN_ERR_DATA, 1,
+     "'a_y': label nan at example 3 is not 0 or 1", 3},
+    {"unwritten.h5", make_unwritten_x, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0,
+     "'a_x': its values are not all stored in the file", -1},
+    {"fifo.h5", make_fifo, {NULL, NULL, 1}, 0, 1, DNN_ERR_IO, 0, "is a FIFO", -1},
     {"nan.h5", make_nan, {NULL, NULL, 1}, 1, M - 1, DNN_ERR_DATA, 1,
      "'a_x': feature 1 of example 4 is NaN", 4},
     {"inf.h5", make_inf, {NULL, NULL, 1}, 0, M, DNN_ERR_DATA, 1,

@@ -414,6 +414,25 @@ static void replace_dataset(const char *path, const char *name, hsize_t rows, hs
     H5Fclose(file);
 }
 
+/* Replaces dataset name by one of shape (rows, cols) whose values are never written
+ * (chunked: no chunk is ever stored), as a crafted file would have it. */
+static void replace_by_unwritten(const char *path, const char *name, hsize_t rows,
+                                 hsize_t cols)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert(file >= 0);
+    ck_assert(H5Ldelete(file, name, H5P_DEFAULT) >= 0);
+    hsize_t d[2] = {rows, cols}, chunk[2] = {rows < 256 ? rows : 256, cols < 256 ? cols : 256};
+    hid_t space = H5Screate_simple(2, d, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    ck_assert(H5Pset_chunk(dcpl, 2, chunk) >= 0);
+    hid_t set = H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ck_assert(set >= 0);
+    H5Dclose(set);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Fclose(file);
+}
+
 static void remove_object(const char *path, const char *name)
 {
     hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
@@ -528,6 +547,55 @@ START_TEST(bad_files_are_refused)
 }
 END_TEST
 
+/* Issue 19: what a file's sizes ask for is checked before anything is allocated; only
+ * regular files are opened. */
+START_TEST(sizes_are_checked_before_allocation)
+{
+    char dir[512], path[512], good[512];
+    test_dir(dir, sizeof dir, "sizes");
+    dnn_params *p = random_params(3, dims_5431, DNN_INIT_HE, 3);
+    join_path(good, sizeof good, dir, "good.h5");
+    save_ok(good, p, &info_he3);
+    blob model = read_file(good);
+    dnn_error err = {"", -1};
+    int L = 0, dims[DNN_MODEL_MAX_LAYERS + 1];
+    ck_assert_int_eq(dnn_model_probe(good, &L, dims, &err), DNN_OK);
+    ck_assert(L == 3 && dims[0] == 5 && dims[1] == 4 && dims[2] == 3 && dims[3] == 1);
+
+    /* W2, b2 and W3 never written: layer sizes 5,4,30000,1 in a file of a few KB would
+     * make the reader allocate for them and read made-up zeros */
+    const int big[] = {5, 4, 30000, 1};
+    join_path(path, sizeof path, dir, "unwritten.h5");
+    write_file(path, model.bytes, model.size);
+    replace_layer_sizes(path, 4, big);
+    replace_by_unwritten(path, "W2", 30000, 4);
+    replace_by_unwritten(path, "b2", 30000, 1);
+    replace_by_unwritten(path, "W3", 1, 30000);
+    assert_load_fails(path, DNN_ERR_DATA, "datasets never written");
+    ck_assert_int_eq(dnn_model_probe(path, &L, dims, &err), DNN_ERR_DATA);
+    ck_assert_msg(strstr(err.message, "not all stored in the file"), "%s", err.message);
+
+    /* the parameters must fit under the memory limit */
+    setenv("DNN_MEMORY_LIMIT", "100", 1);
+    assert_load_fails(good, DNN_ERR_NOMEM, "a memory limit of 100 bytes");
+    ck_assert_int_eq(dnn_model_probe(good, &L, dims, &err), DNN_ERR_NOMEM);
+    ck_assert_msg(strstr(err.message, "out of memory") && strstr(err.message, "DNN_MEMORY_LIMIT"),
+                  "%s", err.message);
+    unsetenv("DNN_MEMORY_LIMIT");
+
+    /* a FIFO is never opened (that would block), nor /dev/zero read */
+    join_path(path, sizeof path, dir, "fifo.h5");
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    assert_load_fails(path, DNN_ERR_IO, "a FIFO");
+    ck_assert_int_eq(dnn_model_probe(path, &L, dims, &err), DNN_ERR_IO);
+    ck_assert_msg(strstr(err.message, "is a FIFO, not a regular file"), "%s", err.message);
+    if (access("/dev/zero", R_OK) == 0)
+        assert_load_fails("/dev/zero", DNN_ERR_IO, "/dev/zero");
+    free(model.bytes);
+    dnn_params_free(&p);
+}
+END_TEST
+
 int main(void)
 {
     H5open();
@@ -542,6 +610,7 @@ int main(void)
     tcase_add_test(tc, failed_saves_leave_nothing_behind);
     tcase_add_test(tc, a_save_failing_midway_keeps_the_old_model);
     tcase_add_test(tc, bad_files_are_refused);
+    tcase_add_test(tc, sizes_are_checked_before_allocation);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -73,10 +73,22 @@ dnn_status dnn_checkpoint_save(const char *path, const dnn_params *params,
                                const dnn_checkpoint_info *info, dnn_error *err);
 
 /* Reads and verifies a checkpoint (seal, version, attributes, shapes, finite values).
+ * Only a regular file is opened (a FIFO, device or directory is DNN_ERR_IO).
  * On success *params is allocated (dnn_params_free) and *info filled; on any failure
  * *params is NULL, *info is untouched and err says why. */
 dnn_status dnn_checkpoint_load(const char *path, dnn_params **params, dnn_checkpoint_info *info,
                                dnn_error *err);
+
+/* dnn_checkpoint_load for a resume of the run described by run: a checkpoint whose layer
+ * sizes differ from run's is refused ("PATH: made by a different run: layer sizes:
+ * ...", DNN_ERR_DATA) before any memory is spent on its parameters (run NULL: no
+ * comparison). Either way the parameters' sizes are checked before they are allocated:
+ * the dataset must hold them in the file, and they must fit under the memory limit
+ * (DNN_ERR_NOMEM, "out of memory: ..."). The other settings are for
+ * dnn_checkpoint_mismatch to compare. */
+dnn_status dnn_checkpoint_load_for(const char *path, const dnn_checkpoint_info *run,
+                                   dnn_params **params, dnn_checkpoint_info *info,
+                                   dnn_error *err);
 
 /* Compares what a resume must match: layer sizes, dtype, chunk, reduce mode, learning
  * rate, update rule, decay and data (example count, feature count, fingerprint). Returns how many differ
@@ -95,9 +107,10 @@ uint64_t dnn_dataset_hash_sum(const dnn_dataset *block);
 uint64_t dnn_data_fingerprint(long m_total, int n_features, uint64_t hash_sum);
 
 /* DNN_OK when a file can be written at path the way dnn_checkpoint_save and
- * dnn_model_save do it: path is not a directory and a new file can be created next to
- * it (checked by creating and removing one, so it works for root too). Nothing that
- * exists is touched. */
+ * dnn_model_save do it: path is absent or a regular file (a directory, device, FIFO or
+ * socket is DNN_ERR_IO, never replaced), and the temporary file a save would create
+ * next to it can be created (checked by creating and removing it, with the same code
+ * as a save, so it works for root too). Nothing that exists is touched. */
 dnn_status dnn_check_writable(const char *path, dnn_error *err);
 
 #endif

@@ -22,8 +22,17 @@ typedef struct {
 dnn_status dnn_model_save(const char *path, const dnn_params *params, const dnn_model_info *info,
                           dnn_error *err);
 /* Reads a model written by dnn_model_save; *params is allocated (free with
- * dnn_params_free). info may be NULL. */
+ * dnn_params_free). info may be NULL. Before allocating anything, the file must be a
+ * regular file (a FIFO, device or directory is DNN_ERR_IO), every W and b must have the
+ * shape of layer_sizes and its values in the file (DNN_ERR_DATA), and the parameters
+ * must fit under the memory limit (DNN_ERR_NOMEM, "out of memory: ..."). */
 dnn_status dnn_model_load(const char *path, dnn_params **params, dnn_model_info *info,
                           dnn_error *err);
+
+enum { DNN_MODEL_MAX_LAYERS = 64 };
+
+/* dnn_model_load's checks alone, allocating nothing: *L and dims[0..*L] (room for
+ * DNN_MODEL_MAX_LAYERS + 1) get the model's layer sizes. */
+dnn_status dnn_model_probe(const char *path, int *L, int *dims, dnn_error *err);
 
 #endif

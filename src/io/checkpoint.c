@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "io/atomic_file.h"
+#include "io/file_checks.h"
 #include "io/h5_util.h"
 
 enum { SEAL_SIZE = 512 }; /* the HDF5 user block: a power of two >= 512 */
@@ -305,11 +306,16 @@ static int write_seal(int fd)
     return pwrite(fd, seal, SEAL_SIZE, 0) == SEAL_SIZE;
 }
 
-/* DNN_OK when the seal matches the rest of the file byte for byte. */
-static dnn_status check_seal(const char *path, int *version_out, dnn_error *err)
+/* DNN_OK when the seal matches the rest of the file byte for byte. Only a regular file
+ * is opened (a FIFO would block, /dev/zero never end); *file_size is its size. */
+static dnn_status check_seal(const char *path, int *version_out, uint64_t *file_size,
+                             dnn_error *err)
 {
     static const char magic[] = "dnn-checkpoint ";
-    int fd = open(path, O_RDONLY);
+    dnn_status st = dnn_check_input_file(path, file_size, err);
+    if (st != DNN_OK)
+        return st;
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0)
         return fail(err, DNN_ERR_IO, path, "cannot open: %s", strerror(errno));
     unsigned char seal[SEAL_SIZE + 1] = {0}, expected[SEAL_SIZE];
@@ -342,28 +348,57 @@ static int first_nonfinite_layer(const dnn_params *p)
     return 0;
 }
 
-/* The checkpoint as HDF5 in out's temporary file, then its seal. */
+/* Writes size bytes at offset at of fd; 1 on success. */
+static int pwrite_all(int fd, const unsigned char *bytes, size_t size, off_t at)
+{
+    while (size > 0) {
+        ssize_t n = pwrite(fd, bytes, size, at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return 0;
+        bytes += n;
+        size -= (size_t)n;
+        at += n;
+    }
+    return 1;
+}
+
+/* The checkpoint as HDF5 built in memory, so that HDF5 never opens a file by name (the
+ * temporary file is ours alone: created with O_EXCL | O_NOFOLLOW), written into out's
+ * temporary file after the room for the seal, then the seal. The in-memory image is
+ * byte for byte what HDF5 would write after the user block. */
 static dnn_status write_sealed(const dnn_atomic_file *out, const dnn_params *params,
                                const dnn_checkpoint_info *info, dnn_error *err)
 {
     const char *path = out->path;
     dnn_h5_quiet quiet = dnn_h5_quiet_begin();
     dnn_status st = DNN_OK;
-    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
     /* room for the seal; no timestamps, so the same state always gives the same bytes */
-    if (fcpl < 0 || H5Pset_userblock(fcpl, SEAL_SIZE) < 0 || H5Pset_obj_track_times(fcpl, 0) < 0)
+    if (fcpl < 0 || fapl < 0 || H5Pset_userblock(fcpl, SEAL_SIZE) < 0 ||
+        H5Pset_obj_track_times(fcpl, 0) < 0 || H5Pset_fapl_core(fapl, 1 << 20, 0) < 0)
         st = fail(err, DNN_ERR_IO, path, "cannot set up HDF5 file properties");
-    hid_t file = st == DNN_OK ? H5Fcreate(out->tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT)
-                              : H5I_INVALID_HID;
-    if (st == DNN_OK && file < 0) {
-        st = fail(err, DNN_ERR_IO, path,
-                  "cannot create %s (directory missing or not writable?)", out->tmp);
-    } else if (st == DNN_OK) {
-        int ok = write_checkpoint(file, params, info);
+    hid_t file = st == DNN_OK ? H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl) : H5I_INVALID_HID;
+    unsigned char *image = NULL;
+    ssize_t size = -1;
+    if (st == DNN_OK && file >= 0) {
+        int ok = write_checkpoint(file, params, info) && H5Fflush(file, H5F_SCOPE_LOCAL) >= 0;
+        size = ok ? H5Fget_file_image(file, NULL, 0) : -1;
+        image = size > 0 ? malloc((size_t)size) : NULL;
+        ok = image && H5Fget_file_image(file, image, (size_t)size) == size;
         ok = H5Fclose(file) >= 0 && ok;
-        if (!ok || !write_seal(out->fd))
+        if (!ok)
+            st = fail(err, DNN_ERR_NOMEM, path,
+                      "out of memory building the checkpoint in memory");
+        else if (!pwrite_all(out->fd, image, (size_t)size, SEAL_SIZE) || !write_seal(out->fd))
             st = fail(err, DNN_ERR_IO, path, "writing the checkpoint failed (disk full?)");
+    } else if (st == DNN_OK) {
+        st = fail(err, DNN_ERR_NOMEM, path, "out of memory creating the checkpoint in memory");
     }
+    free(image);
+    if (fapl >= 0)
+        H5Pclose(fapl);
     if (fcpl >= 0)
         H5Pclose(fcpl);
     dnn_h5_quiet_end(&quiet);
@@ -381,7 +416,7 @@ static dnn_status commit(dnn_atomic_file *out, dnn_error *err)
         return fail(err, DNN_ERR_IO, out->path, "writing the checkpoint failed (disk full?)");
     case DNN_ATOMIC_NOT_RENAMED:
         return fail(err, DNN_ERR_IO, out->path, "cannot replace the checkpoint: %s",
-                    strerror(code));
+                    dnn_atomic_strerror(out, code));
     case DNN_ATOMIC_DIR_NOT_FLUSHED:
         break;
     }
@@ -405,11 +440,13 @@ dnn_status dnn_checkpoint_save(const char *path, const dnn_params *params,
     dnn_atomic_file out;
     int code = dnn_atomic_begin(&out, path, 0666); /* the mode HDF5 creates files with */
     dnn_status st = DNN_OK;
-    if (code != 0 && !out.tmp)
+    if (code == ENOMEM)
         st = fail(err, DNN_ERR_NOMEM, path, "out of memory");
+    else if (code == DNN_ATOMIC_NOT_REGULAR)
+        st = fail(err, DNN_ERR_IO, path, "%s", dnn_atomic_strerror(&out, code));
     else if (code != 0)
-        st = fail(err, DNN_ERR_IO, path, "cannot create %s (directory missing or not writable?)",
-                  out.tmp);
+        st = fail(err, DNN_ERR_IO, path, "cannot create a file in its directory: %s",
+                  dnn_atomic_strerror(&out, code));
     else
         st = write_sealed(&out, params, info, err);
     if (st == DNN_OK)
@@ -448,8 +485,39 @@ static int read_parameters(hid_t file, dnn_params *p)
     return dnn_h5_read_doubles(file, "parameters", 1, &count, p->arena);
 }
 
-/* Reads everything into ci and *params (allocated here). */
-static dnn_status read_checkpoint(hid_t file, const char *path, dnn_checkpoint_info *ci,
+/* What the layer sizes of ci ask for, checked before any memory is spent on them: the
+ * run's sizes when run is not NULL, the dataset 'parameters' of the count they give with
+ * its values in the file (so that a small file cannot make the reader allocate
+ * gigabytes), and the memory limit. */
+static dnn_status check_parameter_sizes(hid_t file, const char *path, uint64_t file_size,
+                                        const dnn_checkpoint_info *run,
+                                        const dnn_checkpoint_info *ci, dnn_error *err)
+{
+    int same = !run || run->L == ci->L;
+    for (int l = 0; run && same && l <= ci->L; l++)
+        same = run->dims[l] == ci->dims[l];
+    if (!same) {
+        dnn_checkpoint_info sizes = *run; /* differs from run in its layer sizes only */
+        sizes.L = ci->L;
+        memcpy(sizes.dims, ci->dims, sizeof sizes.dims);
+        char diff[600];
+        dnn_checkpoint_mismatch(&sizes, run, diff, sizeof diff);
+        return fail(err, DNN_ERR_DATA, path, "made by a different run: %s", diff);
+    }
+    uint64_t bytes = dnn_params_bytes(ci->L, ci->dims);
+    hsize_t count = (hsize_t)(bytes / 8);
+    if (bytes == 0)
+        return fail(err, DNN_ERR_DATA, path, "bad checkpoint: bad layer sizes");
+    if (!dnn_h5_check_doubles(file, "parameters", 1, &count, file_size))
+        return fail(err, DNN_ERR_DATA, path,
+                    "bad checkpoint: dataset 'parameters' missing, of the wrong size or not "
+                    "all stored in the file");
+    return dnn_check_memory(path, "the checkpoint's parameters", bytes, err);
+}
+
+/* Reads everything into ci and *params (allocated here); see check_parameter_sizes. */
+static dnn_status read_checkpoint(hid_t file, const char *path, uint64_t file_size,
+                                  const dnn_checkpoint_info *run, dnn_checkpoint_info *ci,
                                   dnn_params **params, dnn_error *err)
 {
     char reduce[16];
@@ -478,9 +546,12 @@ static dnn_status read_checkpoint(hid_t file, const char *path, dnn_checkpoint_i
     ci->next_iteration = (long)next;
     ci->chunk = (long)chunk;
     ci->m_total = (long)m_total;
+    dnn_status st = check_parameter_sizes(file, path, file_size, run, ci, err);
+    if (st != DNN_OK)
+        return st;
     *params = dnn_params_new(ci->L, ci->dims);
     if (!*params)
-        return fail(err, DNN_ERR_DATA, path, "bad checkpoint: bad layer sizes (or no memory)");
+        return fail(err, DNN_ERR_NOMEM, path, "out of memory for the checkpoint's parameters");
     if (!read_parameters(file, *params))
         return fail(err, DNN_ERR_DATA, path,
                     "bad checkpoint: dataset 'parameters' missing, unreadable or of the wrong "
@@ -538,11 +609,19 @@ static dnn_status read_update(hid_t file, const char *path, int version, size_t 
 dnn_status dnn_checkpoint_load(const char *path, dnn_params **params, dnn_checkpoint_info *info,
                                dnn_error *err)
 {
+    return dnn_checkpoint_load_for(path, NULL, params, info, err);
+}
+
+dnn_status dnn_checkpoint_load_for(const char *path, const dnn_checkpoint_info *run,
+                                   dnn_params **params, dnn_checkpoint_info *info,
+                                   dnn_error *err)
+{
     if (!path || !params || !info)
         return fail(err, DNN_ERR_ARG, path ? path : "(null)", "no path, parameters or info");
     *params = NULL;
     int version = 0;
-    dnn_status st = check_seal(path, &version, err);
+    uint64_t file_size = 0;
+    dnn_status st = check_seal(path, &version, &file_size, err);
     if (st != DNN_OK)
         return st;
     dnn_h5_quiet quiet = dnn_h5_quiet_begin();
@@ -553,7 +632,7 @@ dnn_status dnn_checkpoint_load(const char *path, dnn_params **params, dnn_checkp
     if (file < 0)
         st = fail(err, DNN_ERR_DATA, path, "cannot open as HDF5");
     else
-        st = read_checkpoint(file, path, &ci, &p, err);
+        st = read_checkpoint(file, path, file_size, run, &ci, &p, err);
     if (st == DNN_OK)
         st = read_update(file, path, version, p->count, &ci, err);
     if (file >= 0)
@@ -570,21 +649,23 @@ dnn_status dnn_checkpoint_load(const char *path, dnn_params **params, dnn_checkp
     return DNN_OK;
 }
 
-/* A probe file is created next to path (as a save's temporary file is) and removed. */
+/* The probe is what a save does first: dnn_atomic_begin checks the path and creates
+ * the temporary file next to it (the name a save would take, or the next free one, as a
+ * save would); dnn_atomic_end removes it. */
 dnn_status dnn_check_writable(const char *path, dnn_error *err)
 {
     if (!path || !*path)
         return fail(err, DNN_ERR_ARG, "(null)", "no path");
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return fail(err, DNN_ERR_IO, path, "is a directory");
     dnn_atomic_file probe;
     int code = dnn_atomic_begin(&probe, path, 0600);
     dnn_status status = DNN_OK;
-    if (code != 0 && !probe.tmp)
+    if (code == ENOMEM)
         status = fail(err, DNN_ERR_NOMEM, path, "out of memory");
+    else if (code == DNN_ATOMIC_NOT_REGULAR)
+        status = fail(err, DNN_ERR_IO, path, "%s", dnn_atomic_strerror(&probe, code));
     else if (code != 0)
-        status = fail(err, DNN_ERR_IO, path, "cannot create a file there: %s", strerror(code));
+        status = fail(err, DNN_ERR_IO, path, "cannot create a file there: %s",
+                      dnn_atomic_strerror(&probe, code));
     dnn_atomic_end(&probe); /* removes the probe */
     return status;
 }

@@ -15,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/file_checks.h"
 #include "io/h5_util.h"
 
 /* The X and Y datasets of one open file, with their validated shapes. */
 typedef struct {
     const char *path;
     dnn_error *err;
+    uint64_t file_size;         /* bytes on disk */
     hid_t file, x, y;           /* H5I_INVALID_HID when not open */
     const char *x_name, *y_name;
     char *x_found, *y_found;    /* auto-detected names (owned) */
@@ -328,6 +330,20 @@ static dnn_status check_compact_size(h5_source *s, hid_t dset, const char *name,
     return DNN_OK;
 }
 
+/* The dataset's values are all in the file (h5_util.h): a header claiming more than the
+ * file holds, or a dataset never written, is refused before memory is spent on its
+ * shape. */
+static dnn_status check_stored(h5_source *s, hid_t dset, const char *name)
+{
+    if (dnn_h5_stored_in_file(dset, s->file_size))
+        return DNN_OK;
+    return fail(s->err, DNN_ERR_DATA, -1, s->path, name,
+                "its values are not all stored in the file (damaged, or never written; %llu "
+                "bytes stored in a file of %llu)",
+                (unsigned long long)H5Dget_storage_size(dset),
+                (unsigned long long)s->file_size);
+}
+
 static void source_close(h5_source *s)
 {
     if (s->x >= 0)
@@ -350,6 +366,10 @@ static dnn_status source_open(h5_source *s, const char *path, const dnn_h5_optio
     *s = (h5_source){.path = path, .err = err};
     s->file = s->x = s->y = H5I_INVALID_HID;
 
+    /* a FIFO, device or directory is refused before it is opened */
+    dnn_status st = dnn_check_input_file(path, &s->file_size, err);
+    if (st != DNN_OK)
+        return st;
     FILE *f = fopen(path, "rb");
     if (!f)
         return fail(err, DNN_ERR_IO, -1, path, NULL, "cannot open: %s", strerror(errno));
@@ -361,7 +381,6 @@ static dnn_status source_open(h5_source *s, const char *path, const dnn_h5_optio
         return fail(err, DNN_ERR_IO, -1, path, NULL,
                     "cannot open: damaged or truncated HDF5 file");
 
-    dnn_status st = DNN_OK;
     if (opts->x_name)
         s->x_name = opts->x_name;
     else if ((st = find_by_suffix(s, "_x", &s->x_found)) == DNN_OK)
@@ -379,7 +398,9 @@ static dnn_status source_open(h5_source *s, const char *path, const dnn_h5_optio
         (st = open_dataset(s, s->y_name, &s->y)) != DNN_OK || (st = check_x(s)) != DNN_OK ||
         (st = check_y(s)) != DNN_OK ||
         (st = check_compact_size(s, s->x, s->x_name, s->x_rank, s->x_dims)) != DNN_OK ||
-        (st = check_compact_size(s, s->y, s->y_name, s->y_rank, s->y_dims)) != DNN_OK)
+        (st = check_compact_size(s, s->y, s->y_name, s->y_rank, s->y_dims)) != DNN_OK ||
+        (st = check_stored(s, s->x, s->x_name)) != DNN_OK ||
+        (st = check_stored(s, s->y, s->y_name)) != DNN_OK)
         return st;
     return DNN_OK;
 }
@@ -431,9 +452,17 @@ static dnn_status read_examples(h5_source *s, const dnn_h5_options *opts, long f
                                 long count, dnn_dataset *out)
 {
     size_t n = (size_t)s->n_features;
-    if ((size_t)count > SIZE_MAX / sizeof(double) / n)
-        return fail(s->err, DNN_ERR_NOMEM, -1, s->path, s->x_name,
-                    "%ld examples of %zu features do not fit in memory", count, n);
+    /* X and Y in double, and the 8-bit codes; 0: more than can be allocated */
+    uint64_t per_example = 8 * (uint64_t)n + 8 + (s->x_uint8 && opts->scale_uint8 ? n : 0);
+    uint64_t need = (uint64_t)count <= UINT64_MAX / per_example ? (uint64_t)count * per_example
+                                                                 : 0;
+    if (need > SIZE_MAX)
+        need = 0;
+    char what[96];
+    snprintf(what, sizeof what, "%ld examples of %zu features", count, n);
+    dnn_status st = dnn_check_memory(s->path, what, need, s->err);
+    if (st != DNN_OK)
+        return st;
     double *X = malloc((size_t)count * n * sizeof *X);
     double *Y = malloc((size_t)count * sizeof *Y);
     if (!X || !Y) {
@@ -448,8 +477,7 @@ static dnn_status read_examples(h5_source *s, const dnn_h5_options *opts, long f
     cnt[0] = (hsize_t)count;
     for (int k = 1; k < s->x_rank; k++)
         cnt[k] = s->x_dims[k];
-    dnn_status st = read_slab(s, s->x, s->x_name, start, cnt,
-                              (hsize_t)count * (hsize_t)n, X);
+    st = read_slab(s, s->x, s->x_name, start, cnt, (hsize_t)count * (hsize_t)n, X);
 
     if (st == DNN_OK) {
         hsize_t y_start[2] = {0, 0}, y_cnt[2] = {1, 1};

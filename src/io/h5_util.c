@@ -149,21 +149,85 @@ static int has_shape(hid_t space, int rank, const hsize_t *dims)
     return 1;
 }
 
-int dnn_h5_read_doubles(hid_t loc, const char *name, int rank, const hsize_t *dims, double *out)
+/* Whether every chunk of a chunked dataset is in the file. H5Dget_space_status does not
+ * tell: it compares the bytes stored with the shape's, which compressed chunks never
+ * reach. Without H5Dget_num_chunks (HDF5 before 1.10.5) only the size is checked. */
+static int all_chunks_allocated(hid_t dset, hid_t dcpl)
+{
+#if H5_VERSION_GE(1, 10, 5)
+    hsize_t dims[H5S_MAX_RANK], chunk[H5S_MAX_RANK], expected = 1, found = 0;
+    hid_t space = H5Dget_space(dset);
+    int rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
+    int ok = rank >= 0 && H5Pget_chunk(dcpl, rank, chunk) == rank &&
+             H5Dget_num_chunks(dset, space, &found) >= 0;
+    for (int k = 0; ok && k < rank; k++) {
+        hsize_t n = chunk[k] ? (dims[k] + chunk[k] - 1) / chunk[k] : 0;
+        ok = n > 0 && expected <= (hsize_t)-1 / n;
+        expected = ok ? expected * n : 0;
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    return ok && found == expected;
+#else
+    (void)dset;
+    (void)dcpl;
+    return 1;
+#endif
+}
+
+int dnn_h5_stored_in_file(hid_t dset, uint64_t file_size)
+{
+    hid_t dcpl = H5Dget_create_plist(dset);
+    H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+    H5D_space_status_t status;
+    int ok = 1;
+    if (layout == H5D_CHUNKED)
+        ok = all_chunks_allocated(dset, dcpl);
+    else if (layout == H5D_CONTIGUOUS)
+        ok = H5Dget_space_status(dset, &status) >= 0 && status == H5D_SPACE_STATUS_ALLOCATED;
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    /* compact values live in the header; virtual ones in other files */
+    return ok && (uint64_t)H5Dget_storage_size(dset) <= file_size;
+}
+
+/* The dataset name of loc when it is numeric, of exactly the shape dims[0..rank-1] and
+ * (when stored is not NULL) stored in a file of *stored bytes; else H5I_INVALID_HID. */
+static hid_t open_doubles(hid_t loc, const char *name, int rank, const hsize_t *dims,
+                          const uint64_t *stored)
 {
     if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
-        return 0;
+        return H5I_INVALID_HID;
     hid_t set = H5Dopen2(loc, name, H5P_DEFAULT);
     hid_t space = set >= 0 ? H5Dget_space(set) : H5I_INVALID_HID;
     hid_t type = set >= 0 ? H5Dget_type(set) : H5I_INVALID_HID;
     H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
     int ok = space >= 0 && (cls == H5T_INTEGER || cls == H5T_FLOAT) &&
              has_shape(space, rank, dims) &&
-             H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
+             (!stored || dnn_h5_stored_in_file(set, *stored));
     if (type >= 0)
         H5Tclose(type);
     if (space >= 0)
         H5Sclose(space);
+    if (!ok && set >= 0)
+        H5Dclose(set);
+    return ok ? set : H5I_INVALID_HID;
+}
+
+int dnn_h5_check_doubles(hid_t loc, const char *name, int rank, const hsize_t *dims,
+                         uint64_t file_size)
+{
+    hid_t set = open_doubles(loc, name, rank, dims, &file_size);
+    if (set < 0)
+        return 0;
+    H5Dclose(set);
+    return 1;
+}
+
+int dnn_h5_read_doubles(hid_t loc, const char *name, int rank, const hsize_t *dims, double *out)
+{
+    hid_t set = open_doubles(loc, name, rank, dims, NULL);
+    int ok = set >= 0 && H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
     if (set >= 0)
         H5Dclose(set);
     return ok;

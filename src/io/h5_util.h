@@ -6,6 +6,7 @@
  * failure, and close every handle they open on every path. */
 #include <hdf5.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* HDF5's automatic error printing, saved and turned off by begin; end clears the error
  * stack and restores the printing. Between the two, the only report of a problem is the
@@ -52,5 +53,18 @@ int dnn_h5_write_doubles(hid_t loc, const char *name, int rank, const hsize_t *d
 /* A numeric dataset of exactly the shape dims[0..rank-1], converted to double into out
  * in row-major order. */
 int dnn_h5_read_doubles(hid_t loc, const char *name, int rank, const hsize_t *dims, double *out);
+
+/* Whether the values of dataset dset are all in the file: its storage is allocated in
+ * full (every chunk of a chunked dataset; HDF5 makes up fill values for what is not)
+ * and takes at most file_size bytes, the size of the file on disk (a damaged or crafted
+ * header can claim more). A reader
+ * checks it before allocating for the dataset's shape, so that a file of a few hundred
+ * bytes cannot make it allocate gigabytes. */
+int dnn_h5_stored_in_file(hid_t dset, uint64_t file_size);
+
+/* dnn_h5_read_doubles's checks without reading: the dataset exists, is numeric, has
+ * exactly the shape dims[0..rank-1] and is stored in the file (dnn_h5_stored_in_file). */
+int dnn_h5_check_doubles(hid_t loc, const char *name, int rank, const hsize_t *dims,
+                         uint64_t file_size);
 
 #endif

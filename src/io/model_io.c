@@ -7,9 +7,10 @@
 
 #include "dnn/model.h"
 #include "io/atomic_file.h"
+#include "io/file_checks.h"
 #include "io/h5_util.h"
 
-enum { MAX_LAYERS = 64, ACTIVATIONS_MAX = MAX_LAYERS * 5 + 8 };
+enum { MAX_LAYERS = DNN_MODEL_MAX_LAYERS, ACTIVATIONS_MAX = MAX_LAYERS * 5 + 8 };
 
 static dnn_status fail(dnn_error *err, dnn_status st, const char *path, const char *what)
 {
@@ -100,6 +101,64 @@ static int read_matrix(hid_t file, const char *name, int rows, int cols, double 
     return dnn_h5_read_doubles(file, name, 2, dims, rowmajor);
 }
 
+/* Whether every W[l] and b[l] of the model has the shape of the layer sizes and its
+ * values in the file (a file of file_size bytes): checked before anything is allocated. */
+static int layers_stored(hid_t file, int L, const int *dims, uint64_t file_size)
+{
+    char name[32];
+    int ok = 1;
+    for (int l = 1; ok && l <= L; l++) {
+        hsize_t w[2] = {(hsize_t)dims[l], (hsize_t)dims[l - 1]}, b[2] = {(hsize_t)dims[l], 1};
+        snprintf(name, sizeof name, "W%d", l);
+        ok = dnn_h5_check_doubles(file, name, 2, w, file_size);
+        snprintf(name, sizeof name, "b%d", l);
+        ok = ok && dnn_h5_check_doubles(file, name, 2, b, file_size);
+    }
+    return ok;
+}
+
+/* Opens the model file and checks its layer sizes against what it stores and against
+ * the memory limit, allocating nothing. On success *file is open (the caller closes
+ * it); on failure it is H5I_INVALID_HID. Call between dnn_h5_quiet_begin and _end. */
+static dnn_status open_model(const char *path, hid_t *file, int *L, int *dims, dnn_error *err)
+{
+    uint64_t file_size = 0;
+    *file = H5I_INVALID_HID;
+    dnn_status st = dnn_check_input_file(path, &file_size, err);
+    if (st != DNN_OK)
+        return st;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    uint64_t bytes = 0;
+    if (f < 0)
+        st = fail(err, DNN_ERR_IO, path, "cannot open: not an HDF5 file");
+    else if (!read_layer_sizes(f, L, dims) || dims[*L] != 1 ||
+             !(bytes = dnn_params_bytes(*L, dims)))
+        st = fail(err, DNN_ERR_DATA, path, "not a dnn model: attribute layer_sizes missing or bad");
+    else if (!layers_stored(f, *L, dims, file_size))
+        st = fail(err, DNN_ERR_DATA, path,
+                  "dataset W or b missing, of the wrong shape or not all stored in the file");
+    else
+        st = dnn_check_memory(path, "the model's parameters", bytes, err);
+    if (st != DNN_OK && f >= 0)
+        H5Fclose(f);
+    else
+        *file = f;
+    return st;
+}
+
+dnn_status dnn_model_probe(const char *path, int *L, int *dims, dnn_error *err)
+{
+    if (!path || !L || !dims)
+        return fail(err, DNN_ERR_ARG, path ? path : "(null)", "no path");
+    dnn_h5_quiet quiet = dnn_h5_quiet_begin();
+    hid_t file;
+    dnn_status st = open_model(path, &file, L, dims, err);
+    if (file >= 0)
+        H5Fclose(file);
+    dnn_h5_quiet_end(&quiet);
+    return st;
+}
+
 dnn_status dnn_model_load(const char *path, dnn_params **params, dnn_model_info *info,
                           dnn_error *err)
 {
@@ -107,16 +166,12 @@ dnn_status dnn_model_load(const char *path, dnn_params **params, dnn_model_info 
         return fail(err, DNN_ERR_ARG, path ? path : "(null)", "no path");
     *params = NULL;
     dnn_h5_quiet quiet = dnn_h5_quiet_begin();
-    dnn_status st = DNN_OK;
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t file;
     int L = 0, dims[MAX_LAYERS + 1];
-    if (file < 0) {
-        st = fail(err, DNN_ERR_IO, path, "cannot open: not found or not an HDF5 file");
-    } else if (!read_layer_sizes(file, &L, dims) || dims[L] != 1) {
-        st = fail(err, DNN_ERR_DATA, path, "not a dnn model: attribute layer_sizes missing or bad");
-    } else if (!(*params = dnn_params_new(L, dims))) {
-        st = fail(err, DNN_ERR_DATA, path, "bad layer sizes or out of memory");
-    } else {
+    dnn_status st = open_model(path, &file, &L, dims, err);
+    if (st == DNN_OK && !(*params = dnn_params_new(L, dims)))
+        st = fail(err, DNN_ERR_NOMEM, path, "out of memory for the model's parameters");
+    if (st == DNN_OK) {
         char name[32];
         for (int l = 1; st == DNN_OK && l <= L; l++) {
             snprintf(name, sizeof name, "W%d", l);

@@ -14,8 +14,10 @@
 #include "dnn/model.h"
 #include "dnn/model_io.h"
 #include "io/atomic_file.h"
+#include "io/file_checks.h"
 #include "programs/cli.h"
 
+/* Out of memory is EXIT_USAGE: the sizes come from the files given. */
 enum { EXIT_USAGE = 2, EXIT_RUNTIME = 1 };
 /* Examples per forward pass. BLAS can round one example's result differently
  * depending on how many are multiplied together; dnn-train evaluates in blocks of its
@@ -104,13 +106,6 @@ static int parse_options(int argc, char **argv, predict_options *o, char *err, s
     return 0;
 }
 
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
 static int all_finite(const dnn_params *p)
 {
     for (size_t i = 0; i < p->count; i++)
@@ -128,7 +123,7 @@ static int forward_all(const dnn_params *params, const dnn_dataset *data, long b
     if (!cache) {
         fprintf(stderr, "dnn-predict: error: out of memory for a block of %d examples\n",
                 capacity);
-        return EXIT_RUNTIME;
+        return EXIT_USAGE;
     }
     int rc = 0;
     for (long first = 0; rc == 0 && first < data->m; first += capacity) {
@@ -180,24 +175,23 @@ static int csv_begin(csv_output *out, const char *path)
     *out = (csv_output){.file = {.fd = -1}};
     if (!path)
         return 0;
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "dnn-predict: error: --out: %s is a directory\n", path);
-        return EXIT_USAGE;
-    }
+    /* begin refuses a directory, device, FIFO or socket at path */
     int code = dnn_atomic_begin(&out->file, path, 0666), rc = 0;
-    if (code != 0 && !out->file.tmp) {
+    if (code == ENOMEM) {
         fprintf(stderr, "dnn-predict: error: out of memory\n");
-        rc = EXIT_RUNTIME;
+        rc = EXIT_USAGE;
+    } else if (code == DNN_ATOMIC_NOT_REGULAR) {
+        fprintf(stderr, "dnn-predict: error: --out: %s %s\n", path,
+                dnn_atomic_strerror(&out->file, code));
+        rc = EXIT_USAGE;
     } else if (code != 0) {
         fprintf(stderr, "dnn-predict: error: --out: cannot create a file next to %s: %s\n",
-                path, strerror(code));
+                path, dnn_atomic_strerror(&out->file, code));
         rc = EXIT_USAGE;
     } else {
         int fd = dup(out->file.fd);
         if (fd < 0 || !(out->f = fdopen(fd, "w"))) {
-            fprintf(stderr, "dnn-predict: error: --out: %s: %s\n", out->file.tmp,
-                    strerror(errno));
+            fprintf(stderr, "dnn-predict: error: --out: %s: %s\n", path, strerror(errno));
             if (fd >= 0)
                 close(fd);
             rc = EXIT_USAGE;
@@ -225,7 +219,7 @@ static int csv_finish(csv_output *out, const double *probability, long m)
     ok = result == DNN_ATOMIC_DONE || result == DNN_ATOMIC_DIR_NOT_FLUSHED;
     if (!ok)
         fprintf(stderr, "dnn-predict: error: --out: %s: %s\n", out->file.path,
-                result == DNN_ATOMIC_NOT_RENAMED ? strerror(code)
+                result == DNN_ATOMIC_NOT_RENAMED ? dnn_atomic_strerror(&out->file, code)
                                                  : "writing it failed (disk full?)");
     csv_abort(out);
     return ok ? 0 : EXIT_USAGE;
@@ -238,7 +232,7 @@ static int load_model(const predict_options *o, dnn_params **params)
     dnn_status st = dnn_model_load(o->model_path, params, NULL, &err);
     if (st != DNN_OK) {
         fprintf(stderr, "dnn-predict: error: %s\n", err.message);
-        return st == DNN_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        return EXIT_USAGE;
     }
     if (!all_finite(*params)) {
         fprintf(stderr, "dnn-predict: error: %s: the model has NaN or Inf parameters\n",
@@ -268,17 +262,80 @@ static int load_data(const predict_options *o, const dnn_params *params, dnn_dat
         st = dnn_h5_load(o->data_path, &h5, 0, m, data, &err);
     if (st != DNN_OK) {
         fprintf(stderr, "dnn-predict: error: %s\n", err.message);
-        return st == DNN_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        return EXIT_USAGE;
     }
     return 0;
 }
 
+/* a * b + c, or UINT64_MAX when that overflows */
+static uint64_t mul_add(uint64_t a, uint64_t b, uint64_t c)
+{
+    if (b != 0 && a > (UINT64_MAX - c) / b)
+        return UINT64_MAX;
+    return a * b + c;
+}
+
+/* Before anything is allocated: the model's and the data's sizes (read without loading
+ * them), the model's input width against the data's, and the memory of the whole run
+ * (parameters, examples as doubles and 8-bit codes, predictions, a block's activations)
+ * against the limit (io/file_checks.h). */
+static int check_sizes(const predict_options *o)
+{
+    dnn_error err = {"", -1};
+    int L = 0, dims[DNN_MODEL_MAX_LAYERS + 1], n = 0;
+    long m = 0;
+    dnn_h5_options h5 = {o->x_dataset, o->y_dataset, o->scale_uint8};
+    dnn_status st = dnn_model_probe(o->model_path, &L, dims, &err);
+    if (st == DNN_OK)
+        st = dnn_h5_probe(o->data_path, &h5, &m, &n, &err);
+    if (st != DNN_OK) {
+        fprintf(stderr, "dnn-predict: error: %s\n", err.message);
+        return EXIT_USAGE;
+    }
+    if (n != dims[0]) {
+        fprintf(stderr,
+                "dnn-predict: error: %s has %d features per example, but the model %s takes "
+                "%d inputs\n",
+                o->data_path, n, o->model_path, dims[0]);
+        return EXIT_USAGE;
+    }
+    uint64_t columns = (uint64_t)(m < o->batch ? m : o->batch), widths = 0, widest = 0;
+    for (int l = 0; l <= L; l++) {
+        widths += l > 0 ? (uint64_t)dims[l] : 0;
+        widest = (uint64_t)dims[l] > widest ? (uint64_t)dims[l] : widest;
+    }
+    /* dnn_cache_new: Z and A of every layer, two work arrays of the widest */
+    uint64_t need = mul_add(columns, 16 * (widths + widest), dnn_params_bytes(L, dims));
+    need = mul_add((uint64_t)m, 9 * (uint64_t)n + 16, need); /* X, codes, Y, predictions */
+    char what[600];
+    snprintf(what, sizeof what, "the model and %ld examples of %d features", m, n);
+    if (dnn_check_memory(o->data_path, what, need == UINT64_MAX ? 0 : need, &err) != DNN_OK) {
+        fprintf(stderr, "dnn-predict: error: %s\n", err.message);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* The names of --out and of the file it is the same as (dev and inode), or NULL. */
+static const char *same_as_out(const predict_options *o, const char **flag)
+{
+    if (!o->out_path)
+        return NULL;
+    if (dnn_same_file(o->out_path, o->model_path))
+        return *flag = "--model", o->model_path;
+    if (dnn_same_file(o->out_path, o->data_path))
+        return *flag = "--data", o->data_path;
+    return NULL;
+}
+
 static int run(const predict_options *o)
 {
-    if (o->out_path && (same_file(o->out_path, o->model_path) ||
-                        same_file(o->out_path, o->data_path))) {
-        fprintf(stderr, "dnn-predict: error: --out: %s is the model or the data file\n",
-                o->out_path);
+    const char *flag = NULL, *input = same_as_out(o, &flag);
+    if (input) {
+        fprintf(stderr,
+                "dnn-predict: error: --out %s is the same file as %s %s: an output never "
+                "replaces an input\n",
+                o->out_path, flag, input);
         return EXIT_USAGE;
     }
     csv_output out;
@@ -288,12 +345,14 @@ static int run(const predict_options *o)
     dnn_params *params = NULL;
     dnn_dataset data = {0};
     double *probability = NULL;
-    rc = load_model(o, &params);
+    rc = check_sizes(o);
+    if (rc == 0)
+        rc = load_model(o, &params);
     if (rc == 0)
         rc = load_data(o, params, &data);
     if (rc == 0 && !(probability = malloc((size_t)data.m * sizeof *probability))) {
         fprintf(stderr, "dnn-predict: error: out of memory for %ld predictions\n", data.m);
-        rc = EXIT_RUNTIME;
+        rc = EXIT_USAGE;
     }
     if (rc == 0)
         rc = forward_all(params, &data, o->batch, probability);

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <omp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "dnn/model_io.h"
 #include "dnn/shard.h"
 #include "dnn/trainer.h"
+#include "io/file_checks.h"
 #include "programs/train_options.h"
 #include "train/trainer_modes.h"
 
@@ -115,13 +117,14 @@ static int load_data(train_options *o, data_sets *d)
              o->chunk);
     if (agree(n_chunks < (1L << 25), msg))
         return EXIT_USAGE;
+    /* out of memory too is EXIT_USAGE: the sizes come from the files and flags given */
     dnn_status st = load_shard(o, o->train_path, d->m_train, n_train, &d->train, &err);
     if (agree(st == DNN_OK, err.message))
-        return st == DNN_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        return EXIT_USAGE;
     if (o->test_path) {
         st = load_shard(o, o->test_path, d->m_test, n_test, &d->test, &err);
         if (agree(st == DNN_OK, err.message))
-            return st == DNN_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+            return EXIT_USAGE;
     }
     return 0;
 }
@@ -206,6 +209,77 @@ static int step_failed(const train_options *o, const data_sets *d, const dnn_par
     return EXIT_RUNTIME;
 }
 
+/* ---- preemption: SIGTERM (a scheduler, or mpirun passing its own on) and SIGINT ----
+ * The handler only records the first signal. After each step the ranks agree whether
+ * any was signalled and stop together (stop_requested), with a final checkpoint. A
+ * second signal ends the process at once, unless it comes while this process writes a
+ * file: then it ends it as soon as the file is complete (file_written), so that no
+ * temporary file is left behind and the previous file stays whole. The handler may run
+ * on any thread (MPI's and OpenMP's too); it touches only these flags and calls only
+ * async-signal-safe functions. */
+static volatile sig_atomic_t stop_signal;   /* the first signal, 0 while none came */
+static volatile sig_atomic_t writing;       /* a file is being written */
+static volatile sig_atomic_t second_signal; /* a further signal that came meanwhile */
+
+static void on_stop_signal(int sig)
+{
+    if (!stop_signal) {
+        stop_signal = sig;
+    } else if (writing) {
+        second_signal = sig;
+    } else {
+        signal(sig, SIG_DFL); /* delivered with its default action when this returns */
+        raise(sig);
+    }
+}
+
+/* From the first training step on: before it there is no work to keep, and a signal
+ * ends the process as usual. Without SA_RESTART, so that the signal ends a write to
+ * stdout that blocks: Open MPI's mpirun, when signalled, stops reading the ranks'
+ * output a second before it passes SIGTERM on, and a rank printing costs would wait on
+ * a full pipe until mpirun kills it. (The writes of a checkpoint or model carry on:
+ * io/atomic_file.c repeats a write that EINTR interrupted.) */
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = 0;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGTERM); /* one handler at a time */
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+static void file_writing(void)
+{
+    writing = 1;
+}
+
+/* After a write: a signal that came during it ends the process now. */
+static void file_written(void)
+{
+    writing = 0;
+    int sig = second_signal;
+    if (sig) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+}
+
+/* Collective: the signal that stops every rank (the largest number when ranks got
+ * different ones), or 0. One reduction of one value. */
+static int stop_requested(void)
+{
+    return (int)dnn_comm_max_double((double)stop_signal);
+}
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "a signal";
+}
+
 /* Rank 0 writes the checkpoint; every rank learns how that went. Parameters that the
  * last update made NaN or Inf are divergence, and the previous checkpoint stays. */
 static int write_checkpoint(const train_options *o, const dnn_params *params,
@@ -214,8 +288,11 @@ static int write_checkpoint(const train_options *o, const dnn_params *params,
     dnn_error err = {"", -1};
     int st = DNN_OK;
     ci->next_iteration = next;
-    if (dnn_comm_rank() == 0)
+    if (dnn_comm_rank() == 0) {
+        file_writing();
         st = dnn_checkpoint_save(o->checkpoint_path, params, ci, &err);
+        file_written();
+    }
     dnn_comm_bcast(&st, sizeof st);
     if (st == DNN_OK) {
         *saved_at = next;
@@ -231,7 +308,40 @@ static int write_checkpoint(const train_options *o, const dnn_params *params,
     return st == DNN_ERR_NONFINITE ? EXIT_RUNTIME : EXIT_USAGE;
 }
 
-/* Iterations ci->next_iteration .. o->iterations - 1. */
+/* The checkpoint of the state before iteration next, the optimizer's with it. */
+static int checkpoint_state(const train_options *o, dnn_trainer *t, const dnn_params *params,
+                            dnn_checkpoint_info *ci, long next, long *saved_at)
+{
+    const double *v, *sq;
+    dnn_trainer_update_state(t, &v, &sq, &ci->update_steps);
+    ci->state_v = (double *)v; /* read only (dnn_checkpoint_info) */
+    ci->state_s = (double *)sq;
+    int rc = write_checkpoint(o, params, ci, next, saved_at);
+    ci->state_v = ci->state_s = NULL;
+    return rc;
+}
+
+/* Every rank, once they agreed on a stop signal after iteration i: the final checkpoint
+ * (unless that iteration wrote one) and one line on rank 0's stderr. Returns the exit
+ * status, 128 + the signal's number as a shell gives (143 for SIGTERM, 130 for SIGINT),
+ * also when the checkpoint failed (its error said so). */
+static int stop_now(const train_options *o, dnn_trainer *t, const dnn_params *params,
+                    dnn_checkpoint_info *ci, long i, int sig, long *saved_at)
+{
+    int written = 0;
+    if (o->checkpoint_path)
+        written = *saved_at == i + 1 || checkpoint_state(o, t, params, ci, i + 1, saved_at) == 0;
+    if (dnn_comm_rank() == 0 && !o->checkpoint_path)
+        fprintf(stderr, "dnn-train: stopped by %s after iteration %ld; no --checkpoint, so "
+                        "the state is not kept\n", signal_name(sig), i);
+    else if (dnn_comm_rank() == 0)
+        fprintf(stderr, "dnn-train: stopped by %s after iteration %ld; %s %s\n",
+                signal_name(sig), i,
+                written ? "checkpoint written to" : "could not write the checkpoint to",
+                o->checkpoint_path);
+    return 128 + sig;
+}
+
 /* DNN_DISABLE=name,name turns special paths off (dnn_trainer_disable), for measuring
  * what each buys with the same build (launch/paths); the same bits either way. */
 static void disable_paths(dnn_trainer *t)
@@ -266,7 +376,7 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
     dnn_trainer *t = dnn_trainer_new_typed(params, &d->train, d->m_train, (int)o->chunk, o->reduce,
                                              o->dtype);
     if (agree(t != NULL, "out of memory setting up the trainer"))
-        return EXIT_RUNTIME;
+        return EXIT_USAGE;
     dnn_trainer_set_exchange(t, o->exchange);
     disable_paths(t);
     dnn_status set = dnn_trainer_set_update(t, &o->update);
@@ -282,6 +392,9 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
     double start = dnn_comm_wtime(), compute = 0, combine = 0, collective = 0;
     long first = ci->next_iteration, saved_at = -1, done = 0; /* done: steps taken */
     int rc = 0;
+    catch_stop_signals();
+    /* Iterations ci->next_iteration .. o->iterations - 1; after each but the last, the
+     * ranks agree whether a signal asks them to stop. */
     for (long i = first; i < o->iterations; i++) {
         double cost, c1, c2;
         dnn_status st = dnn_trainer_step(t, &reducer, learning_rate_at(o, i), &cost);
@@ -294,21 +407,25 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
             rc = step_failed(o, d, params, i, st, saved_at);
             break;
         }
-        if ((o->print_every > 0 && i % o->print_every == 0) || i == o->iterations - 1)
+        /* once signalled, rank 0 prints no more costs: stdout may be blocked (above) */
+        if (((o->print_every > 0 && i % o->print_every == 0) || i == o->iterations - 1) &&
+            !stop_signal)
             say("Cost after iteration %ld: %.17g\n", i, cost);
         if (o->checkpoint_path &&
             ((o->checkpoint_every > 0 && (i + 1) % o->checkpoint_every == 0) ||
              i == o->iterations - 1)) {
-            const double *v, *sq;
-            dnn_trainer_update_state(t, &v, &sq, &ci->update_steps);
-            ci->state_v = (double *)v; /* read only (dnn_checkpoint_info) */
-            ci->state_s = (double *)sq;
-            rc = write_checkpoint(o, params, ci, i + 1, &saved_at);
-            ci->state_v = ci->state_s = NULL;
-            if (rc != 0)
+            if ((rc = checkpoint_state(o, t, params, ci, i + 1, &saved_at)) != 0)
                 break;
         }
+        int sig = i + 1 < o->iterations ? stop_requested() : 0;
+        if (sig) {
+            rc = stop_now(o, t, params, ci, i, sig, &saved_at);
+            break;
+        }
     }
+    /* no step left to take (resumed at --iters): the checkpoint is written all the same */
+    if (rc == 0 && done == 0 && o->checkpoint_path)
+        rc = checkpoint_state(o, t, params, ci, first, &saved_at);
     /* the loop's time, and each part's largest over ranks, in one reduction */
     double most[4] = {dnn_comm_wtime() - start, compute, combine, collective};
     dnn_comm_max_doubles(most, 4);
@@ -357,18 +474,41 @@ static int save(const train_options *o, const dnn_params *params)
     if (dnn_comm_rank() == 0) {
         dnn_model_info info = {"", (uint32_t)o->seed, o->iterations, o->learning_rate};
         snprintf(info.init, sizeof info.init, "%s", dnn_init_name(o->init));
+        file_writing();
         ok = dnn_model_save(o->save_path, params, &info, &err) == DNN_OK;
+        file_written();
     }
     return agree(ok, err.message) ? EXIT_USAGE : 0;
 }
 
 /* Fails before any work when --save or --checkpoint cannot be written. */
+/* 0, or 1 with a message when an output is an input or the other output: the same
+ * device and inode, so that hard and symbolic links count (io/file_checks.h). --resume
+ * and --checkpoint may be one file: a resumed run goes on with its checkpoint. */
+static int output_is_another_file(const train_options *o, char *msg, size_t size)
+{
+    const char *flags[] = {"--save", "--checkpoint", "--train", "--test", "--resume"};
+    const char *paths[] = {o->save_path, o->checkpoint_path, o->train_path, o->test_path,
+                           o->resume_path};
+    for (int out = 0; out < 2; out++)
+        for (int k = out + 1; k < 5; k++) {
+            if (!paths[out] || !paths[k] || (out == 1 && k == 4) ||
+                !dnn_same_file(paths[out], paths[k]))
+                continue;
+            snprintf(msg, size, "%s %s is the same file as %s %s: an output never replaces %s",
+                     flags[out], paths[out], flags[k], paths[k],
+                     k < 2 ? "another output" : "an input");
+            return 1;
+        }
+    return 0;
+}
+
 static int check_outputs(const train_options *o)
 {
     const char *flags[] = {"--save", "--checkpoint"};
     const char *paths[] = {o->save_path, o->checkpoint_path};
-    char msg[600] = "";
-    int ok = 1;
+    char msg[1200] = "";
+    int ok = dnn_comm_rank() != 0 || !output_is_another_file(o, msg, sizeof msg);
     for (int k = 0; k < 2 && ok && dnn_comm_rank() == 0; k++) {
         dnn_error err = {"", -1};
         if (paths[k] && dnn_check_writable(paths[k], &err) != DNN_OK) {
@@ -434,7 +574,8 @@ static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_inf
         dnn_checkpoint_info found;
         char diff[900];
         int found_loaded = 0;
-        if (dnn_checkpoint_load(o->resume_path, &saved, &found, &err) != DNN_OK) {
+        /* layer sizes other than the run's are refused before any memory is spent */
+        if (dnn_checkpoint_load_for(o->resume_path, ci, &saved, &found, &err) != DNN_OK) {
             snprintf(msg, sizeof msg, "--resume %s", err.message);
             ok = 0;
         } else if ((found_loaded = 1) && dnn_checkpoint_mismatch(&found, ci, diff, sizeof diff) > 0) {
@@ -485,7 +626,7 @@ static int run(train_options *o)
     if (rc == 0) {
         params = dnn_params_new(o->n_dims - 1, o->dims);
         if (agree(params != NULL, "out of memory for the parameters"))
-            rc = EXIT_RUNTIME;
+            rc = EXIT_USAGE;
     }
     if (rc == 0 && (o->checkpoint_path || o->resume_path))
         describe_run(o, &d, params, &ci);
@@ -509,6 +650,43 @@ static int run(train_options *o)
     return rc;
 }
 
+/* Collective: whether the ranks were given different settings. Each rank parses its
+ * own arguments, and an MPMD launch or a wrapper script can give them different ones:
+ * another --iters leaves ranks waiting for a step the others never take, another --lr
+ * trains a model that no single setting gives. Each rank compares the hash of every
+ * option (train_options_settings) with rank 0's; rank 0 names the options that differ
+ * somewhere and the lowest rank that has them. Two small collectives when all agree. */
+static int settings_differ(const train_options *o)
+{
+    train_setting mine[TRAIN_MAX_SETTINGS];
+    int n = train_options_settings(o, mine, TRAIN_MAX_SETTINGS);
+    uint64_t first[TRAIN_MAX_SETTINGS] = {0}; /* rank 0's */
+    for (int k = 0; k < n; k++)
+        first[k] = mine[k].hash;
+    dnn_comm_bcast(first, sizeof first);
+    double differs[TRAIN_MAX_SETTINGS] = {0};
+    int same = 1;
+    for (int k = 0; k < n; k++) {
+        differs[k] = first[k] != mine[k].hash;
+        same = same && !differs[k];
+    }
+    int rank = dnn_comm_first_failure(same);
+    if (rank < 0)
+        return 0;
+    dnn_comm_max_doubles(differs, TRAIN_MAX_SETTINGS);
+    if (dnn_comm_rank() == 0) {
+        char names[1024] = "";
+        size_t len = 0;
+        for (int k = 0; k < n && len < sizeof names; k++)
+            if (differs[k])
+                len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
+                                        len ? ", " : "", mine[k].flag);
+        fprintf(stderr, "dnn-train: error: ranks were given different settings: %s (rank %d's "
+                        "differ from rank 0's)\n", names, rank);
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (dnn_comm_init(&argc, &argv) != 0) {
@@ -521,6 +699,8 @@ int main(int argc, char **argv)
      * result keeps a rank that was given others from waiting alone. */
     int rc = train_options_parse(argc, argv, &o, err, sizeof err);
     if (agree(rc == 0, err)) {
+        rc = EXIT_USAGE;
+    } else if (settings_differ(&o)) {
         rc = EXIT_USAGE;
     } else if (o.help) {
         if (dnn_comm_rank() == 0)

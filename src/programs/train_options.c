@@ -33,7 +33,8 @@ void train_options_usage(FILE *out)
             "  --optimizer NAME      gd (default) | momentum | adam, as the course writes\n"
             "                        them: momentum v = b1*v + (1-b1)*g, W -= lr*v; adam\n"
             "                        with bias correction, t counting steps from 1\n"
-            "  --beta1 B, --beta2 B  momentum's and adam's betas in [0, 1) (0.9, 0.999)\n"
+            "  --beta1 B             momentum's and adam's beta1 in [0, 1) (default 0.9)\n"
+            "  --beta2 B             adam's beta2 in [0, 1) (default 0.999)\n"
             "  --epsilon E           adam's epsilon > 0 (default 1e-8)\n"
             "  --l2 LAMBDA           L2 regularization >= 0: the cost adds\n"
             "                        (LAMBDA/2m)*sum(W^2), the weights' gradients (LAMBDA/m)*W\n"
@@ -247,4 +248,90 @@ int train_options_parse(int argc, char **argv, train_options *o, char *err, size
     if (o->test_path && !o->train_path)
         return snprintf(err, err_size, "--test needs --train"), 2;
     return 0;
+}
+
+/* ---- the settings every rank must share ---- */
+
+static const uint64_t FNV_OFFSET = 0xcbf29ce484222325u, FNV_PRIME = 0x100000001b3u;
+
+/* FNV-1a 64 of n words taken as little-endian bytes (the same on every host). */
+static uint64_t hash_words(const uint64_t *words, int n)
+{
+    uint64_t h = FNV_OFFSET;
+    for (int i = 0; i < n; i++)
+        for (int byte = 0; byte < 8; byte++) {
+            h ^= (words[i] >> (8 * byte)) & 0xffu;
+            h *= FNV_PRIME;
+        }
+    return h;
+}
+
+static uint64_t hash_long(long value)
+{
+    uint64_t word = (uint64_t)value;
+    return hash_words(&word, 1);
+}
+
+static uint64_t hash_double(double value)
+{
+    uint64_t word;
+    memcpy(&word, &value, sizeof word);
+    return hash_words(&word, 1);
+}
+
+/* A string, and whether there is one: NULL and "" differ. */
+static uint64_t hash_string(const char *s)
+{
+    uint64_t h = (FNV_OFFSET ^ (s != NULL)) * FNV_PRIME;
+    for (; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * FNV_PRIME;
+    return h;
+}
+
+static uint64_t hash_layers(const train_options *o)
+{
+    uint64_t words[DNN_MAX_LAYERS + 3] = {(uint64_t)o->n_dims, (uint64_t)o->auto_input};
+    for (int i = 0; i < o->n_dims; i++)
+        words[2 + i] = (uint64_t)o->dims[i];
+    return hash_words(words, 2 + o->n_dims);
+}
+
+int train_options_settings(const train_options *o, train_setting *out, int max)
+{
+    const uint64_t synthetic[2] = {(uint64_t)o->synthetic_m, (uint64_t)o->synthetic_n};
+    const train_setting all[] = {
+        {"--train", hash_string(o->train_path)},
+        {"--test", hash_string(o->test_path)},
+        {"--x-dataset", hash_string(o->x_dataset)},
+        {"--y-dataset", hash_string(o->y_dataset)},
+        {"--no-scale", hash_long(o->scale_uint8)},
+        {"--synthetic", hash_words(synthetic, 2)},
+        {"--layers", hash_layers(o)},
+        {"--init", hash_long(o->init)},
+        {"--seed", hash_long(o->seed)},
+        {"--lr", hash_double(o->learning_rate)},
+        {"--optimizer", hash_long(o->update.optimizer)},
+        {"--beta1", hash_double(o->update.beta1)},
+        {"--beta2", hash_double(o->update.beta2)},
+        {"--epsilon", hash_double(o->update.epsilon)},
+        {"--l2", hash_double(o->update.l2)},
+        {"--lr-decay", hash_double(o->lr_decay)},
+        {"--decay-interval", hash_long(o->decay_interval)},
+        {"--iters", hash_long(o->iterations)},
+        {"--print-every", hash_long(o->print_every)},
+        {"--save", hash_string(o->save_path)},
+        {"--checkpoint", hash_string(o->checkpoint_path)},
+        {"--checkpoint-every", hash_long(o->checkpoint_every)},
+        {"--resume", hash_string(o->resume_path)},
+        {"--chunk", hash_long(o->chunk)},
+        {"--reduce", hash_long(o->reduce)},
+        {"--dtype", hash_long(o->dtype)},
+        {"--thread-exchange", hash_long(o->exchange)},
+        {"--timing", hash_long(o->timing)},
+        {"--help", hash_long(o->help)},
+    };
+    int n = (int)(sizeof all / sizeof *all);
+    n = n < max ? n : max;
+    memcpy(out, all, (size_t)n * sizeof *out);
+    return n;
 }

@@ -2,6 +2,7 @@
 #define DNN_TRAIN_OPTIONS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "dnn/params.h"
@@ -38,5 +39,20 @@ typedef struct {
 /* Fills o from argv; on a bad flag or value returns non-zero with a message in err. */
 int train_options_parse(int argc, char **argv, train_options *o, char *err, size_t err_size);
 void train_options_usage(FILE *out);
+
+/* One parsed option as a hash (FNV-1a 64 of its value), for checking that every rank
+ * was given the same settings. */
+typedef struct {
+    const char *flag; /* "--iters" */
+    uint64_t hash;
+} train_setting;
+
+enum { TRAIN_MAX_SETTINGS = 64 };
+
+/* Every parsed option that must be equal on all ranks, in a fixed order: all of them
+ * (even those only rank 0 acts on, as --save, decide which collectives run). Fills
+ * out[0..n) and returns n <= max. A new option must be added here; tests/
+ * test_train_options.c fails until it is. */
+int train_options_settings(const train_options *o, train_setting *out, int max);
 
 #endif

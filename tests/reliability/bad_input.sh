@@ -13,6 +13,7 @@ source "$(dirname "$0")/lib.sh"
 
 d=$tmp/data
 mkdir "$d" "$tmp/a-directory"
+mkfifo "$tmp/fifo"
 "$make_bad_files" "$d" || exit 1
 
 # What the user had: a model and a checkpoint from a good run.
@@ -51,6 +52,9 @@ row 1 "$d/x_rank1.h5|'train_set_x'|rank 1"                 --train "$d/x_rank1.h
 row 1 "$d/y_2cols.h5|'train_set_y'|(256, 2)"               --train "$d/y_2cols.h5"
 row 1 "$d/count_mismatch.h5|'train_set_y'|250 labels"      --train "$d/count_mismatch.h5"
 row 1 "$d/label_2.h5|'train_set_y'|example 37|not 0 or 1"  --train "$d/label_2.h5"
+# float labels that a check "y < 0 || y > 1" would let through as 1
+row 1 "$d/label_half.h5|'train_set_y'|label 0.5 at example 37|not 0 or 1" --train "$d/label_half.h5"
+row 1 "$d/label_nan.h5|'train_set_y'|label nan at example 37|not 0 or 1"  --train "$d/label_nan.h5"
 row 1 "$d/nan.h5|'train_set_x'|example 41|NaN"             --train "$d/nan.h5"
 row 1 "$d/inf.h5|'train_set_x'|example 99|-Inf"            --train "$d/inf.h5"
 row 1 "$d/empty.h5|'train_set_x'|no examples"              --train "$d/empty.h5"
@@ -71,6 +75,17 @@ row 1 "--save|$tmp/a-directory|is a directory"             --train "$good" --sav
 row 1 "--checkpoint|/nonexistent-dir/ck.h5|No such file"   --train "$good" --checkpoint /nonexistent-dir/ck.h5
 row 1 "--checkpoint|$tmp/a-directory|is a directory"       --train "$good" --checkpoint "$tmp/a-directory"
 row 1 "--resume|$d/missing.h5|No such file"                --train "$good" --resume "$d/missing.h5"
+# special files as inputs are refused before they are opened: nothing blocks on a FIFO
+# or reads /dev/zero forever (issue 19, item 7)
+row 1 "$tmp/fifo|is a FIFO, not a regular file"            --train "$tmp/fifo"
+row 2 "$tmp/fifo|is a FIFO, not a regular file"            --train "$tmp/fifo"
+row 1 "$tmp/fifo|is a FIFO, not a regular file"            --train "$good" --test "$tmp/fifo"
+row 1 "/dev/zero|is a character device"                    --train /dev/zero
+row 1 "$tmp/a-directory|is a directory"                    --train "$tmp/a-directory"
+row 1 "--resume|$tmp/fifo|is a FIFO"                       --train "$good" --resume "$tmp/fifo"
+row 2 "--resume|$tmp/fifo|is a FIFO"                       --train "$good" --resume "$tmp/fifo"
+row 1 "--resume|/dev/zero|is a character device"           --train "$good" --resume /dev/zero
+row 1 "--resume|$tmp/a-directory|is a directory"           --train "$good" --resume "$tmp/a-directory"
 row 1 "--resume|$good|not a dnn checkpoint"                --train "$good" --resume "$good"
 row 2 "$d/rank1_label.h5|'train_set_y'|example 200"        --train "$d/rank1_label.h5" --chunk 64
 

@@ -5,7 +5,16 @@
  *
  * Every file has M = 256 examples of N = 4 float64 features (train_set_x (M, N)) and
  * uint8 labels (train_set_y (M)) unless its name says otherwise. With 2 ranks and
- * --chunk 64, rank 0 owns examples 0..127 and rank 1 owns 128..255. */
+ * --chunk 64, rank 0 owns examples 0..127 and rank 1 owns 128..255.
+ *
+ * Files whose sizes ask for more memory than they hold (issue 19), each a few KB:
+ *   huge_model.h5       a model of layer sizes 4,16384,16384,1 (2 GiB of parameters)
+ *                       whose datasets were never written
+ *   huge_checkpoint.h5  a sealed checkpoint (format 1) of the same layer sizes, the same
+ *   unwritten_checkpoint.h5  the same with layer sizes 4,3,1
+ *   huge_x.h5           train_set_x (50000, 4000) never written: 1.5 GiB as doubles
+ *   zeros_x.h5          train_set_x (50000, 4000) of zeros stored compressed, every
+ *                       chunk in the file: a real file that needs 1.5 GiB to load */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -91,6 +100,162 @@ static void write_good(const char *name)
     write_file(name, "train_set_x", 2, M, "train_set_y", M, 1);
 }
 
+/* The good data with float64 labels, label i set to value. */
+static void write_float_labels(const char *name, int i, double value)
+{
+    char path[1024];
+    path_of(path, sizeof path, name);
+    double y[M];
+    for (int k = 0; k < M; k++)
+        y[k] = Y[k];
+    y[i] = value;
+    hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0)
+        die(path);
+    hsize_t dims[2] = {M, N};
+    write_dataset(file, "train_set_x", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, X);
+    write_dataset(file, "train_set_y", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, y);
+    H5Fclose(file);
+}
+
+/* A float64 dataset of the given shape in chunks of at most 1024 x 1024 values. With
+ * a filter (deflate) its chunks are all written when it is created (zeros), else none
+ * ever is: HDF5 reads it as zeros all the same, and the header asks for as much memory
+ * as the shape says. */
+static void chunked_dataset(hid_t loc, const char *name, int rank, const hsize_t *dims,
+                            int compressed)
+{
+    hsize_t chunk[2];
+    for (int k = 0; k < rank; k++)
+        chunk[k] = dims[k] < 1024 ? dims[k] : 1024;
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    if (dcpl < 0 || space < 0 || H5Pset_chunk(dcpl, rank, chunk) < 0 ||
+        (compressed && (H5Pset_deflate(dcpl, 9) < 0 ||
+                        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0)))
+        die(name);
+    hid_t set = H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (set < 0)
+        die(name);
+    H5Dclose(set);
+    H5Sclose(space);
+    H5Pclose(dcpl);
+}
+
+static void int_attr(hid_t loc, const char *name, hid_t type, hsize_t n, const void *values)
+{
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, type, values) < 0)
+        die(name);
+    H5Aclose(attr);
+    H5Sclose(space);
+}
+
+static void string_attr(hid_t loc, const char *name, const char *value)
+{
+    hsize_t one = 1;
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, strlen(value) + 1);
+    hid_t space = H5Screate_simple(1, &one, NULL);
+    hid_t attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, type, value) < 0)
+        die(name);
+    H5Aclose(attr);
+    H5Sclose(space);
+    H5Tclose(type);
+}
+
+static const int huge_dims[] = {N, 16384, 16384, 1};
+enum { HUGE_L = 3, SEAL = 512 };
+
+static void write_huge_model(void)
+{
+    char path[1024], name[16];
+    path_of(path, sizeof path, "huge_model.h5");
+    hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0)
+        die(path);
+    int_attr(file, "layer_sizes", H5T_NATIVE_INT, HUGE_L + 1, huge_dims);
+    for (int l = 1; l <= HUGE_L; l++) {
+        hsize_t w[2] = {(hsize_t)huge_dims[l], (hsize_t)huge_dims[l - 1]};
+        hsize_t b[2] = {(hsize_t)huge_dims[l], 1};
+        snprintf(name, sizeof name, "W%d", l);
+        chunked_dataset(file, name, 2, w, 0);
+        snprintf(name, sizeof name, "b%d", l);
+        chunked_dataset(file, name, 2, b, 0);
+    }
+    H5Fclose(file);
+}
+
+/* The checkpoint seal (include/dnn/checkpoint.h): FNV-1a 64 of the bytes after it. */
+static void seal(const char *path)
+{
+    FILE *f = fopen(path, "r+b");
+    if (!f || fseek(f, SEAL, SEEK_SET) != 0)
+        die(path);
+    unsigned long long h = 0xcbf29ce484222325ull;
+    int c;
+    while ((c = getc(f)) != EOF) {
+        h ^= (unsigned char)c;
+        h *= 0x100000001b3ull;
+    }
+    char text[SEAL] = {0};
+    snprintf(text, sizeof text, "dnn-checkpoint 1\nfnv1a64 %016llx\n", h);
+    if (fseek(f, 0, SEEK_SET) != 0 || fwrite(text, 1, SEAL, f) != SEAL || fclose(f) != 0)
+        die(path);
+}
+
+static void write_unwritten_checkpoint(const char *name, int L, const int *dims)
+{
+    char path[1024];
+    path_of(path, sizeof path, name);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (fcpl < 0 || H5Pset_userblock(fcpl, SEAL) < 0)
+        die("user block");
+    hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    if (file < 0)
+        die(path);
+    hsize_t count = 0;
+    for (int l = 1; l <= L; l++)
+        count += (hsize_t)dims[l] * (hsize_t)(dims[l - 1] + 1);
+    chunked_dataset(file, "parameters", 1, &count, 0);
+    long long next = 1, chunk = 128, m_total = M;
+    unsigned long long fingerprint = 0;
+    unsigned seed = 1;
+    double lr = 0.0075;
+    int n_features = N;
+    int_attr(file, "next_iteration", H5T_NATIVE_LLONG, 1, &next);
+    int_attr(file, "layer_sizes", H5T_NATIVE_INT, (hsize_t)L + 1, dims);
+    string_attr(file, "dtype", "float64");
+    int_attr(file, "chunk", H5T_NATIVE_LLONG, 1, &chunk);
+    string_attr(file, "reduce", "exact");
+    int_attr(file, "learning_rate", H5T_NATIVE_DOUBLE, 1, &lr);
+    int_attr(file, "m_total", H5T_NATIVE_LLONG, 1, &m_total);
+    int_attr(file, "n_features", H5T_NATIVE_INT, 1, &n_features);
+    int_attr(file, "data_fingerprint", H5T_NATIVE_ULLONG, 1, &fingerprint);
+    string_attr(file, "init", "lecun");
+    int_attr(file, "seed", H5T_NATIVE_UINT, 1, &seed);
+    H5Fclose(file);
+    H5Pclose(fcpl);
+    seal(path);
+}
+
+/* X (50000, 4000) and uint8 labels; X never written, or zeros compressed. */
+static void write_big_x(const char *name, int compressed)
+{
+    char path[1024];
+    path_of(path, sizeof path, name);
+    hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0)
+        die(path);
+    hsize_t dims[2] = {50000, 4000};
+    chunked_dataset(file, "train_set_x", 2, dims, compressed);
+    static unsigned char labels[50000];
+    write_dataset(file, "train_set_y", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 1, dims, labels);
+    H5Fclose(file);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -114,6 +279,8 @@ int main(int argc, char **argv)
     Y[37] = 2;
     write_good("label_2.h5");
     Y[37] = 1;
+    write_float_labels("label_half.h5", 37, 0.5);
+    write_float_labels("label_nan.h5", 37, NAN);
     X[41 * N + 1] = NAN;
     write_good("nan.h5");
     X[41 * N + 1] = 0.25;
@@ -144,5 +311,12 @@ int main(int argc, char **argv)
     fclose(g);
     if (size <= 0 || truncate(path, size / 2) != 0)
         die("truncate");
+
+    write_huge_model();
+    write_unwritten_checkpoint("huge_checkpoint.h5", HUGE_L, huge_dims);
+    static const int small_dims[] = {N, 3, 1};
+    write_unwritten_checkpoint("unwritten_checkpoint.h5", 2, small_dims);
+    write_big_x("huge_x.h5", 0);
+    write_big_x("zeros_x.h5", 1);
     return 0;
 }
