@@ -572,13 +572,13 @@ static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_inf
         dnn_error err = {"", -1};
         dnn_params *saved = NULL;
         dnn_checkpoint_info found;
+        found.state_v = found.state_s = NULL; /* a failed load leaves them as they are */
         char diff[900];
-        int found_loaded = 0;
         /* layer sizes other than the run's are refused before any memory is spent */
         if (dnn_checkpoint_load_for(o->resume_path, ci, &saved, &found, &err) != DNN_OK) {
             snprintf(msg, sizeof msg, "--resume %s", err.message);
             ok = 0;
-        } else if ((found_loaded = 1) && dnn_checkpoint_mismatch(&found, ci, diff, sizeof diff) > 0) {
+        } else if (dnn_checkpoint_mismatch(&found, ci, diff, sizeof diff) > 0) {
             snprintf(msg, sizeof msg, "--resume %s: made by a different run: %s", o->resume_path,
                      diff);
             ok = 0;
@@ -594,10 +594,8 @@ static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_inf
             ci->state_s = found.state_s;
             found.state_v = found.state_s = NULL;
         }
-        if (found_loaded) {
-            free(found.state_v);
-            free(found.state_s);
-        }
+        free(found.state_v);
+        free(found.state_s);
         dnn_params_free(&saved);
     }
     if (agree(ok, msg))
