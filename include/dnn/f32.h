@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "dnn/dropout.h"
 #include "dnn/layers.h"
 #include "dnn/params.h"
 
@@ -23,6 +24,7 @@ typedef struct {
     const float *A0;
     float **Z, **A;
     float *dA, *dA_prev;
+    const dnn_dropout *dropout; /* as dnn_cache's */
 } dnn_cache_f32;
 
 dnn_params_f32 *dnn_params_f32_new(int L, const int *dims);

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "dnn/dropout.h"
 #include "dnn/layers.h"
 #include "dnn/params.h"
 
@@ -23,6 +24,7 @@ typedef struct {
     double *dA;       /* workspace: (max width, capacity) */
     double *dA_prev;  /* workspace: (max width, capacity) */
     double *codes_work; /* workspace of the first layer's kernels on 8-bit codes */
+    const dnn_dropout *dropout; /* NULL, or the hidden layers' dropout in both passes */
 } dnn_cache;
 
 dnn_cache *dnn_cache_new(const dnn_params *params, int capacity);

@@ -65,6 +65,19 @@ void dnn_trainer_update_state(const dnn_trainer *trainer, const double **v, cons
 dnn_status dnn_trainer_set_update_state(dnn_trainer *trainer, const double *v, const double *s,
                                         long steps);
 
+/* Mini-batches: the next steps train on the `count` local examples at columns[0 ..
+ * count) of the trainer's data, in that order, cut into chunks of `chunk` examples
+ * from the first (columns need not be sorted, and may repeat none); m_step is the
+ * step's examples over all processes (the batch's size: the mean gradient's m and the
+ * L2 term's). columns NULL: every local example and m_total, the full batch.
+ * columns is borrowed until the next call. DNN_ERR_ARG for a column out of range. */
+dnn_status dnn_trainer_select(dnn_trainer *trainer, const long *columns, long count,
+                              long m_step);
+/* Inverted dropout on the hidden layers in training steps (dnn/dropout.h), with masks
+ * from (seed, step, layer, global example index): keep_prob in (0, 1], 1 for none
+ * (DNN_ERR_ARG otherwise). The step is the update count (dnn_trainer_update_state). */
+dnn_status dnn_trainer_set_dropout(dnn_trainer *trainer, double keep_prob, uint64_t seed);
+
 /* One iteration on every process: forward and backward over all examples, gradients
  * combined across processes, then the update rule with this learning_rate (a decay
  * schedule is the caller's). cost gets the cost before the update, the L2 term

@@ -131,6 +131,8 @@ dnn_status dnn_L_model_forward_f32_checked(const dnn_params_f32 *params32,
                              cache->Z[l], cache->A[l], row_norms);
         if (recomputed)
             *recomputed += r;
+        /* after the check: the next layer's input, and its check, see the mask */
+        dnn_dropout_apply_f32(cache->dropout, l, params32->dims[l], m, cache->A[l]);
         row_norms += params64->dims[l];
     }
     return st;

@@ -75,6 +75,12 @@ static dnn_status check_cache(const PARAMS *params, const CACHE *cache, int m)
     return DNN_OK;
 }
 
+#if CODES
+#define FIRST_INPUT_CODES(cache) ((cache)->A0_codes != NULL)
+#else
+#define FIRST_INPUT_CODES(cache) 0
+#endif
+
 /* product_done: Z[1] already holds W1 · X (a split first layer, CODES only) */
 static dnn_status FN(forward)(const PARAMS *params, const REAL *X, const uint8_t *Q, int m,
                               CACHE *cache, int product_done)
@@ -82,7 +88,7 @@ static dnn_status FN(forward)(const PARAMS *params, const REAL *X, const uint8_t
     dnn_status st = check_cache(params, cache, m);
     if (st != DNN_OK)
         return st;
-    if (!X)
+    if (!X && !(CODES && Q)) /* with codes X may be NULL where the kernels read Q alone */
         return DNN_ERR_ARG;
     cache->A0 = X;
 #if CODES
@@ -107,6 +113,8 @@ static dnn_status FN(forward)(const PARAMS *params, const REAL *X, const uint8_t
                                                    cache->Z[l], cache->A[l]);
         if (st != DNN_OK)
             return st;
+        if (l < params->L)
+            FN(dnn_dropout_apply)(cache->dropout, l, params->dims[l], m, cache->A[l]);
         A_prev = cache->A[l];
     }
     (void)Q, (void)product_done;
@@ -140,7 +148,7 @@ static dnn_status FN(backward)(const PARAMS *params, CACHE *cache, const REAL *A
     dnn_status st = check_cache(params, cache, cache ? cache->m : 0);
     if (st != DNN_OK)
         return st;
-    if (!AL || !Y || !grads || !cache->A0)
+    if (!AL || !Y || !grads || (!cache->A0 && !FIRST_INPUT_CODES(cache)))
         return DNN_ERR_ARG;
     if (grads->L != params->L || grads->count != params->count || params->dims[params->L] != 1)
         return DNN_ERR_SHAPE;
@@ -180,6 +188,8 @@ static dnn_status FN(backward)(const PARAMS *params, CACHE *cache, const REAL *A
                                                            m, dA, cache->Z[l], A_prev,
                                                            params->W[l], act, scale, dA, dA_out,
                                                            grads->W[l], grads->b[l]);
+        if (st == DNN_OK && l > 1) /* the mask of layer l - 1 on its dA */
+            FN(dnn_dropout_apply)(cache->dropout, l - 1, params->dims[l - 1], m, dA_out);
         REAL *t = dA;
         dA = dA_prev;
         dA_prev = t;

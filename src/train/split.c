@@ -121,7 +121,9 @@ int dnn_split_applies(dnn_trainer *t, const dnn_reducer *reducer)
     const dnn_params *p = t->params;
     if (t->exchange == DNN_EXCHANGE_SHARED)
         return 0;
-    if (t->no_split)
+    /* mini-batches and dropout take the stages' way (not measured here: the split's
+     * chunks are the local examples in place, without masks) */
+    if (t->no_split || t->columns || t->keep_prob < 1.0)
         return 0;
     if (t->split)
         return 1;

@@ -11,12 +11,14 @@
 
 /* One chunk's gradient sums (scale 1) into grads, its cost sum into *cost_sum. */
 static dnn_status chunk_sums(const dnn_params *p, const double *X, const double *Y, int cols,
-                             dnn_dtype dtype, dnn_params *grads, double *cost_sum)
+                             dnn_dtype dtype, const dnn_dropout *dropout, dnn_params *grads,
+                             double *cost_sum)
 {
     dnn_status st = DNN_ERR_NOMEM;
     if (dtype == DNN_F64) {
         dnn_cache *cache = dnn_cache_new(p, cols);
         if (cache) {
+            cache->dropout = dropout;
             st = dnn_L_model_forward(p, X, cols, cache);
             if (st == DNN_OK)
                 st = dnn_cross_entropy_sum(cols, cache->A[p->L], Y, cost_sum);
@@ -38,6 +40,7 @@ static dnn_status chunk_sums(const dnn_params *p, const double *X, const double 
     double *AL = malloc(cols * sizeof *AL);
     float *X32 = malloc(nx * sizeof *X32), *Y32 = malloc(cols * sizeof *Y32);
     if (p32 && g32 && cache && row_norms && x_norms && AL && X32 && Y32) {
+        cache->dropout = dropout;
         for (size_t i = 0; i < nx; i++)
             X32[i] = (float)X[i];
         for (int j = 0; j < cols; j++) {
@@ -71,7 +74,8 @@ static dnn_status chunk_sums(const dnn_params *p, const double *X, const double 
  * chunk raises the non-finite flag (or makes the cost NaN), so that every process
  * still takes part in the collectives and they all stop alike. */
 static dnn_status local_sums(const dnn_params *p, const dnn_dataset *local, int chunk,
-                             dnn_dtype dtype, dnn_exact_sum *sum, double *fast)
+                             dnn_dtype dtype, const dnn_dropout *dropout, dnn_exact_sum *sum,
+                             double *fast)
 {
     dnn_params *grads = dnn_params_new_like(p);
     dnn_status st = grads ? DNN_OK : DNN_ERR_NOMEM;
@@ -79,7 +83,13 @@ static dnn_status local_sums(const dnn_params *p, const dnn_dataset *local, int 
         int cols = (int)(local->m - first < chunk ? local->m - first : chunk);
         double cost_sum;
         const double *X = local->X + (size_t)first * (size_t)local->n_features;
-        st = chunk_sums(p, X, local->Y + first, cols, dtype, grads, &cost_sum);
+        /* the chunk's masks: its columns' global indices */
+        dnn_dropout d = dropout ? *dropout : (dnn_dropout){1.0, 0, 0, 0, NULL};
+        if (d.index)
+            d.index += first;
+        else
+            d.first += first;
+        st = chunk_sums(p, X, local->Y + first, cols, dtype, &d, grads, &cost_sum);
         for (int l = 1; st == DNN_OK && sum && l <= p->L; l++) {
             st = dnn_exact_sum_add(sum, 2 * l - 2, grads->W[l]);
             if (st == DNN_OK)
@@ -171,7 +181,7 @@ static double l2_cost(const dnn_params *p, double m, double l2)
 dnn_status dnn_step_ref(dnn_params *params, const dnn_dataset *local, long m_total, int chunk,
                         dnn_reduce_mode mode, dnn_dtype dtype, const dnn_reducer *r,
                         double learning_rate, const dnn_update_settings *settings, double *v,
-                        double *s, long step, double *cost)
+                        double *s, long step, const dnn_dropout *dropout, double *cost)
 {
     const dnn_update_settings gd = {DNN_OPT_GD, 0.9, 0.999, 1e-8, 0.0};
     const dnn_update_settings *u = settings ? settings : &gd;
@@ -189,7 +199,7 @@ dnn_status dnn_step_ref(dnn_params *params, const dnn_dataset *local, long m_tot
             st = DNN_ERR_NOMEM;
     }
     if (st == DNN_OK) {
-        dnn_status local_st = local_sums(params, local, chunk, dtype, sum,
+        dnn_status local_st = local_sums(params, local, chunk, dtype, dropout, sum,
                                          mode == DNN_REDUCE_FAST ? total : NULL);
         st = mode == DNN_REDUCE_EXACT
                  ? combine_exact(sum, r, total)

@@ -89,7 +89,9 @@ dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local,
         return NULL;
     t->params = params;
     t->local = local;
-    t->m_total = m_total;
+    t->m_total = t->m_data = m_total;
+    t->count = local->m;
+    t->keep_prob = 1.0;
     t->chunk = chunk;
     t->mode = mode;
     t->dtype = dtype;
@@ -161,6 +163,11 @@ void dnn_trainer_free(dnn_trainer **trainer)
         free(t->workers[i].X32);
         free(t->workers[i].cost_AL);
         free(t->workers[i].cost_Y);
+        free(t->workers[i].gather_X);
+        free(t->workers[i].gather_Y);
+        free(t->workers[i].gather_norms);
+        free(t->workers[i].gather_Q);
+        free(t->workers[i].gather_Y32);
     }
     dnn_params_f32_free(&t->params32);
     free(t->X32);
@@ -257,6 +264,60 @@ dnn_status dnn_trainer_set_update_state(dnn_trainer *t, const double *v, const d
     if (t->update_s)
         memcpy(t->update_s, s, bytes);
     t->update_steps = steps;
+    return DNN_OK;
+}
+
+dnn_status dnn_trainer_select(dnn_trainer *t, const long *columns, long count, long m_step)
+{
+    if (!t)
+        return DNN_ERR_ARG;
+    if (!columns) {
+        t->columns = NULL;
+        t->count = t->local->m;
+        t->m_total = t->m_data;
+        return DNN_OK;
+    }
+    if (count < 0 || count > t->local->m || m_step < 1 || m_step < count)
+        return DNN_ERR_ARG;
+    for (long i = 0; i < count; i++)
+        if (columns[i] < 0 || columns[i] >= t->local->m)
+            return DNN_ERR_ARG;
+    /* the gathering buffers, once per worker (f32 gathers its floats into X32) */
+    size_t cols = (size_t)t->chunk, n = (size_t)t->local->n_features;
+    for (int i = 0; i < t->nthreads; i++) {
+        worker *w = &t->workers[i];
+        if (w->gather_Y)
+            continue;
+        w->gather_X = malloc(cols * n * sizeof *w->gather_X);
+        w->gather_Y = malloc(cols * sizeof *w->gather_Y);
+        w->gather_norms = malloc(cols * sizeof *w->gather_norms);
+        w->gather_Q = t->local->X_codes ? malloc(cols * n) : NULL;
+        w->gather_Y32 = malloc(cols * sizeof *w->gather_Y32);
+        if (!w->gather_X || !w->gather_Y || !w->gather_norms || !w->gather_Y32 ||
+            (t->local->X_codes && !w->gather_Q)) {
+            free(w->gather_X);
+            free(w->gather_Y);
+            free(w->gather_norms);
+            free(w->gather_Q);
+            free(w->gather_Y32);
+            w->gather_X = w->gather_Y = w->gather_norms = NULL;
+            w->gather_Q = NULL;
+            w->gather_Y32 = NULL;
+            return DNN_ERR_NOMEM;
+        }
+    }
+    t->columns = columns;
+    t->count = count;
+    t->m_total = m_step;
+    return DNN_OK;
+}
+
+dnn_status dnn_trainer_set_dropout(dnn_trainer *t, double keep_prob, uint64_t seed)
+{
+    if (!t || !(keep_prob > 0.0 && keep_prob <= 1.0))
+        return DNN_ERR_ARG;
+    t->keep_prob = keep_prob;
+    t->dropout_seed = seed;
     return DNN_OK;
 }
 

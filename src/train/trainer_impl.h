@@ -29,6 +29,11 @@ typedef struct {
     float *X32;              /* DNN_F32: staging for examples not kept in float */
     double *cost_AL, *cost_Y; /* DNN_F32: a chunk's output and labels in double */
     long recomputed;         /* DNN_F32: pre-activations it recomputed in double */
+    /* a selection's chunk gathered (mini-batches): its features in double (or none
+     * when the first layer reads codes), codes, labels; DNN_F32 gathers into X32 */
+    double *gather_X, *gather_Y, *gather_norms;
+    uint8_t *gather_Q;
+    float *gather_Y32;
     dnn_exact_sum *exact;    /* DNN_REDUCE_EXACT: this thread's chunks, summed exactly */
     /* DNN_REDUCE_EXACT: the last chunk's gradient is left in grads (pending) and added
      * only when the next chunk needs grads, or by the combine; segments points at its
@@ -73,12 +78,23 @@ struct dnn_trainer {
     double *update_v, *update_s; /* its state, params->count each, or NULL */
     long update_steps;           /* steps applied so far: Adam's t - 1 */
     size_t *seg_start;           /* 2L + 1 bounds of W1, b1, ..., bL in the arena */
+    long m_data;                 /* m_total given at creation: the full batch */
+    const long *columns;         /* dnn_trainer_select: local columns of the step, or NULL */
+    long count;                  /* the step's local examples: columns' length, or local->m */
+    double keep_prob;            /* dnn_trainer_set_dropout: 1 for none */
+    uint64_t dropout_seed;
 };
 
 /* The chunks of data: whole chunks of t->chunk examples, the last maybe shorter. */
 static inline long dnn_local_chunks(const dnn_trainer *t, const dnn_dataset *data)
 {
     return (data->m + t->chunk - 1) / t->chunk;
+}
+
+/* The chunks of a step: of the selection, or of all local examples. */
+static inline long dnn_step_chunks(const dnn_trainer *t)
+{
+    return (t->count + t->chunk - 1) / t->chunk;
 }
 
 /* (a) gradients.c: every local chunk's forward and backward pass on the threads, each

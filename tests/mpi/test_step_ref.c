@@ -5,7 +5,9 @@
  * leave the same parameters. Run under mpiexec on any number of ranks
  * (tests/mpi/step_ref.sh runs 1 to 3, with and without shared memory); the ways each
  * run went are summed over the ranks and printed as "paths: ..." for the script to
- * check that every one was taken. Exit status 0 when every rank passed.
+ * check that every one was taken. Mini-batches with dropout are checked the same way:
+ * every rank holds all the examples, the trainer steps on its chunks of each batch and
+ * the reference on the same examples gathered. Exit status 0 when every rank passed.
  *
  * Usage: test_step_ref DATA_DIR [MAX_THREADS] */
 #include <math.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "comm/comm.h"
+#include "dnn/batches.h"
 #include "dnn/data.h"
 #include "dnn/params.h"
 #include "dnn/shard.h"
@@ -60,11 +63,13 @@ static int to_codes(dnn_dataset *d)
     return 1;
 }
 
-/* This rank's shard of the shape's data. */
-static int load_shard(const shape *s, const char *data_dir, long m, long chunk, dnn_dataset *d)
+/* This rank's shard of the shape's data (whole: all of it). */
+static int load_shard(const shape *s, const char *data_dir, long m, long chunk, int whole,
+                      dnn_dataset *d)
 {
     dnn_error err;
-    dnn_shard sh = dnn_shard_of(dnn_comm_rank(), dnn_comm_size(), m, chunk);
+    dnn_shard sh = whole ? (dnn_shard){0, 1, 0, m}
+                         : dnn_shard_of(dnn_comm_rank(), dnn_comm_size(), m, chunk);
     if (sh.count == 0) { /* more ranks than chunks: this one holds none */
         *d = (dnn_dataset){.n_features = s->dims[0], .m_total = m, .first = sh.first};
         return 1;
@@ -126,7 +131,7 @@ static void check_way(const shape *s, const dnn_dataset *d, long m, long chunk, 
             dnn_status st = dnn_trainer_step(t, &r, s->learning_rate, &cost);
             dnn_status st_ref =
                 dnn_step_ref(ref, d, m, (int)chunk, w->mode, w->dtype, &r, s->learning_rate,
-                             &w->update, v, sq, i + 1, &cost_ref);
+                             &w->update, v, sq, i + 1, NULL, &cost_ref);
             CHECK(st == DNN_OK && st_ref == DNN_OK, "%s, %s, step %d: status %d, reference %d",
                   s->name, name, i, st, st_ref);
             CHECK(memcmp(&cost, &cost_ref, sizeof cost) == 0,
@@ -162,7 +167,7 @@ static void check_shape(shape *s, const char *data_dir, int max_threads, long pa
     if (chunk == 0)
         chunk = dnn_default_chunk(m);
     dnn_dataset d;
-    int ok = load_shard(s, data_dir, m, chunk, &d);
+    int ok = load_shard(s, data_dir, m, chunk, 0, &d);
     CHECK(ok, "%s: no data", s->name);
     if (!ok)
         return;
@@ -193,6 +198,131 @@ static void check_shape(shape *s, const char *data_dir, int max_threads, long pa
         printf("checked: %s\n", s->name);
 }
 
+/* Mini-batches: the shape, the batch, its chunk, dropout's keep_prob. The steps go
+ * past the end of the first epoch, so that a new order is dealt. */
+typedef struct {
+    int shape;
+    long batch, chunk;
+    double keep_prob;
+} batch_case;
+static const batch_case batch_cases[] = {
+    {0, 64, 0, 0.8},  /* cat: batches 64, 64, 64, 17 of 2 chunks */
+    {2, 12, 5, 0.7},  /* deep narrow: 5 batches, the last of 2 examples */
+    {5, 20, 7, 0.9},  /* codes: the first layer reads gathered codes */
+};
+
+/* The examples at columns gathered into a data set of their own. */
+static int gather(const dnn_dataset *all, const long *columns, long count, dnn_dataset *g)
+{
+    size_t n = (size_t)all->n_features;
+    *g = (dnn_dataset){.n_features = all->n_features, .m_total = count, .m = count};
+    g->X = malloc((count ? (size_t)count : 1) * n * sizeof *g->X);
+    g->Y = malloc((count ? (size_t)count : 1) * sizeof *g->Y);
+    g->X_codes = all->X_codes ? malloc((count ? (size_t)count : 1) * n) : NULL;
+    if (!g->X || !g->Y || (all->X_codes && !g->X_codes))
+        return 0;
+    for (long j = 0; j < count; j++) {
+        memcpy(g->X + (size_t)j * n, all->X + (size_t)columns[j] * n, n * sizeof *g->X);
+        g->Y[j] = all->Y[columns[j]];
+        if (g->X_codes)
+            memcpy(g->X_codes + (size_t)j * n, all->X_codes + (size_t)columns[j] * n, n);
+    }
+    return 1;
+}
+
+static void check_batch_way(const shape *s, const batch_case *c, const dnn_dataset *all,
+                            long chunk, const way *w)
+{
+    char name[128];
+    way_name(w, name, sizeof name);
+    dnn_params *p = dnn_params_new(s->L, s->dims), *ref = dnn_params_new(s->L, s->dims);
+    double *v = p ? calloc(p->count, sizeof *v) : NULL, *sq = p ? calloc(p->count, sizeof *sq) : NULL;
+    dnn_batches b = {0};
+    int ok = p && ref && v && sq && dnn_batches_init(&b, all->m, c->batch, 0, 3) == DNN_OK;
+    CHECK(ok, "%s: out of memory", s->name);
+    dnn_trainer *t = NULL;
+    if (ok) {
+        dnn_initialize_parameters_deep(p, DNN_INIT_LECUN, 1);
+        memcpy(ref->arena, p->arena, p->count * sizeof *p->arena);
+        omp_set_num_threads(w->threads);
+        t = dnn_trainer_new_typed(p, all, all->m, (int)chunk, w->mode, w->dtype);
+        ok = t && dnn_trainer_set_update(t, &w->update) == DNN_OK &&
+             dnn_trainer_set_dropout(t, c->keep_prob, 5) == DNN_OK;
+        CHECK(ok, "%s, %s: no trainer", s->name, name);
+    }
+    dnn_reducer r = dnn_comm_reducer();
+    long steps = b.per_epoch + 2;
+    for (long i = 0; ok && i < steps; i++) {
+        const long *columns;
+        long count, size;
+        double cost = NAN, cost_ref = NAN;
+        ok = dnn_batches_get(&b, i / b.per_epoch, i % b.per_epoch, dnn_comm_rank(),
+                             dnn_comm_size(), chunk, &columns, &count, &size) == DNN_OK &&
+             dnn_trainer_select(t, columns, count, size) == DNN_OK;
+        CHECK(ok, "%s, %s, step %ld: no batch", s->name, name, i);
+        dnn_dataset g;
+        if (ok && !(ok = gather(all, columns, count, &g)))
+            CHECK(0, "out of memory");
+        if (!ok)
+            break;
+        dnn_dropout drop = {c->keep_prob, 5, (uint64_t)i, 0, columns};
+        dnn_status st = dnn_trainer_step(t, &r, s->learning_rate, &cost);
+        dnn_status st_ref = dnn_step_ref(ref, &g, size, (int)chunk, w->mode, w->dtype, &r,
+                                         s->learning_rate, &w->update, v, sq, i + 1, &drop,
+                                         &cost_ref);
+        dnn_dataset_free(&g);
+        CHECK(st == DNN_OK && st_ref == DNN_OK, "%s, batch %ld, %s, step %ld: status %d, reference %d",
+              s->name, c->batch, name, i, st, st_ref);
+        CHECK(memcmp(&cost, &cost_ref, sizeof cost) == 0,
+              "%s, batch %ld, %s, step %ld: cost %.17g, reference %.17g", s->name, c->batch,
+              name, i, cost, cost_ref);
+    }
+    size_t differ = 0;
+    for (size_t i = 0; ok && i < p->count; i++)
+        differ += memcmp(&p->arena[i], &ref->arena[i], sizeof *p->arena) != 0;
+    CHECK(differ == 0, "%s, batch %ld, %s: %zu of %zu parameters differ from the reference step's",
+          s->name, c->batch, name, differ, p ? p->count : 0);
+    dnn_trainer_free(&t);
+    dnn_batches_free(&b);
+    free(v);
+    free(sq);
+    dnn_params_free(&p);
+    dnn_params_free(&ref);
+}
+
+static void check_batches(const batch_case *c, const char *data_dir, int max_threads)
+{
+    shape *s = &shapes[c->shape];
+    long m = s->m;
+    if (m == 0) {
+        char path[4096];
+        dnn_error err;
+        int features;
+        snprintf(path, sizeof path, "%s/train_catvnoncat.h5", data_dir);
+        CHECK(dnn_h5_probe(path, NULL, &m, &features, &err) == DNN_OK, "%s", err.message);
+    }
+    long chunk = c->chunk ? c->chunk : dnn_default_batch_chunk(c->batch);
+    dnn_dataset all;
+    int ok = load_shard(s, data_dir, m, m, 1, &all); /* every example, on every rank */
+    CHECK(ok, "%s: no data", s->name);
+    if (!ok)
+        return;
+    all.m_total = m;
+    dnn_update_settings gd = dnn_update_defaults(), adam = gd;
+    adam.optimizer = DNN_OPT_ADAM;
+    adam.l2 = 0.7;
+    for (int threads = 1; threads <= max_threads; threads++)
+        for (int dt = 0; dt < 2; dt++)
+            for (int k = 0; k < 2; k++) {
+                way w = {threads, DNN_EXCHANGE_AUTO, DNN_REDUCE_EXACT, dt ? DNN_F32 : DNN_F64,
+                         k ? adam : gd};
+                check_batch_way(s, c, &all, chunk, &w);
+            }
+    dnn_dataset_free(&all);
+    if (dnn_comm_rank() == 0)
+        printf("checked: %s, batches of %ld, dropout keep %g\n", s->name, c->batch, c->keep_prob);
+}
+
 int main(int argc, char **argv)
 {
     if (dnn_comm_init(&argc, &argv) != 0)
@@ -206,6 +336,8 @@ int main(int argc, char **argv)
     long paths[DNN_PATHS] = {0};
     for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++)
         check_shape(&shapes[k], argv[1], max_threads, paths);
+    for (size_t k = 0; k < sizeof batch_cases / sizeof *batch_cases; k++)
+        check_batches(&batch_cases[k], argv[1], max_threads);
     long total[DNN_PATHS];
     for (int k = 0; k < DNN_PATHS; k++)
         total[k] = dnn_comm_sum_long(paths[k]);
