@@ -10,6 +10,9 @@ import time
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import counter_rng  # noqa: E402  (tests/reference/counter_rng.py)
+
 
 def load_data(path):
     with h5py.File(path, "r") as f:
@@ -68,7 +71,11 @@ def linear_activation_forward(A_prev, W, b, activation):
     return A, cache
 
 
-def L_model_forward(X, parameters):
+def L_model_forward(X, parameters, keep_prob=1.0, dropout=None, masks=None):
+    """Without dropout (dropout None), the course's L_model_forward. With it, inverted
+    dropout on each hidden layer's activations as "Improving Deep Neural Networks" writes
+    it (A = A * D; A = A / keep_prob): dropout(l, units) gives D_l, a boolean
+    (units, batch) array of the kept units, and masks[l] records it for the backward."""
     caches = []
     A = X
     L = len(parameters) // 2
@@ -76,6 +83,11 @@ def L_model_forward(X, parameters):
         A_prev = A
         A, cache = linear_activation_forward(A_prev, parameters["W" + str(l)],
                                              parameters["b" + str(l)], "relu")
+        if dropout is not None:
+            D = dropout(l, A.shape[0])
+            A = A * D
+            A = A / keep_prob
+            masks[l] = D
         caches.append(cache)
     AL, cache = linear_activation_forward(A, parameters["W" + str(L)],
                                           parameters["b" + str(L)], "sigmoid")
@@ -121,7 +133,9 @@ def linear_activation_backward(dA, cache, activation):
     return linear_backward(dZ, linear_cache)
 
 
-def L_model_backward(AL, Y, caches):
+def L_model_backward(AL, Y, caches, keep_prob=1.0, masks=None):
+    """masks (layer -> D_l) from a dropout forward: dA_l = dA_l * D_l / keep_prob before
+    the ReLU backward of hidden layer l, as the course's backward_propagation_with_dropout."""
     grads = {}
     L = len(caches)
     Y = Y.reshape(AL.shape)
@@ -131,6 +145,9 @@ def L_model_backward(AL, Y, caches):
     grads["dW" + str(L)] = dW
     grads["db" + str(L)] = db
     for l in reversed(range(L - 1)):
+        if masks:
+            dA = grads["dA" + str(l + 1)] * masks[l + 1]
+            grads["dA" + str(l + 1)] = dA / keep_prob
         dA_prev, dW, db = linear_activation_backward(grads["dA" + str(l + 1)], caches[l], "relu")
         grads["dA" + str(l)] = dA_prev
         grads["dW" + str(l + 1)] = dW
@@ -216,36 +233,108 @@ def predict(X, y, parameters):
     return np.mean(p == y)
 
 
+def learning_rate_at(learning_rate0, epoch, opt):
+    """The rate of (0-based) epoch e: lr0, lr0 / (1 + rate*e), or stepped."""
+    if opt and opt.lr_decay > 0:
+        if opt.decay_interval > 0:
+            return schedule_lr_decay(learning_rate0, epoch, opt.lr_decay, opt.decay_interval)
+        return update_lr(learning_rate0, epoch, opt.lr_decay)
+    return learning_rate0
+
+
+class Optimizer:
+    """The optimizer's state across steps: momentum's v, Adam's v, s and t (Adam's t
+    counts the steps from 1, across epochs)."""
+
+    def __init__(self, parameters, opt):
+        self.opt = opt
+        self.kind = opt.optimizer if opt else "gd"
+        self.v, self.s = initialize_adam(parameters) if self.kind != "gd" else (None, None)
+        self.t = 0
+
+    def update(self, parameters, grads, lr):
+        opt = self.opt
+        if self.kind == "gd":
+            return update_parameters(parameters, grads, lr)
+        if self.kind == "momentum":
+            parameters, self.v = update_parameters_with_momentum(parameters, grads, self.v,
+                                                                 opt.beta1, lr)
+            return parameters
+        self.t = self.t + 1
+        parameters, self.v, self.s = update_parameters_with_adam(
+            parameters, grads, self.v, self.s, self.t, lr, opt.beta1, opt.beta2, opt.epsilon)
+        return parameters
+
+
+def train_step(X, Y, examples, parameters, optimizer, lr, step, opt):
+    """One update on the batch (X, Y), whose columns are the examples of global (data
+    file) indices `examples`; step is the number of updates made before this one. The
+    cost (cross-entropy mean over the batch, plus (lambda / 2m) sum ||W||^2 with m the
+    batch's size) is the forward's, before the update. Returns (parameters, cost)."""
+    lambd = opt.l2 if opt else 0.0
+    keep_prob = opt.dropout if opt else 1.0
+    m = Y.shape[1]
+    dropout, masks = None, None
+    if keep_prob < 1:
+        masks = {}
+
+        def dropout(l, units):
+            return counter_rng.dropout_mask(opt.seed, step, l, examples, units, keep_prob)
+    AL, caches = L_model_forward(X, parameters, keep_prob, dropout, masks)
+    cost = compute_cost(AL, Y) if lambd == 0 else compute_cost_with_regularization(AL, Y, parameters, lambd)
+    grads = L_model_backward(AL, Y, caches, keep_prob, masks)
+    if lambd > 0:
+        grads = add_regularization(grads, parameters, lambd, m)
+    parameters = optimizer.update(parameters, grads, lr)
+    return parameters, cost
+
+
 def L_layer_model(X, Y, parameters, learning_rate, num_iterations, print_every, emit,
                   opt=None):
     """Full-batch training: each iteration is one epoch. opt (argparse's namespace or
-    None) chooses the optimizer, L2 and the decay schedule; the rate of iteration e is
-    the schedule's at epoch e."""
-    optimizer = opt.optimizer if opt else "gd"
-    lambd = opt.l2 if opt else 0.0
+    None) chooses the optimizer, L2, dropout and the decay schedule; the rate of
+    iteration e is the schedule's at epoch e. With dropout, the batch is every example
+    in file order and the step is the iteration."""
     m = Y.shape[1]
-    v, s = initialize_adam(parameters) if optimizer != "gd" else (None, None)
-    t = 0
+    optimizer = Optimizer(parameters, opt)
+    examples = np.arange(m)
     for i in range(num_iterations):
-        lr = learning_rate
-        if opt and opt.lr_decay > 0:
-            lr = (schedule_lr_decay(learning_rate, i, opt.lr_decay, opt.decay_interval)
-                  if opt.decay_interval > 0 else update_lr(learning_rate, i, opt.lr_decay))
-        AL, caches = L_model_forward(X, parameters)
-        cost = compute_cost(AL, Y) if lambd == 0 else compute_cost_with_regularization(AL, Y, parameters, lambd)
-        grads = L_model_backward(AL, Y, caches)
-        if lambd > 0:
-            grads = add_regularization(grads, parameters, lambd, m)
-        if optimizer == "gd":
-            parameters = update_parameters(parameters, grads, lr)
-        elif optimizer == "momentum":
-            parameters, v = update_parameters_with_momentum(parameters, grads, v, opt.beta1, lr)
-        else:
-            t = t + 1
-            parameters, v, s = update_parameters_with_adam(parameters, grads, v, s, t, lr,
-                                                           opt.beta1, opt.beta2, opt.epsilon)
+        lr = learning_rate_at(learning_rate, i, opt)
+        parameters, cost = train_step(X, Y, examples, parameters, optimizer, lr, i, opt)
         if i % print_every == 0 or i == num_iterations - 1:
             emit("Cost after iteration %d: %.17g" % (i, cost))
+    return parameters
+
+
+def batches_per_epoch(m, batch_size, drop_last):
+    return m // batch_size if drop_last else (m + batch_size - 1) // batch_size
+
+
+def L_layer_model_minibatch(X, Y, parameters, learning_rate, num_epochs, batch_size,
+                            drop_last, print_every, emit, opt):
+    """Mini-batch training. Epoch e visits the examples in counter_rng.epoch_order(seed,
+    e, m); batch b is order[b*B : min((b+1)*B, m)] (the last, smaller one left out with
+    drop_last); each batch is one update. The rate is the schedule's at epoch e. Printed
+    at the end of epoch e (e % print_every == 0 or the last): the batch costs' mean
+    weighted by batch size, sum(B_b * cost_b) / sum(B_b), summed in batch order in
+    double precision."""
+    m = Y.shape[1]
+    optimizer = Optimizer(parameters, opt)
+    n_batches = batches_per_epoch(m, batch_size, drop_last)
+    step = 0
+    for e in range(num_epochs):
+        lr = learning_rate_at(learning_rate, e, opt)
+        order = counter_rng.epoch_order(opt.seed, e, m)
+        weighted, count = 0.0, 0
+        for b in range(n_batches):
+            idx = order[b * batch_size:min((b + 1) * batch_size, m)]
+            parameters, cost = train_step(X[:, idx], Y[:, idx], idx, parameters, optimizer,
+                                          lr, step, opt)
+            step += 1
+            weighted += len(idx) * float(cost)
+            count += len(idx)
+        if e % print_every == 0 or e == num_epochs - 1:
+            emit("Cost after epoch %d: %.17g" % (e, weighted / count))
     return parameters
 
 
@@ -257,7 +346,18 @@ def main():
     ap.add_argument("--init", default="normal-0.01", choices=["normal-0.01", "lecun", "he"])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--lr", type=float, default=0.0075)
-    ap.add_argument("--iters", type=int, default=2500)
+    ap.add_argument("--iters", type=int, default=2500,
+                    help="full-batch iterations (the run's length when --epochs is not given)")
+    ap.add_argument("--epochs", type=int,
+                    help="the run's length in epochs (overrides --iters; with --batch-size 0 "
+                    "an epoch is one iteration)")
+    ap.add_argument("--batch-size", type=int, default=0,
+                    help="mini-batch size; 0 (default) is full batch")
+    ap.add_argument("--drop-last", action="store_true",
+                    help="leave out each epoch's last, smaller batch")
+    ap.add_argument("--dropout", type=float, default=1.0, metavar="KEEP_PROB",
+                    help="inverted dropout on the hidden layers with this keep "
+                    "probability, in (0, 1]; 1 (default) is none")
     ap.add_argument("--print-every", type=int, default=100)
     ap.add_argument("--dtype", default="float64", choices=["float32", "float64"])
     ap.add_argument("--optimizer", default="gd", choices=["gd", "momentum", "adam"])
@@ -270,6 +370,16 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--timing", action="store_true")
     args = ap.parse_args()
+    if args.epochs is not None:
+        args.iters = args.epochs
+    if args.iters < 1:
+        ap.error("--iters/--epochs must be >= 1")
+    if args.print_every < 1:
+        ap.error("--print-every must be >= 1")
+    if args.batch_size < 0:
+        ap.error("--batch-size must be >= 0")
+    if not 0 < args.dropout <= 1:
+        ap.error("--dropout KEEP_PROB must be in (0, 1]")
 
     layer_dims = [int(n) for n in args.layers.split(",")]
     dtype = np.dtype(args.dtype)
@@ -290,8 +400,16 @@ def main():
         lines.append(line)
 
     start = time.perf_counter()
-    parameters = L_layer_model(train_x, train_y, parameters, args.lr, args.iters,
-                               args.print_every, emit, args)
+    if args.batch_size == 0:
+        parameters = L_layer_model(train_x, train_y, parameters, args.lr, args.iters,
+                                   args.print_every, emit, args)
+    else:
+        if batches_per_epoch(train_y.shape[1], args.batch_size, args.drop_last) == 0:
+            sys.exit("--drop-last with --batch-size %d > %d examples leaves no batch"
+                     % (args.batch_size, train_y.shape[1]))
+        parameters = L_layer_model_minibatch(train_x, train_y, parameters, args.lr, args.iters,
+                                             args.batch_size, args.drop_last,
+                                             args.print_every, emit, args)
     elapsed = time.perf_counter() - start
     emit("Train accuracy: %.17g" % predict(train_x, train_y, parameters))
     emit("Test accuracy: %.17g" % predict(test_x, test_y, parameters))
