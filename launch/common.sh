@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 
 DNN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-DNN_PACKAGES=(cmake gcc make pkg-config libopenmpi-dev openmpi-bin check libhdf5-dev libopenblas-dev)
+DNN_PACKAGES=(cmake gcc make pkg-config libopenmpi-dev openmpi-bin check libhdf5-dev libopenblas-dev libzip-dev)
 
 # Installs the Debian packages that are missing (as root), or names the one line to run.
 dnn_install() {

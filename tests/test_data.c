@@ -616,6 +616,72 @@ START_TEST(uint8_is_scaled_only_when_asked)
 }
 END_TEST
 
+/* An enum over int8 with the given members (values 0, 1, ...), as h5py writes numpy's
+ * bool when the names are FALSE and TRUE. */
+static hid_t enum_int8(int count, const char *const *names)
+{
+    hid_t type = H5Tenum_create(H5T_NATIVE_INT8);
+    ck_assert_int_ge(type, 0);
+    for (int i = 0; i < count; i++) {
+        int8_t v = (int8_t)i;
+        ck_assert_int_ge(H5Tenum_insert(type, names[i], &v), 0);
+    }
+    return type;
+}
+
+START_TEST(h5py_booleans_load_as_0_and_1)
+{
+    static const char *const bool_names[] = {"FALSE", "TRUE"};
+    static const char *const other_names[] = {"NO", "YES"};
+    static const char *const three_names[] = {"FALSE", "TRUE", "MAYBE"};
+    hid_t boolean = enum_int8(2, bool_names), other = enum_int8(2, other_names);
+    hid_t three = enum_int8(3, three_names);
+    small_data d = small_standard();
+    int8_t y[M], xb[M][N];
+    double X[M * N], Y[M], Xb[M * N];
+    for (int i = 0; i < M; i++) {
+        Y[i] = y[i] = (int8_t)(i % 3 == 1);
+        for (int k = 0; k < N; k++) {
+            X[i * N + k] = d.x[i][k];
+            Xb[i * N + k] = xb[i][k] = (int8_t)((i + k) % 2);
+        }
+    }
+    char labels[512], features[512], not_bool[512], three_path[512];
+    join_path(labels, sizeof labels, tmpdir, "bool_y.h5");
+    join_path(features, sizeof features, tmpdir, "bool_x.h5");
+    join_path(not_bool, sizeof not_bool, tmpdir, "enum_y.h5");
+    join_path(three_path, sizeof three_path, tmpdir, "enum3_y.h5");
+    ds_spec y_specs[] = {{"b_x", H5T_NATIVE_DOUBLE, 2, {M, N}, d.x}, {"b_y", boolean, 1, {M}, y}};
+    ds_spec x_specs[] = {{"b_x", boolean, 2, {M, N}, xb}, {"b_y", boolean, 2, {1, M}, y}};
+    ds_spec other_specs[] = {{"b_x", H5T_NATIVE_DOUBLE, 2, {M, N}, d.x},
+                             {"b_y", other, 1, {M}, y}};
+    ds_spec three_specs[] = {{"b_x", H5T_NATIVE_DOUBLE, 2, {M, N}, d.x},
+                             {"b_y", three, 1, {M}, y}};
+    write_h5(labels, 2, y_specs);
+    write_h5(features, 2, x_specs);
+    write_h5(not_bool, 2, other_specs);
+    write_h5(three_path, 2, three_specs);
+    H5Tclose(boolean);
+    H5Tclose(other);
+    H5Tclose(three);
+    for (long first = 0; first < M; first += 3) {
+        long count = M - first < 4 ? M - first : 4;
+        assert_loads(labels, NULL, first, count, N, M, X, Y);
+        assert_loads(features, NULL, first, count, N, M, Xb, Y);
+    }
+    /* other enums are no booleans: still refused, naming the type */
+    const char *refused[] = {not_bool, three_path};
+    for (int i = 0; i < 2; i++) {
+        dnn_dataset out;
+        dnn_error err;
+        ck_assert_int_eq(dnn_h5_load(refused[i], NULL, 0, M, &out, &err), DNN_ERR_DATA);
+        ck_assert_msg(strstr(err.message, "'b_y'") && strstr(err.message, "enum"), "%s",
+                      err.message);
+        assert_no_hdf5_open(refused[i]);
+    }
+}
+END_TEST
+
 START_TEST(only_the_requested_examples_are_validated)
 {
     char path[512];
@@ -770,6 +836,7 @@ int main(void)
     tcase_add_test(h5, float_x_loads_unchanged);
     tcase_add_test(h5, label_shapes_and_integer_types_are_accepted);
     tcase_add_test(h5, uint8_is_scaled_only_when_asked);
+    tcase_add_test(h5, h5py_booleans_load_as_0_and_1);
     tcase_add_test(h5, only_the_requested_examples_are_validated);
     tcase_add_test(h5, null_arguments_are_rejected);
     suite_add_tcase(s, h5);

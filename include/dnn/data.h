@@ -31,8 +31,10 @@ typedef struct {
 } dnn_error;
 
 /* HDF5 files in the course's layout: features X (m, d1, d2, ...) of any numeric type,
- * labels Y (m) or (1, m) or (m, 1) of any numeric type. Example i is the i-th slab
- * of X along its first dimension, flattened in the file's own (row-major) order. */
+ * labels Y (m) or (1, m) or (m, 1) of any numeric type; either may also hold h5py's
+ * booleans (an enum FALSE = 0, TRUE = 1 over an integer), read as 0 and 1. Example i
+ * is the i-th slab of X along its first dimension, flattened in the file's own
+ * (row-major) order. */
 typedef struct {
     const char *x_name; /* NULL: the one dataset whose name ends in "_x" */
     const char *y_name; /* NULL: the one dataset whose name ends in "_y" */

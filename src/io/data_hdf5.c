@@ -32,6 +32,7 @@ typedef struct {
     hsize_t y_dims[H5S_MAX_RANK];
     int y_axis;                 /* the axis of Y that runs over examples */
     int x_uint8;                /* X is stored as unsigned 8-bit integers */
+    int x_bool, y_bool;         /* stored as h5py's booleans (is_h5py_bool) */
     long m_total;
     int n_features;
 } h5_source;
@@ -204,8 +205,34 @@ static const char *class_name(H5T_class_t cls)
     }
 }
 
-/* Integers and floating point only: HDF5 converts those to double. */
-static dnn_status check_numeric(h5_source *s, hid_t dset, const char *name, int *is_uint8)
+/* The value of member name of an enum type as a long long; 0 when there is none. */
+static int enum_value(hid_t type, const char *name, long long *value)
+{
+    hid_t base = H5Tget_super(type);
+    unsigned char buf[16] = {0}; /* H5Tconvert works in place: room for both types */
+    int ok = base >= 0 && H5Tget_class(base) == H5T_INTEGER && H5Tget_size(base) <= sizeof buf &&
+             H5Tenum_valueof(type, name, buf) >= 0 &&
+             H5Tconvert(base, H5T_NATIVE_LLONG, 1, buf, NULL, H5P_DEFAULT) >= 0;
+    if (base >= 0)
+        H5Tclose(base);
+    if (ok)
+        memcpy(value, buf, sizeof *value);
+    return ok;
+}
+
+/* How h5py stores numpy's bool: an enum over an integer whose two members are
+ * FALSE = 0 and TRUE = 1. */
+static int is_h5py_bool(hid_t type)
+{
+    long long f = -1, t = -1;
+    return H5Tget_class(type) == H5T_ENUM && H5Tget_nmembers(type) == 2 &&
+           enum_value(type, "FALSE", &f) && enum_value(type, "TRUE", &t) && f == 0 && t == 1;
+}
+
+/* Integers and floating point, which HDF5 converts to double, and h5py's booleans,
+ * which read_slab reads as 0 and 1. */
+static dnn_status check_numeric(h5_source *s, hid_t dset, const char *name, int *is_uint8,
+                                int *is_bool)
 {
     hid_t type = H5Dget_type(dset);
     if (type < 0)
@@ -213,7 +240,11 @@ static dnn_status check_numeric(h5_source *s, hid_t dset, const char *name, int 
     H5T_class_t cls = H5Tget_class(type);
     size_t size = H5Tget_size(type);
     H5T_sign_t sign = cls == H5T_INTEGER ? H5Tget_sign(type) : H5T_SGN_ERROR;
+    *is_bool = is_h5py_bool(type);
     H5Tclose(type);
+    *is_uint8 = 0;
+    if (*is_bool)
+        return DNN_OK;
     if (cls != H5T_INTEGER && cls != H5T_FLOAT)
         return fail(s->err, DNN_ERR_DATA, -1, s->path, name,
                     "type is %s, not an integer or floating-point number", class_name(cls));
@@ -242,7 +273,7 @@ static dnn_status read_shape(h5_source *s, hid_t dset, const char *name, int *ra
 static dnn_status check_x(h5_source *s)
 {
     const char *name = s->x_name;
-    dnn_status st = check_numeric(s, s->x, name, &s->x_uint8);
+    dnn_status st = check_numeric(s, s->x, name, &s->x_uint8, &s->x_bool);
     if (st == DNN_OK)
         st = read_shape(s, s->x, name, &s->x_rank, s->x_dims);
     if (st != DNN_OK)
@@ -278,7 +309,7 @@ static dnn_status check_y(h5_source *s)
 {
     const char *name = s->y_name;
     int is_uint8;
-    dnn_status st = check_numeric(s, s->y, name, &is_uint8);
+    dnn_status st = check_numeric(s, s->y, name, &is_uint8, &s->y_bool);
     if (st == DNN_OK)
         st = read_shape(s, s->y, name, &s->y_rank, s->y_dims);
     if (st != DNN_OK)
@@ -405,17 +436,40 @@ static dnn_status source_open(h5_source *s, const char *path, const dnn_h5_optio
     return DNN_OK;
 }
 
+/* h5py's boolean type in memory: HDF5 converts one enum to another by member names. */
+static hid_t bool_memory_type(void)
+{
+    signed char no = 0, yes = 1;
+    hid_t type = H5Tenum_create(H5T_NATIVE_SCHAR);
+    if (type >= 0 && (H5Tenum_insert(type, "FALSE", &no) < 0 ||
+                      H5Tenum_insert(type, "TRUE", &yes) < 0)) {
+        H5Tclose(type);
+        type = H5I_INVALID_HID;
+    }
+    return type;
+}
+
 /* Reads the hyperslab start/count of dset (one entry per dimension) into count_all
- * doubles, in the file's row-major order. */
+ * doubles, in the file's row-major order; is_bool: dset holds h5py's booleans. */
 static dnn_status read_slab(h5_source *s, hid_t dset, const char *name, const hsize_t *start,
-                            const hsize_t *count, hsize_t count_all, double *buf)
+                            const hsize_t *count, hsize_t count_all, int is_bool, double *buf)
 {
     hid_t file_space = H5Dget_space(dset);
     hid_t mem_space = H5Screate_simple(1, &count_all, NULL);
+    hid_t mem_type = is_bool ? bool_memory_type() : H5T_NATIVE_DOUBLE;
     herr_t rc = -1;
-    if (file_space >= 0 && mem_space >= 0 &&
+    if (file_space >= 0 && mem_space >= 0 && mem_type >= 0 &&
         H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0)
-        rc = H5Dread(dset, H5T_NATIVE_DOUBLE, mem_space, file_space, H5P_DEFAULT, buf);
+        rc = H5Dread(dset, mem_type, mem_space, file_space, H5P_DEFAULT, buf);
+    if (rc >= 0 && is_bool) {
+        /* one byte each at the front of buf, widened from the last: double i covers
+         * bytes [8i, 8i + 8), none of the bytes 0..i-1 still to be read */
+        const signed char *bytes = (const signed char *)buf;
+        for (hsize_t i = count_all; i-- > 0;)
+            buf[i] = bytes[i];
+    }
+    if (is_bool && mem_type >= 0)
+        H5Tclose(mem_type);
     if (mem_space >= 0)
         H5Sclose(mem_space);
     if (file_space >= 0)
@@ -477,13 +531,13 @@ static dnn_status read_examples(h5_source *s, const dnn_h5_options *opts, long f
     cnt[0] = (hsize_t)count;
     for (int k = 1; k < s->x_rank; k++)
         cnt[k] = s->x_dims[k];
-    st = read_slab(s, s->x, s->x_name, start, cnt, (hsize_t)count * (hsize_t)n, X);
+    st = read_slab(s, s->x, s->x_name, start, cnt, (hsize_t)count * (hsize_t)n, s->x_bool, X);
 
     if (st == DNN_OK) {
         hsize_t y_start[2] = {0, 0}, y_cnt[2] = {1, 1};
         y_start[s->y_axis] = (hsize_t)first;
         y_cnt[s->y_axis] = (hsize_t)count;
-        st = read_slab(s, s->y, s->y_name, y_start, y_cnt, (hsize_t)count, Y);
+        st = read_slab(s, s->y, s->y_name, y_start, y_cnt, (hsize_t)count, s->y_bool, Y);
     }
     uint8_t *codes = NULL;
     if (st == DNN_OK && s->x_uint8 && opts->scale_uint8) {
