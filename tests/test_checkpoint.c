@@ -1,12 +1,15 @@
-/* Checkpoints: a save/load round trip is bit for bit and byte-reproducible; every
- * single-byte change and every truncation of a checkpoint is refused, with nothing
- * loaded; failed saves leave the old
+/* Checkpoints: a save/load round trip is bit for bit and byte-reproducible, early
+ * stopping's and the mini-batch position's fields too; files without those fields (older
+ * version 2 and version 1) load with their defaults; every single-byte change and every
+ * truncation of a checkpoint is refused, with nothing loaded; failed saves leave the old
  * file as it was; dnn_checkpoint_mismatch names each difference; the data fingerprint
  * does not depend on how the examples are split into blocks. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
+#include <hdf5.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +46,21 @@ static dnn_params *sample_params(void)
     return p;
 }
 
-static dnn_checkpoint_info sample_info(void)
+/* Best parameters for the sample's layout (43 doubles), all different from the
+ * sample's, a signed zero among them. */
+enum { SAMPLE_COUNT = 5 * 4 + 4 + 4 * 3 + 3 + 3 + 1 };
+static double sample_best[SAMPLE_COUNT];
+
+static double *best_params(void)
+{
+    for (int i = 0; i < SAMPLE_COUNT; i++)
+        sample_best[i] = 1.0 / (double)(i + 1) - 0.5;
+    sample_best[7] = -0.0;
+    return sample_best;
+}
+
+/* Without early stopping's fields and at the start of an epoch: what older files hold. */
+static dnn_checkpoint_info sample_info_plain(void)
 {
     dnn_checkpoint_info ci;
     memset(&ci, 0, sizeof ci);
@@ -62,10 +79,40 @@ static dnn_checkpoint_info sample_info(void)
     return ci;
 }
 
+/* With every optional field, so that the byte-by-byte tests below cover them too. */
+static dnn_checkpoint_info sample_info(void)
+{
+    dnn_checkpoint_info ci = sample_info_plain();
+    ci.best_params = best_params();
+    ci.best_cost = 0.4321;
+    ci.best_iteration = 100;
+    ci.prints_since_best = 2;
+    ci.epoch = 7;
+    ci.epoch_position = 3;
+    ci.epoch_cost_sum = 1.0 / 3.0;
+    ci.epoch_examples = 192;
+    return ci;
+}
+
 static int same_info(const dnn_checkpoint_info *a, const dnn_checkpoint_info *b)
 {
     return dnn_checkpoint_mismatch(a, b, NULL, 0) == 0 && strcmp(a->init, b->init) == 0 &&
            a->seed == b->seed && a->next_iteration == b->next_iteration;
+}
+
+/* The optional fields, bit for bit (doubles by their bits: -0.0 is not 0.0). */
+static int same_extras(const dnn_checkpoint_info *a, const dnn_checkpoint_info *b,
+                       size_t count)
+{
+    int same_best = (a->best_params == NULL) == (b->best_params == NULL) &&
+                    (!a->best_params ||
+                     memcmp(a->best_params, b->best_params, count * sizeof(double)) == 0);
+    return same_best && memcmp(&a->best_cost, &b->best_cost, sizeof(double)) == 0 &&
+           a->best_iteration == b->best_iteration &&
+           a->prints_since_best == b->prints_since_best && a->epoch == b->epoch &&
+           a->epoch_position == b->epoch_position &&
+           memcmp(&a->epoch_cost_sum, &b->epoch_cost_sum, sizeof(double)) == 0 &&
+           a->epoch_examples == b->epoch_examples;
 }
 
 static void save_sample(const char *path)
@@ -99,7 +146,11 @@ START_TEST(round_trip_is_exact_and_reproducible)
     assert_no_hdf5_open(a);
     ck_assert(same_params(p, expected));
     ck_assert(same_info(&ci, &want));
+    ck_assert_int_eq((int)p->count, SAMPLE_COUNT);
+    ck_assert(same_extras(&ci, &want, p->count));
+    ck_assert(signbit(ci.best_params[7]));
     ck_assert(signbit(p->b[2][1]) && p->b[3][0] == 4.9e-324);
+    free(ci.best_params);
     dnn_params_free(&p);
     dnn_params_free(&expected);
 }
@@ -145,6 +196,7 @@ START_TEST(update_state_round_trips)
                   "%s", msg);
     free(back.state_v);
     free(back.state_s);
+    free(back.best_params);
     free(v);
     free(s);
     dnn_params_free(&p);
@@ -423,6 +475,7 @@ START_TEST(outputs_are_regular_files_and_names_may_be_long)
     dnn_params_free(&q);
     free(found.state_v);
     free(found.state_s);
+    free(found.best_params);
     ck_assert_int_eq(count_entries(dir), 3); /* fifo, ck.h5 and the long name */
 
     /* a resume of other layer sizes: refused before the parameters are allocated */
@@ -439,9 +492,172 @@ START_TEST(outputs_are_regular_files_and_names_may_be_long)
     dnn_params_free(&q);
     free(found.state_v);
     free(found.state_s);
+    free(found.best_params);
     ck_assert_int_eq(dnn_checkpoint_load(fifo, &q, &found, &err), DNN_ERR_IO);
     ck_assert_msg(strstr(err.message, "is a FIFO"), "%s", err.message);
     dnn_params_free(&p);
+}
+END_TEST
+
+/* ---- files as older writers made them ---- */
+
+/* Edits the checkpoint at path with HDF5 (read-write) and seals it again as `version`:
+ * the file an older writer, or a damaged writer, would have left. */
+static void rewrite_sealed(const char *path, void (*edit)(hid_t file), int version)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert_msg(file >= 0, "%s: cannot open with HDF5", path);
+    edit(file);
+    ck_assert(H5Fclose(file) >= 0);
+    blob b = read_file(path);
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a 64 of everything after the seal */
+    for (size_t i = 512; i < b.size; i++)
+        h = (h ^ b.bytes[i]) * 0x100000001b3u;
+    memset(b.bytes, 0, 512);
+    snprintf((char *)b.bytes, 512, "dnn-checkpoint %d\nfnv1a64 %016llx\n", version,
+             (unsigned long long)h);
+    write_file(path, b.bytes, b.size);
+    free(b.bytes);
+}
+
+static void delete_attributes(hid_t file, const char *const *names)
+{
+    for (int k = 0; names[k]; k++)
+        ck_assert_msg(H5Adelete(file, names[k]) >= 0, "cannot delete attribute %s", names[k]);
+}
+
+static const char *const epoch_names[] = {"epoch", "epoch_position", "epoch_cost_sum",
+                                          "epoch_examples", NULL};
+
+/* Version 2 before early stopping and mini-batches. */
+static void strip_to_old_v2(hid_t file)
+{
+    delete_attributes(file, epoch_names);
+}
+
+/* Version 1: no update rule either. */
+static void strip_to_v1(hid_t file)
+{
+    static const char *const update_names[] = {"optimizer", "beta1", "beta2", "epsilon",
+                                               "l2", "lr_decay", "decay_interval",
+                                               "update_steps", NULL};
+    delete_attributes(file, epoch_names);
+    delete_attributes(file, update_names);
+}
+
+static void drop_best_cost(hid_t file)
+{
+    static const char *const names[] = {"best_cost", NULL};
+    delete_attributes(file, names);
+}
+
+/* best_parameters one value short: refused before it is read. */
+static void shorten_best(hid_t file)
+{
+    ck_assert(H5Ldelete(file, "best_parameters", H5P_DEFAULT) >= 0);
+    hsize_t n = SAMPLE_COUNT - 1;
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t set = H5Dcreate2(file, "best_parameters", H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                           H5P_DEFAULT, H5P_DEFAULT);
+    ck_assert(space >= 0 && set >= 0);
+    ck_assert(H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, sample_best) >= 0);
+    H5Dclose(set);
+    H5Sclose(space);
+}
+
+/* Early stopping's state and where a mini-batch run stands: written, then read back bit
+ * for bit; without early stopping none of its fields is written. */
+START_TEST(early_stop_and_epoch_fields_round_trip)
+{
+    char path[128];
+    join_path(path, sizeof path, dir, "full.h5");
+    dnn_params *p = sample_params(), *q = NULL;
+    dnn_checkpoint_info ci = sample_info(), back;
+    dnn_error err;
+    ck_assert_msg(dnn_checkpoint_save(path, p, &ci, &err) == DNN_OK, "%s", err.message);
+    ck_assert_msg(dnn_checkpoint_load(path, &q, &back, &err) == DNN_OK, "%s", err.message);
+    ck_assert(same_extras(&back, &ci, p->count));
+    free(back.best_params);
+    dnn_params_free(&q);
+
+    ci.best_params = NULL; /* early stopping off: no best state, whatever the other fields */
+    ci.epoch_cost_sum = 0x1p-1074;
+    ck_assert_msg(dnn_checkpoint_save(path, p, &ci, &err) == DNN_OK, "%s", err.message);
+    ck_assert_msg(dnn_checkpoint_load(path, &q, &back, &err) == DNN_OK, "%s", err.message);
+    ck_assert(back.best_params == NULL);
+    ck_assert(back.best_cost == 0 && back.best_iteration == 0 && back.prints_since_best == 0);
+    ck_assert(back.epoch == 7 && back.epoch_position == 3 && back.epoch_examples == 192);
+    ck_assert(back.epoch_cost_sum == 0x1p-1074);
+    dnn_params_free(&q);
+
+    /* best parameters that are not finite are never written */
+    ci = sample_info();
+    sample_best[40] = INFINITY;
+    ck_assert_int_eq(dnn_checkpoint_save(path, p, &ci, &err), DNN_ERR_NONFINITE);
+    ck_assert_msg(strstr(err.message, "best parameters of layer 3"), "%s", err.message);
+    dnn_params_free(&p);
+    assert_no_hdf5_open(path);
+}
+END_TEST
+
+/* Older files: version 2 without the new fields, and version 1, load with the defaults
+ * (no early stopping, epoch 0); early stopping's fields are all there or refused. */
+START_TEST(older_files_load_with_defaults)
+{
+    char path[128];
+    join_path(path, sizeof path, dir, "old.h5");
+    dnn_params *p = sample_params(), *q = NULL;
+    dnn_checkpoint_info plain = sample_info_plain(), back;
+    plain.update = dnn_update_defaults(); /* what version 1 stands for */
+    dnn_error err;
+    void (*strips[2])(hid_t) = {strip_to_old_v2, strip_to_v1};
+    for (int version = 2; version >= 1; version--) {
+        ck_assert_msg(dnn_checkpoint_save(path, p, &plain, &err) == DNN_OK, "%s", err.message);
+        rewrite_sealed(path, strips[2 - version], version);
+        memset(&back, 0x55, sizeof back); /* every field must be set by the load */
+        ck_assert_msg(dnn_checkpoint_load(path, &q, &back, &err) == DNN_OK, "version %d: %s",
+                      version, err.message);
+        ck_assert(same_info(&back, &plain));
+        ck_assert(same_extras(&back, &plain, p->count));
+        ck_assert(back.state_v == NULL && back.state_s == NULL);
+        ck_assert(same_params(p, q));
+        dnn_params_free(&q);
+        assert_no_hdf5_open(path);
+    }
+
+    /* the epoch's fields and early stopping's are independent */
+    dnn_checkpoint_info full = sample_info();
+    ck_assert(dnn_checkpoint_save(path, p, &full, &err) == DNN_OK);
+    rewrite_sealed(path, strip_to_old_v2, 2);
+    ck_assert_msg(dnn_checkpoint_load(path, &q, &back, &err) == DNN_OK, "%s", err.message);
+    ck_assert(back.best_params && back.epoch == 0 && back.best_iteration == 100);
+    free(back.best_params);
+    dnn_params_free(&q);
+
+    /* early stopping's fields: one missing, one out of range, one of the wrong size */
+    ck_assert(dnn_checkpoint_save(path, p, &full, &err) == DNN_OK);
+    rewrite_sealed(path, drop_best_cost, 2);
+    ck_assert_int_eq(dnn_checkpoint_load(path, &q, &back, &err), DNN_ERR_DATA);
+    ck_assert_msg(strstr(err.message, "early stopping's fields are incomplete"), "%s",
+                  err.message);
+    full.best_iteration = full.next_iteration; /* the best cannot come after the state */
+    ck_assert(dnn_checkpoint_save(path, p, &full, &err) == DNN_OK);
+    ck_assert_int_eq(dnn_checkpoint_load(path, &q, &back, &err), DNN_ERR_DATA);
+    ck_assert_msg(strstr(err.message, "early stopping value"), "%s", err.message);
+    full = sample_info();
+    full.epoch_position = -1;
+    ck_assert(dnn_checkpoint_save(path, p, &full, &err) == DNN_OK);
+    ck_assert_int_eq(dnn_checkpoint_load(path, &q, &back, &err), DNN_ERR_DATA);
+    ck_assert_msg(strstr(err.message, "epoch value"), "%s", err.message);
+    full = sample_info();
+    ck_assert(dnn_checkpoint_save(path, p, &full, &err) == DNN_OK);
+    rewrite_sealed(path, shorten_best, 2);
+    ck_assert_int_eq(dnn_checkpoint_load(path, &q, &back, &err), DNN_ERR_DATA);
+    ck_assert_msg(strstr(err.message, "'best_parameters' of the wrong size"), "%s",
+                  err.message);
+    ck_assert(q == NULL);
+    dnn_params_free(&p);
+    assert_no_hdf5_open(path);
 }
 END_TEST
 
@@ -453,6 +669,8 @@ static Suite *checkpoint_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, round_trip_is_exact_and_reproducible);
     tcase_add_test(tc, update_state_round_trips);
+    tcase_add_test(tc, early_stop_and_epoch_fields_round_trip);
+    tcase_add_test(tc, older_files_load_with_defaults);
     tcase_add_test(tc, every_changed_byte_is_refused);
     tcase_add_test(tc, every_truncation_is_refused);
     tcase_add_test(tc, failed_saves_keep_the_old_file);

@@ -13,7 +13,7 @@ enum { MAX_ARGS = 16 };
  * `change` must differ in the entry named flag. */
 typedef struct {
     const char *flag;
-    const char *context[4]; /* NULL-terminated */
+    const char *context[6]; /* NULL-terminated */
     const char *change[3];  /* NULL-terminated */
 } change_case;
 
@@ -39,6 +39,7 @@ static const change_case cases[] = {
     {"--decay-interval", {"--lr-decay", "0.1", NULL}, {"--decay-interval", "10", NULL}},
     {"--iters", {NULL}, {"--iters", "7", NULL}},
     {"--print-every", {NULL}, {"--print-every", "7", NULL}},
+    {"--early-stop", {"--train", "a.h5", "--test", "b.h5", NULL}, {"--early-stop", "3", NULL}},
     {"--save", {NULL}, {"--save", "m.h5", NULL}},
     {"--checkpoint", {NULL}, {"--checkpoint", "c.h5", NULL}},
     {"--checkpoint-every", {"--checkpoint", "c.h5", NULL}, {"--checkpoint-every", "3", NULL}},
@@ -146,6 +147,43 @@ START_TEST(every_flag_of_help_is_compared)
 }
 END_TEST
 
+/* --early-stop's values and the flags it needs: refused with a message naming it. */
+START_TEST(early_stop_is_checked)
+{
+    static const char *const bad[][8] = {
+        {"--train", "a.h5", "--test", "b.h5", "--early-stop", "0", NULL},
+        {"--train", "a.h5", "--test", "b.h5", "--early-stop", "-2", NULL},
+        {"--train", "a.h5", "--test", "b.h5", "--early-stop", "2.5", NULL},
+        {"--train", "a.h5", "--early-stop", "3", NULL},
+        {"--early-stop", "3", NULL},
+        {"--train", "a.h5", "--test", "b.h5", "--early-stop", "3", "--print-every", "0"},
+    };
+    static const char *const why[] = {
+        "--early-stop: expected an integer", "--early-stop: expected an integer",
+        "--early-stop: expected an integer", "--early-stop needs --test",
+        "--early-stop needs --test",         "--early-stop counts prints"};
+    for (size_t c = 0; c < sizeof bad / sizeof *bad; c++) {
+        char *argv[10] = {"dnn-train"};
+        int argc = 1;
+        for (int k = 0; k < 8 && bad[c][k]; k++)
+            argv[argc++] = (char *)bad[c][k];
+        train_options o;
+        char err[512] = "";
+        ck_assert_msg(train_options_parse(argc, argv, &o, err, sizeof err) == 2,
+                      "case %zu: accepted", c);
+        ck_assert_msg(strstr(err, why[c]), "case %zu: %s", c, err);
+    }
+    const char *const good[] = {"--train", "a.h5", "--test", "b.h5", "--early-stop", "5", NULL};
+    train_options o;
+    train_setting s[TRAIN_MAX_SETTINGS];
+    settings_of(good, NULL, &o, s);
+    ck_assert_int_eq(o.early_stop, 5);
+    const char *const off[] = {"--train", "a.h5", "--test", "b.h5", NULL};
+    settings_of(off, NULL, &o, s);
+    ck_assert_int_eq(o.early_stop, 0); /* off unless asked for */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("train_options");
@@ -153,6 +191,7 @@ int main(void)
     tcase_add_test(tc, each_flag_changes_its_own_hash);
     tcase_add_test(tc, same_values_spelled_differently_agree);
     tcase_add_test(tc, every_flag_of_help_is_compared);
+    tcase_add_test(tc, early_stop_is_checked);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

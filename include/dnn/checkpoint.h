@@ -35,6 +35,15 @@
  *              update_steps      int64: updates applied so far (Adam's t)
  *   datasets   optimizer_v       float64 (count): momentum and Adam's v, the arena's layout
  *              optimizer_s       float64 (count): Adam's s
+ * Optional in version 2 (files without them load with the defaults given):
+ *   attributes epoch, epoch_position, epoch_examples   int64 (default 0)
+ *              epoch_cost_sum    float64 (default 0): where a mini-batch run stands
+ *   early stopping, all four or none (none: no early stopping):
+ *   dataset    best_parameters   float64 (count): the best parameters so far, the
+ *                                arena's layout
+ *   attributes best_cost         float64: their test cost
+ *              best_iteration    int64: the iteration that left them (< next_iteration)
+ *              prints_since_best int64: prints since then without a lower test cost
  * Version 1 files stay readable (gradient descent, no decay, no state). A reader
  * refuses versions it does not know. */
 enum { DNN_CHECKPOINT_VERSION = 2, DNN_CHECKPOINT_MAX_LAYERS = 64 };
@@ -62,13 +71,28 @@ typedef struct {
     /* the optimizer's state, count doubles each (NULL: none): on save, read from there
      * (v for momentum and Adam, s for Adam); on load, allocated (free()) */
     double *state_v, *state_s;
+    /* early stopping (dnn-train --early-stop), present when best_params is not NULL:
+     * the parameters of the print with the lowest test cost so far (count doubles, the
+     * arena's layout; on save read from there, on load allocated: free()), that cost,
+     * the iteration that left them, and the prints since without a lower test cost */
+    double *best_params;
+    double best_cost;
+    long best_iteration;
+    long prints_since_best;
+    /* where a mini-batch run stands (all 0 for full batch and in older files): the
+     * epoch under way, its batches done, the sum of their costs each weighted by its
+     * batch size, and their examples */
+    long epoch, epoch_position;
+    double epoch_cost_sum;
+    long epoch_examples;
 } dnn_checkpoint_info;
 
 /* Writes params (whose layer sizes must equal info's) and info to a new temporary file
  * "path.tmp.PID" in the same directory, flushes it to disk, renames it over path and
  * flushes the directory:
  * path always holds either its old content or the complete new checkpoint.
- * DNN_ERR_NONFINITE, writing nothing, when a parameter is NaN or Inf. */
+ * DNN_ERR_NONFINITE, writing nothing, when a parameter (or a best parameter) is NaN or
+ * Inf. */
 dnn_status dnn_checkpoint_save(const char *path, const dnn_params *params,
                                const dnn_checkpoint_info *info, dnn_error *err);
 

@@ -236,6 +236,34 @@ static int write_update(hid_t file, const dnn_params *p, const dnn_checkpoint_in
     return ok;
 }
 
+/* Version 2's optional fields: where a mini-batch run stands (always written), and
+ * early stopping's best state (only when there is one). */
+static int write_extras(hid_t file, const dnn_params *p, const dnn_checkpoint_info *ci)
+{
+    int64_t counts[3] = {ci->epoch, ci->epoch_position, ci->epoch_examples};
+    static const char *const names[3] = {"epoch", "epoch_position", "epoch_examples"};
+    int ok = 1;
+    for (int k = 0; ok && k < 3; k++)
+        ok = dnn_h5_write_attr(file, names[k], H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &counts[k]);
+    ok = ok && dnn_h5_write_attr(file, "epoch_cost_sum", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                                 &ci->epoch_cost_sum);
+    if (!ok || !ci->best_params)
+        return ok;
+    int64_t best_iteration = ci->best_iteration, since = ci->prints_since_best;
+    hsize_t count = p->count;
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    ok = dcpl >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0 &&
+         dnn_h5_write_doubles(file, "best_parameters", 1, &count, dcpl, ci->best_params);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    ok = ok && dnn_h5_write_attr(file, "best_cost", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                                 &ci->best_cost);
+    ok = ok && dnn_h5_write_attr(file, "best_iteration", H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
+                                 &best_iteration);
+    return ok && dnn_h5_write_attr(file, "prints_since_best", H5T_STD_I64LE, H5T_NATIVE_INT64,
+                                   1, &since);
+}
+
 static int write_checkpoint(hid_t file, const dnn_params *p, const dnn_checkpoint_info *ci)
 {
     int64_t next = ci->next_iteration, chunk = ci->chunk, m_total = ci->m_total;
@@ -262,7 +290,7 @@ static int write_checkpoint(hid_t file, const dnn_params *p, const dnn_checkpoin
                                  &ci->data_fingerprint);
     ok = ok && dnn_h5_write_string(file, "init", ci->init, 1);
     ok = ok && dnn_h5_write_attr(file, "seed", H5T_STD_U32LE, H5T_NATIVE_UINT32, 1, &ci->seed);
-    return ok && write_update(file, p, ci);
+    return ok && write_update(file, p, ci) && write_extras(file, p, ci);
 }
 
 /* ---- the seal: format, version and checksum in the user block ---- */
@@ -337,15 +365,23 @@ static dnn_status check_seal(const char *path, int *version_out, uint64_t *file_
     return DNN_OK;
 }
 
-static int first_nonfinite_layer(const dnn_params *p)
+/* The first layer (1..L) whose W or b in arena (the layout of p) holds a NaN or Inf,
+ * or 0. */
+static int first_nonfinite_layer_of(const dnn_params *p, const double *arena)
 {
     for (int l = 1; l <= p->L; l++) {
+        const double *w = arena + (p->W[l] - p->arena);
         size_t n = (size_t)p->dims[l] * ((size_t)p->dims[l - 1] + 1); /* W[l] and b[l] */
         for (size_t i = 0; i < n; i++)
-            if (!isfinite(p->W[l][i]))
+            if (!isfinite(w[i]))
                 return l;
     }
     return 0;
+}
+
+static int first_nonfinite_layer(const dnn_params *p)
+{
+    return first_nonfinite_layer_of(p, p->arena);
 }
 
 /* Writes size bytes at offset at of fd; 1 on success. */
@@ -437,6 +473,10 @@ dnn_status dnn_checkpoint_save(const char *path, const dnn_params *params,
     if (bad_layer)
         return fail(err, DNN_ERR_NONFINITE, path,
                     "not written: parameters of layer %d are NaN or Inf", bad_layer);
+    bad_layer = info->best_params ? first_nonfinite_layer_of(params, info->best_params) : 0;
+    if (bad_layer)
+        return fail(err, DNN_ERR_NONFINITE, path,
+                    "not written: best parameters of layer %d are NaN or Inf", bad_layer);
     dnn_atomic_file out;
     int code = dnn_atomic_begin(&out, path, 0666); /* the mode HDF5 creates files with */
     dnn_status st = DNN_OK;
@@ -606,6 +646,84 @@ static dnn_status read_update(hid_t file, const char *path, int version, size_t 
     return DNN_OK;
 }
 
+/* An optional attribute of one number: absent, *out keeps its default; present, it
+ * must be one readable value. */
+static int read_optional(hid_t file, const char *name, hid_t mem_type, void *out)
+{
+    htri_t exists = H5Aexists(file, name);
+    return exists == 0 || (exists > 0 && read_value(file, name, mem_type, out));
+}
+
+/* Where a mini-batch run stands; 0 in files without it. */
+static dnn_status read_epoch(hid_t file, const char *path, dnn_checkpoint_info *ci,
+                             dnn_error *err)
+{
+    int64_t counts[3] = {0, 0, 0};
+    static const char *const names[3] = {"epoch", "epoch_position", "epoch_examples"};
+    double cost_sum = 0.0;
+    int ok = read_optional(file, "epoch_cost_sum", H5T_NATIVE_DOUBLE, &cost_sum);
+    for (int k = 0; ok && k < 3; k++)
+        ok = read_optional(file, names[k], H5T_NATIVE_INT64, &counts[k]);
+    if (!ok)
+        return fail(err, DNN_ERR_DATA, path, "bad checkpoint: an epoch attribute is bad");
+    if (counts[0] < 0 || counts[1] < 0 || counts[2] < 0 || !isfinite(cost_sum) || cost_sum < 0)
+        return fail(err, DNN_ERR_DATA, path, "bad checkpoint: an epoch value is out of range");
+    ci->epoch = (long)counts[0];
+    ci->epoch_position = (long)counts[1];
+    ci->epoch_examples = (long)counts[2];
+    ci->epoch_cost_sum = cost_sum;
+    return DNN_OK;
+}
+
+/* Early stopping's state, all of it or none (then ci->best_params stays NULL). The
+ * best parameters' dataset is checked like 'parameters' before memory is spent on it. */
+static dnn_status read_best(hid_t file, const char *path, uint64_t file_size,
+                            const dnn_params *p, dnn_checkpoint_info *ci, dnn_error *err)
+{
+    static const char *const names[3] = {"best_cost", "best_iteration", "prints_since_best"};
+    htri_t has_dataset = H5Lexists(file, "best_parameters", H5P_DEFAULT);
+    int present = has_dataset > 0, ok = has_dataset >= 0;
+    for (int k = 0; k < 3; k++) {
+        htri_t exists = H5Aexists(file, names[k]);
+        present += exists > 0;
+        ok = ok && exists >= 0;
+    }
+    if (ok && present == 0)
+        return DNN_OK;
+    if (!ok || present != 4)
+        return fail(err, DNN_ERR_DATA, path,
+                    "bad checkpoint: early stopping's fields are incomplete or bad");
+    double cost;
+    int64_t best_iteration, since;
+    ok = read_value(file, names[0], H5T_NATIVE_DOUBLE, &cost) &&
+         read_value(file, names[1], H5T_NATIVE_INT64, &best_iteration) &&
+         read_value(file, names[2], H5T_NATIVE_INT64, &since);
+    if (!ok || !isfinite(cost) || cost < 0 || best_iteration < 0 ||
+        best_iteration >= ci->next_iteration || since < 0)
+        return fail(err, DNN_ERR_DATA, path,
+                    "bad checkpoint: an early stopping value is bad or out of range");
+    hsize_t count = p->count;
+    if (!dnn_h5_check_doubles(file, "best_parameters", 1, &count, file_size))
+        return fail(err, DNN_ERR_DATA, path,
+                    "bad checkpoint: dataset 'best_parameters' of the wrong size or not all "
+                    "stored in the file");
+    dnn_status st = dnn_check_memory(path, "the checkpoint's best parameters",
+                                     (uint64_t)p->count * sizeof *p->arena, err);
+    if (st != DNN_OK)
+        return st;
+    if (!read_state(file, "best_parameters", p->count, &ci->best_params))
+        return fail(err, ci->best_params ? DNN_ERR_DATA : DNN_ERR_NOMEM, path,
+                    "bad checkpoint: cannot read dataset 'best_parameters'");
+    int bad_layer = first_nonfinite_layer_of(p, ci->best_params);
+    if (bad_layer)
+        return fail(err, DNN_ERR_DATA, path, "best parameters of layer %d are NaN or Inf",
+                    bad_layer);
+    ci->best_cost = cost;
+    ci->best_iteration = (long)best_iteration;
+    ci->prints_since_best = (long)since;
+    return DNN_OK;
+}
+
 dnn_status dnn_checkpoint_load(const char *path, dnn_params **params, dnn_checkpoint_info *info,
                                dnn_error *err)
 {
@@ -635,6 +753,10 @@ dnn_status dnn_checkpoint_load_for(const char *path, const dnn_checkpoint_info *
         st = read_checkpoint(file, path, file_size, run, &ci, &p, err);
     if (st == DNN_OK)
         st = read_update(file, path, version, p->count, &ci, err);
+    if (st == DNN_OK)
+        st = read_epoch(file, path, &ci, err);
+    if (st == DNN_OK)
+        st = read_best(file, path, file_size, p, &ci, err);
     if (file >= 0)
         H5Fclose(file);
     dnn_h5_quiet_end(&quiet);
@@ -642,6 +764,7 @@ dnn_status dnn_checkpoint_load_for(const char *path, const dnn_checkpoint_info *
         dnn_params_free(&p);
         free(ci.state_v);
         free(ci.state_s);
+        free(ci.best_params);
         return st;
     }
     *params = p;

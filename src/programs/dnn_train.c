@@ -16,6 +16,7 @@
 #include "dnn/shard.h"
 #include "dnn/trainer.h"
 #include "io/file_checks.h"
+#include "programs/early_stop.h"
 #include "programs/train_options.h"
 #include "train/trainer_modes.h"
 
@@ -308,16 +309,19 @@ static int write_checkpoint(const train_options *o, const dnn_params *params,
     return st == DNN_ERR_NONFINITE ? EXIT_RUNTIME : EXIT_USAGE;
 }
 
-/* The checkpoint of the state before iteration next, the optimizer's with it. */
+/* The checkpoint of the state before iteration next, the optimizer's and early
+ * stopping's with it. */
 static int checkpoint_state(const train_options *o, dnn_trainer *t, const dnn_params *params,
-                            dnn_checkpoint_info *ci, long next, long *saved_at)
+                            const early_stop *es, dnn_checkpoint_info *ci, long next,
+                            long *saved_at)
 {
     const double *v, *sq;
     dnn_trainer_update_state(t, &v, &sq, &ci->update_steps);
     ci->state_v = (double *)v; /* read only (dnn_checkpoint_info) */
     ci->state_s = (double *)sq;
+    early_stop_to_checkpoint(es, ci); /* best_params: read only too */
     int rc = write_checkpoint(o, params, ci, next, saved_at);
-    ci->state_v = ci->state_s = NULL;
+    ci->state_v = ci->state_s = ci->best_params = NULL;
     return rc;
 }
 
@@ -326,11 +330,13 @@ static int checkpoint_state(const train_options *o, dnn_trainer *t, const dnn_pa
  * status, 128 + the signal's number as a shell gives (143 for SIGTERM, 130 for SIGINT),
  * also when the checkpoint failed (its error said so). */
 static int stop_now(const train_options *o, dnn_trainer *t, const dnn_params *params,
-                    dnn_checkpoint_info *ci, long i, int sig, long *saved_at)
+                    const early_stop *es, dnn_checkpoint_info *ci, long i, int sig,
+                    long *saved_at)
 {
     int written = 0;
     if (o->checkpoint_path)
-        written = *saved_at == i + 1 || checkpoint_state(o, t, params, ci, i + 1, saved_at) == 0;
+        written = *saved_at == i + 1 ||
+                  checkpoint_state(o, t, params, es, ci, i + 1, saved_at) == 0;
     if (dnn_comm_rank() == 0 && !o->checkpoint_path)
         fprintf(stderr, "dnn-train: stopped by %s after iteration %ld; no --checkpoint, so "
                         "the state is not kept\n", signal_name(sig), i);
@@ -369,64 +375,125 @@ static double learning_rate_at(const train_options *o, long e)
     return o->learning_rate / (1 + o->lr_decay * epochs);
 }
 
-static int train(const train_options *o, data_sets *d, dnn_params *params,
-                 dnn_checkpoint_info *ci)
+/* Whether iteration i prints its cost: every --print-every iterations and the last. */
+static int prints_at(const train_options *o, long i)
 {
-    dnn_reducer reducer = dnn_comm_reducer();
+    return (o->print_every > 0 && i % o->print_every == 0) || i == o->iterations - 1;
+}
+
+/* Whether the print after iteration i counts for early stopping: those of every
+ * --print-every iterations, not the extra one of the last (early_stop.h says why). */
+static int counts_for_early_stop(const train_options *o, long i)
+{
+    return o->print_every > 0 && i % o->print_every == 0;
+}
+
+static void say_early_stop(const early_stop *es, long i)
+{
+    say("Early stop after iteration %ld: best test cost %.17g at iteration %ld\n", i,
+        es->best_cost, es->best_iteration);
+}
+
+/* Collective: every rank calls it at every print point, after iteration i's update
+ * (cost is the training cost that iteration computed, before its update). With --test
+ * the line adds the test set's cross-entropy (no L2 term) and accuracy of the
+ * parameters as iteration i left them, the model the run would end with if it ended
+ * here; --early-stop takes that cost (counts_for_early_stop) and *stop says whether
+ * training ends here, the same on every rank. A loop that prints per epoch calls it
+ * the same way. Signalled ranks call it too (the evaluation is collective), but rank 0
+ * then prints nothing: stdout may be blocked (catch_stop_signals). Returns 0, or the
+ * exit status of a failed evaluation on every rank. */
+static int at_print(const train_options *o, const data_sets *d, dnn_trainer *t,
+                    const dnn_params *params, early_stop *es, long i, double cost, int *stop)
+{
+    char test[128] = "";
+    *stop = 0;
+    if (o->test_path) {
+        dnn_reducer reducer = dnn_comm_reducer();
+        double test_cost;
+        long correct;
+        dnn_status st = dnn_trainer_evaluate(t, &d->test, &reducer, &test_cost, &correct);
+        if (agree(st == DNN_OK, "evaluating the test set failed"))
+            return EXIT_RUNTIME;
+        snprintf(test, sizeof test, "; test cost %.17g, test accuracy %.17g", test_cost,
+                 (double)correct / (double)d->m_test);
+        /* the same bits on every rank; rank 0's decision is made everyone's all the same,
+         * as rank 0 is the one whose checkpoint records it */
+        if (counts_for_early_stop(o, i))
+            *stop = early_stop_observe(es, params, test_cost, i);
+        dnn_comm_bcast(stop, sizeof *stop);
+    }
+    if (!stop_signal)
+        say("Cost after iteration %ld: %.17g%s\n", i, cost, test);
+    if (*stop && !stop_signal)
+        say_early_stop(es, i);
+    return 0;
+}
+
+/* The trainer for params, with the optimizer's state of a resumed run (freed from ci);
+ * NULL (and *rc) on failure, every rank alike. */
+static dnn_trainer *new_trainer(const train_options *o, data_sets *d, dnn_params *params,
+                                dnn_checkpoint_info *ci, int *rc)
+{
     dnn_trainer *t = dnn_trainer_new_typed(params, &d->train, d->m_train, (int)o->chunk, o->reduce,
-                                             o->dtype);
-    if (agree(t != NULL, "out of memory setting up the trainer"))
-        return EXIT_USAGE;
-    dnn_trainer_set_exchange(t, o->exchange);
-    disable_paths(t);
-    dnn_status set = dnn_trainer_set_update(t, &o->update);
-    if (set == DNN_OK && (ci->state_v || ci->update_steps)) /* resumed: its state */
-        set = dnn_trainer_set_update_state(t, ci->state_v, ci->state_s, ci->update_steps);
+                                           o->dtype);
+    dnn_status set = DNN_OK;
+    if (!agree(t != NULL, "out of memory setting up the trainer")) {
+        dnn_trainer_set_exchange(t, o->exchange);
+        disable_paths(t);
+        set = dnn_trainer_set_update(t, &o->update);
+        if (set == DNN_OK && (ci->state_v || ci->update_steps)) /* resumed: its state */
+            set = dnn_trainer_set_update_state(t, ci->state_v, ci->state_s, ci->update_steps);
+    } else {
+        *rc = EXIT_USAGE;
+    }
     free(ci->state_v);
     free(ci->state_s);
     ci->state_v = ci->state_s = NULL;
-    if (agree(set == DNN_OK, "out of memory for the optimizer's state")) {
+    if (t && agree(set == DNN_OK, "out of memory for the optimizer's state")) {
         dnn_trainer_free(&t);
-        return EXIT_RUNTIME;
+        *rc = EXIT_RUNTIME;
     }
-    double start = dnn_comm_wtime(), compute = 0, combine = 0, collective = 0;
-    long first = ci->next_iteration, saved_at = -1, done = 0; /* done: steps taken */
-    int rc = 0;
-    catch_stop_signals();
-    /* Iterations ci->next_iteration .. o->iterations - 1; after each but the last, the
-     * ranks agree whether a signal asks them to stop. */
-    for (long i = first; i < o->iterations; i++) {
-        double cost, c1, c2;
-        dnn_status st = dnn_trainer_step(t, &reducer, learning_rate_at(o, i), &cost);
-        done++;
-        dnn_trainer_last_times(t, &c1, &c2);
-        compute += c1;
-        combine += c2;
-        collective += dnn_trainer_last_collective_time(t);
-        if (st != DNN_OK) {
-            rc = step_failed(o, d, params, i, st, saved_at);
-            break;
-        }
-        /* once signalled, rank 0 prints no more costs: stdout may be blocked (above) */
-        if (((o->print_every > 0 && i % o->print_every == 0) || i == o->iterations - 1) &&
-            !stop_signal)
-            say("Cost after iteration %ld: %.17g\n", i, cost);
-        if (o->checkpoint_path &&
-            ((o->checkpoint_every > 0 && (i + 1) % o->checkpoint_every == 0) ||
-             i == o->iterations - 1)) {
-            if ((rc = checkpoint_state(o, t, params, ci, i + 1, &saved_at)) != 0)
-                break;
-        }
-        int sig = i + 1 < o->iterations ? stop_requested() : 0;
-        if (sig) {
-            rc = stop_now(o, t, params, ci, i, sig, &saved_at);
-            break;
-        }
+    return t;
+}
+
+/* Early stopping's state, a resumed run's from ci (freed there); EXIT_USAGE when out of
+ * memory, every rank alike. */
+static int start_early_stop(const train_options *o, const dnn_params *params,
+                            dnn_checkpoint_info *ci, early_stop *es)
+{
+    int ok = early_stop_init(es, o->early_stop, params) == DNN_OK;
+    if (ok)
+        early_stop_from_checkpoint(es, ci);
+    free(ci->best_params);
+    ci->best_params = NULL;
+    return agree(ok, "out of memory for a copy of the best parameters") ? EXIT_USAGE : 0;
+}
+
+/* Collective, with --early-stop at the end of a run: params become the best ones, unless
+ * the run went to --iters and its last parameters, whose print did not count for early
+ * stopping, have a strictly lower test cost. */
+static int keep_best(const train_options *o, const data_sets *d, dnn_trainer *t,
+                     dnn_params *params, const early_stop *es, int stopped)
+{
+    double final_cost = INFINITY; /* the last print counted, or the run stopped early */
+    if (es->patience == 0)
+        return 0;
+    if (!stopped && !counts_for_early_stop(o, o->iterations - 1)) {
+        dnn_reducer reducer = dnn_comm_reducer();
+        long correct;
+        dnn_status st = dnn_trainer_evaluate(t, &d->test, &reducer, &final_cost, &correct);
+        if (agree(st == DNN_OK, "evaluating the test set failed"))
+            return EXIT_RUNTIME;
     }
-    /* no step left to take (resumed at --iters): the checkpoint is written all the same */
-    if (rc == 0 && done == 0 && o->checkpoint_path)
-        rc = checkpoint_state(o, t, params, ci, first, &saved_at);
-    /* the loop's time, and each part's largest over ranks, in one reduction */
+    early_stop_keep_best(es, params, final_cost);
+    return 0;
+}
+
+/* --timing: the loop's time and each part's largest over ranks, in one reduction. */
+static void report_timing(const train_options *o, dnn_trainer *t, double start, long done,
+                          double compute, double combine, double collective)
+{
     double most[4] = {dnn_comm_wtime() - start, compute, combine, collective};
     dnn_comm_max_doubles(most, 4);
     double elapsed = most[0];
@@ -448,21 +515,85 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
     if (o->timing && o->dtype == DNN_F32 && dnn_comm_rank() == 0 && done > 0)
         fprintf(stderr, "f32: %ld hidden pre-activations near 0 recomputed in double\n",
                 recomputed);
+}
+
+/* The final model's accuracy on the training set and, with --test, the test set. */
+static int report_accuracy(const train_options *o, data_sets *d, dnn_trainer *t)
+{
+    dnn_reducer reducer = dnn_comm_reducer();
     long correct;
-    if (rc == 0) {
-        dnn_status st = dnn_trainer_count_correct(t, &d->train, &reducer, &correct);
-        if (agree(st == DNN_OK, "evaluating the training set failed"))
-            rc = EXIT_RUNTIME;
-        else
-            say("Train accuracy: %.17g\n", (double)correct / (double)d->m_train);
+    dnn_status st = dnn_trainer_count_correct(t, &d->train, &reducer, &correct);
+    if (agree(st == DNN_OK, "evaluating the training set failed"))
+        return EXIT_RUNTIME;
+    say("Train accuracy: %.17g\n", (double)correct / (double)d->m_train);
+    if (!o->test_path)
+        return 0;
+    st = dnn_trainer_count_correct(t, &d->test, &reducer, &correct);
+    if (agree(st == DNN_OK, "evaluating the test set failed"))
+        return EXIT_RUNTIME;
+    say("Test accuracy: %.17g\n", (double)correct / (double)d->m_test);
+    return 0;
+}
+
+static int train(const train_options *o, data_sets *d, dnn_params *params,
+                 dnn_checkpoint_info *ci)
+{
+    dnn_reducer reducer = dnn_comm_reducer();
+    int rc = 0;
+    dnn_trainer *t = new_trainer(o, d, params, ci, &rc);
+    if (!t)
+        return rc;
+    early_stop es;
+    if ((rc = start_early_stop(o, params, ci, &es)) != 0) {
+        dnn_trainer_free(&t);
+        return rc;
     }
-    if (rc == 0 && o->test_path) {
-        dnn_status st = dnn_trainer_count_correct(t, &d->test, &reducer, &correct);
-        if (agree(st == DNN_OK, "evaluating the test set failed"))
-            rc = EXIT_RUNTIME;
-        else
-            say("Test accuracy: %.17g\n", (double)correct / (double)d->m_test);
+    double start = dnn_comm_wtime(), compute = 0, combine = 0, collective = 0;
+    long first = ci->next_iteration, saved_at = -1, done = 0; /* done: steps taken */
+    int stopped = early_stop_reached(&es); /* resumed from a run that had stopped early */
+    if (stopped)
+        say_early_stop(&es, first - 1);
+    catch_stop_signals();
+    /* Iterations ci->next_iteration .. o->iterations - 1, or until early stopping ends
+     * them; after each but the last, the ranks agree whether a signal asks them to stop. */
+    for (long i = first; i < o->iterations && !stopped; i++) {
+        double cost, c1, c2;
+        dnn_status st = dnn_trainer_step(t, &reducer, learning_rate_at(o, i), &cost);
+        done++;
+        dnn_trainer_last_times(t, &c1, &c2);
+        compute += c1;
+        combine += c2;
+        collective += dnn_trainer_last_collective_time(t);
+        if (st != DNN_OK) {
+            rc = step_failed(o, d, params, i, st, saved_at);
+            break;
+        }
+        if (prints_at(o, i) && (rc = at_print(o, d, t, params, &es, i, cost, &stopped)) != 0)
+            break;
+        if (o->checkpoint_path &&
+            ((o->checkpoint_every > 0 && (i + 1) % o->checkpoint_every == 0) ||
+             i == o->iterations - 1 || stopped)) {
+            if ((rc = checkpoint_state(o, t, params, &es, ci, i + 1, &saved_at)) != 0)
+                break;
+        }
+        int sig = i + 1 < o->iterations && !stopped ? stop_requested() : 0;
+        if (sig) {
+            rc = stop_now(o, t, params, &es, ci, i, sig, &saved_at);
+            break;
+        }
     }
+    /* no step left to take (resumed at --iters or after an early stop): the checkpoint is
+     * written all the same */
+    if (rc == 0 && done == 0 && o->checkpoint_path)
+        rc = checkpoint_state(o, t, params, &es, ci, first, &saved_at);
+    report_timing(o, t, start, done, compute, combine, collective);
+    /* with --early-stop the run ends with the best parameters: the accuracies, the hash
+     * and --save are theirs (the checkpoints keep the last ones too, to go on from) */
+    if (rc == 0)
+        rc = keep_best(o, d, t, params, &es, stopped);
+    if (rc == 0)
+        rc = report_accuracy(o, d, t);
+    early_stop_free(&es);
     dnn_trainer_free(&t);
     return rc;
 }
@@ -542,37 +673,87 @@ static void describe_run(const train_options *o, const data_sets *d, const dnn_p
     ci->seed = (uint32_t)o->seed;
 }
 
-/* Every rank gets rank 0's resumed optimizer state (v for momentum and Adam, s for
- * Adam) into ci; 0 (every rank alike) when out of memory. */
-static int broadcast_state(const train_options *o, size_t count, dnn_checkpoint_info *ci)
+/* Every rank gets rank 0's resumed arrays into ci: the optimizer's state (v for
+ * momentum and Adam, s for Adam) and, with --early-stop, the best parameters when the
+ * checkpoint has them; 0 (every rank alike) when out of memory. */
+static int broadcast_arrays(const train_options *o, size_t count, dnn_checkpoint_info *ci)
 {
-    double **state[2] = {&ci->state_v, &ci->state_s};
-    int wanted[2] = {o->update.optimizer != DNN_OPT_GD, o->update.optimizer == DNN_OPT_ADAM};
-    for (int k = 0; k < 2; k++) {
+    double **array[3] = {&ci->state_v, &ci->state_s, &ci->best_params};
+    int has_best = ci->best_params != NULL;
+    dnn_comm_bcast(&has_best, sizeof has_best);
+    int wanted[3] = {o->update.optimizer != DNN_OPT_GD, o->update.optimizer == DNN_OPT_ADAM,
+                     has_best};
+    static const char *const what[3] = {"the optimizer's state", "the optimizer's state",
+                                        "the best parameters"};
+    for (int k = 0; k < 3; k++) {
         if (!wanted[k])
             continue;
         if (dnn_comm_rank() != 0)
-            *state[k] = malloc(count * sizeof **state[k]);
-        if (agree(*state[k] != NULL, "out of memory for the optimizer's state"))
+            *array[k] = malloc(count * sizeof **array[k]);
+        char msg[80];
+        snprintf(msg, sizeof msg, "out of memory for %s", what[k]);
+        if (agree(*array[k] != NULL, msg))
             return 0;
-        dnn_comm_bcast(*state[k], count * sizeof **state[k]);
+        dnn_comm_bcast(*array[k], count * sizeof **array[k]);
     }
     return 1;
 }
 
+/* Every rank gets rank 0's resumed counts and costs into ci. */
+static void broadcast_scalars(dnn_checkpoint_info *ci)
+{
+    long counts[7] = {ci->next_iteration, ci->update_steps, ci->best_iteration,
+                      ci->prints_since_best, ci->epoch, ci->epoch_position, ci->epoch_examples};
+    double costs[2] = {ci->best_cost, ci->epoch_cost_sum};
+    dnn_comm_bcast(counts, sizeof counts);
+    dnn_comm_bcast(costs, sizeof costs);
+    ci->next_iteration = counts[0];
+    ci->update_steps = counts[1];
+    ci->best_iteration = counts[2];
+    ci->prints_since_best = counts[3];
+    ci->epoch = counts[4];
+    ci->epoch_position = counts[5];
+    ci->epoch_examples = counts[6];
+    ci->best_cost = costs[0];
+    ci->epoch_cost_sum = costs[1];
+}
+
+/* The state a checkpoint holds besides the run's description, from found (its arrays
+ * taken over: set to NULL there) into ci. Early stopping's only with --early-stop. */
+static void take_state(const train_options *o, dnn_checkpoint_info *found,
+                       dnn_checkpoint_info *ci)
+{
+    ci->next_iteration = found->next_iteration;
+    ci->update_steps = found->update_steps;
+    ci->state_v = found->state_v; /* the optimizer's state, for train() */
+    ci->state_s = found->state_s;
+    found->state_v = found->state_s = NULL;
+    if (o->early_stop && found->best_params) {
+        ci->best_params = found->best_params;
+        ci->best_cost = found->best_cost;
+        ci->best_iteration = found->best_iteration;
+        ci->prints_since_best = found->prints_since_best;
+        found->best_params = NULL;
+    }
+    ci->epoch = found->epoch;
+    ci->epoch_position = found->epoch_position;
+    ci->epoch_cost_sum = found->epoch_cost_sum;
+    ci->epoch_examples = found->epoch_examples;
+}
+
 /* Rank 0 reads and checks the checkpoint, then every rank takes the parameters and the
- * iteration from rank 0 (so a file that only rank 0 sees is enough). Nothing is used
+ * state from rank 0 (so a file that only rank 0 sees is enough). Nothing is used
  * unless all of it was read and verified. */
 static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_info *ci)
 {
     char msg[1200] = "";
-    long next = 0, steps = 0;
     int ok = 1;
     if (dnn_comm_rank() == 0) {
         dnn_error err = {"", -1};
         dnn_params *saved = NULL;
         dnn_checkpoint_info found;
-        found.state_v = found.state_s = NULL; /* a failed load leaves them as they are */
+        /* a failed load leaves them as they are */
+        found.state_v = found.state_s = found.best_params = NULL;
         char diff[900];
         /* layer sizes other than the run's are refused before any memory is spent */
         if (dnn_checkpoint_load_for(o->resume_path, ci, &saved, &found, &err) != DNN_OK) {
@@ -588,26 +769,20 @@ static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_inf
             ok = 0;
         } else {
             memcpy(params->arena, saved->arena, params->count * sizeof *params->arena);
-            next = found.next_iteration;
-            steps = found.update_steps;
-            ci->state_v = found.state_v; /* the optimizer's state, for train() */
-            ci->state_s = found.state_s;
-            found.state_v = found.state_s = NULL;
+            take_state(o, &found, ci);
         }
         free(found.state_v);
         free(found.state_s);
+        free(found.best_params);
         dnn_params_free(&saved);
     }
     if (agree(ok, msg))
         return EXIT_USAGE;
     dnn_comm_bcast(params->arena, params->count * sizeof *params->arena);
-    dnn_comm_bcast(&next, sizeof next);
-    dnn_comm_bcast(&steps, sizeof steps);
-    ci->next_iteration = next;
-    ci->update_steps = steps;
-    if (!broadcast_state(o, params->count, ci))
+    broadcast_scalars(ci);
+    if (!broadcast_arrays(o, params->count, ci))
         return EXIT_RUNTIME;
-    say("dnn-train: resuming from %s at iteration %ld\n", o->resume_path, next);
+    say("dnn-train: resuming from %s at iteration %ld\n", o->resume_path, ci->next_iteration);
     return 0;
 }
 
@@ -642,6 +817,9 @@ static int run(train_options *o)
         say("Parameter hash: 0x%016" PRIx64 "\n", dnn_params_hash(params));
     if (rc == 0 && o->save_path)
         rc = save(o, params);
+    free(ci.state_v); /* left by a resume that failed after reading them */
+    free(ci.state_s);
+    free(ci.best_params);
     dnn_params_free(&params);
     dnn_dataset_free(&d.train);
     dnn_dataset_free(&d.test);

@@ -19,7 +19,10 @@ void train_options_usage(FILE *out)
             "each.\n\n"
             "data (default: --synthetic " DEFAULT_SYNTHETIC ")\n"
             "  --train FILE          HDF5 training set (course layout: *_x (m,...), *_y (m))\n"
-            "  --test FILE           HDF5 test set, for the test accuracy\n"
+            "  --test FILE           HDF5 test set: every printed line adds its cost (plain\n"
+            "                        cross-entropy, no L2 term) and accuracy with the\n"
+            "                        parameters after that iteration's update; the run\n"
+            "                        ends with its accuracy\n"
             "  --x-dataset NAME      features dataset (default: the one named *_x)\n"
             "  --y-dataset NAME      labels dataset (default: the one named *_y)\n"
             "  --no-scale            keep uint8 features as 0..255 (default: divide by 255)\n"
@@ -41,7 +44,14 @@ void train_options_usage(FILE *out)
             "  --lr-decay RATE       learning rate at iteration (epoch) e: lr / (1 + RATE*e)\n"
             "  --decay-interval N    the stepped schedule: lr / (1 + RATE*floor(e/N))\n"
             "  --iters N             iterations >= 1 (default 2500)\n"
-            "  --print-every N       print the cost every N iterations, 0 = never (default 100)\n"
+            "  --print-every N       print the cost every N iterations and at the last, 0 =\n"
+            "                        only at the last (default 100); the cost printed is the\n"
+            "                        training set's before the iteration's update\n"
+            "  --early-stop N        with --test: stop once N prints in a row (of iterations\n"
+            "                        0, P, 2P, ... for --print-every P) bring no test cost\n"
+            "                        below the lowest, N >= 1; the run ends with the\n"
+            "                        parameters of the lowest (accuracies, hash, --save),\n"
+            "                        and checkpoints carry them\n"
             "  --save PATH           write the trained model as HDF5\n"
             "checkpoints\n"
             "  --checkpoint PATH     write the training state to PATH (HDF5, replaced\n"
@@ -162,6 +172,9 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
     } else if (strcmp(flag, "--print-every") == 0) {
         if (dnn_parse_long(value, 0, INT_MAX, &o->print_every))
             BAD("expected an integer >= 0");
+    } else if (strcmp(flag, "--early-stop") == 0) {
+        if (dnn_parse_long(value, 1, INT_MAX, &o->early_stop))
+            BAD("expected an integer from 1 to 2147483647 (prints without a lower test cost)");
     } else if (strcmp(flag, "--chunk") == 0) {
         if (strcmp(value, "auto") == 0)
             o->chunk = 0;
@@ -230,7 +243,7 @@ int train_options_parse(int argc, char **argv, train_options *o, char *err, size
         "--checkpoint-every", "--resume",    "--synthetic", "--layers",      "--init",
         "--seed",  "--lr",    "--iters",     "--print-every", "--chunk",     "--dtype",
         "--reduce", "--thread-exchange", "--optimizer", "--beta1", "--beta2", "--epsilon",
-        "--l2", "--lr-decay", "--decay-interval", NULL};
+        "--l2", "--lr-decay", "--decay-interval", "--early-stop", NULL};
     static const dnn_option_set options = {
         .switches = switches, .valued = valued, .name_size = 64, .apply = apply};
     defaults(o);
@@ -247,6 +260,12 @@ int train_options_parse(int argc, char **argv, train_options *o, char *err, size
         return snprintf(err, err_size, "--checkpoint-every needs --checkpoint"), 2;
     if (o->test_path && !o->train_path)
         return snprintf(err, err_size, "--test needs --train"), 2;
+    if (o->early_stop && !o->test_path)
+        return snprintf(err, err_size, "--early-stop needs --test: it watches the test cost"), 2;
+    if (o->early_stop && o->print_every == 0)
+        return snprintf(err, err_size,
+                        "--early-stop counts prints: it needs --print-every N with N >= 1"),
+               2;
     return 0;
 }
 
@@ -319,6 +338,7 @@ int train_options_settings(const train_options *o, train_setting *out, int max)
         {"--decay-interval", hash_long(o->decay_interval)},
         {"--iters", hash_long(o->iterations)},
         {"--print-every", hash_long(o->print_every)},
+        {"--early-stop", hash_long(o->early_stop)},
         {"--save", hash_string(o->save_path)},
         {"--checkpoint", hash_string(o->checkpoint_path)},
         {"--checkpoint-every", hash_long(o->checkpoint_every)},

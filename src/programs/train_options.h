@@ -27,6 +27,8 @@ typedef struct {
     double lr_decay;                    /* --lr-decay (0: none) */
     long decay_interval;                /* --decay-interval (0: continuous decay) */
     long iterations, print_every, seed, chunk;
+    long early_stop;                    /* --early-stop N: prints without a lower test
+                                           cost that stop training (0: never) */
     dnn_init init;
     dnn_reduce_mode reduce;
     dnn_dtype dtype;

@@ -96,6 +96,12 @@ bad "--chunk" --chunk abc
 bad "--dtype" --dtype f16
 bad "--thread-exchange" --thread-exchange sometimes
 bad "--checkpoint-every" --checkpoint-every 0 --checkpoint "$tmp/checkpoint.h5"
+bad "--early-stop" --early-stop 0 --train "$tmp/a.h5" --test "$tmp/b.h5"
+bad "--early-stop" --early-stop -1 --train "$tmp/a.h5" --test "$tmp/b.h5"
+bad "--early-stop" --early-stop x --train "$tmp/a.h5" --test "$tmp/b.h5"
+bad "--early-stop needs --test" --early-stop 3
+bad "--early-stop needs --test" --early-stop 3 --train "$tmp/a.h5"
+bad "--print-every" --early-stop 3 --train "$tmp/a.h5" --test "$tmp/b.h5" --print-every 0
 bad "/nonexistent.h5" --resume /nonexistent.h5
 bad "--synthetic" --synthetic 0,4
 bad "--synthetic" --synthetic 4
