@@ -25,6 +25,8 @@ typedef struct {
  * batch < 0 or a drop_last that leaves no batch; DNN_ERR_NOMEM. */
 dnn_status dnn_batches_init(dnn_batches *b, long m, long batch, int drop_last, uint64_t seed);
 void dnn_batches_free(dnn_batches *b);
+/* Batches in an epoch (0 when drop_last leaves none). */
+long dnn_batches_per_epoch(long m, long batch, int drop_last);
 
 /* Batch `index` of epoch `epoch`: its size, and the examples (indices into the data
  * set) of rank's chunks: *columns (borrowed until the next call) of *count. */

@@ -38,6 +38,9 @@
  * Optional in version 2 (files without them load with the defaults given):
  *   attributes epoch, epoch_position, epoch_examples   int64 (default 0)
  *              epoch_cost_sum    float64 (default 0): where a mini-batch run stands
+ *              batch_size        int64 (default 0: the full batch), drop_last int64 0/1
+ *              keep_prob         float64 (default 1: no dropout): the schedule, which a
+ *                                resumed run must repeat
  *   early stopping, all four or none (none: no early stopping):
  *   dataset    best_parameters   float64 (count): the best parameters so far, the
  *                                arena's layout
@@ -62,6 +65,9 @@ typedef struct {
     dnn_update_settings update;
     double lr_decay;     /* --lr-decay */
     long decay_interval; /* --decay-interval (0: none) */
+    long batch_size;     /* --batch-size (0: the full batch) */
+    int drop_last;       /* --drop-last */
+    double keep_prob;    /* --dropout (1, or 0 in a zeroed info: none) */
     /* recorded only */
     char init[32];
     uint32_t seed;
@@ -115,7 +121,7 @@ dnn_status dnn_checkpoint_load_for(const char *path, const dnn_checkpoint_info *
                                    dnn_error *err);
 
 /* Compares what a resume must match: layer sizes, dtype, chunk, reduce mode, learning
- * rate, update rule, decay and data (example count, feature count, fingerprint). Returns how many differ
+ * rate, update rule, decay, batches, dropout and data (example count, feature count, fingerprint). Returns how many differ
  * and describes each in message ("layer sizes: checkpoint 16,8,1, this run 16,4,1; ...").
  * init and seed are not compared: the checkpoint's parameters replace the initial ones. */
 int dnn_checkpoint_mismatch(const dnn_checkpoint_info *saved, const dnn_checkpoint_info *run,

@@ -143,6 +143,12 @@ __attribute__((format(printf, 4, 5))) static void add_difference(char *message, 
 
 static const char *const optimizer_names[] = {"gd", "momentum", "adam"};
 
+/* Dropout's keep_prob, 0 (a zeroed info) meaning none, as 1 does. */
+static double keep_prob_of(const dnn_checkpoint_info *ci)
+{
+    return ci->keep_prob > 0 ? ci->keep_prob : 1.0;
+}
+
 int dnn_checkpoint_mismatch(const dnn_checkpoint_info *saved, const dnn_checkpoint_info *run,
                             char *message, size_t size)
 {
@@ -197,6 +203,18 @@ int dnn_checkpoint_mismatch(const dnn_checkpoint_info *saved, const dnn_checkpoi
                          run->update.l2, run->lr_decay, (double)run->decay_interval};
     static const char *const flags[6] = {"--beta1", "--beta2", "--epsilon", "--l2", "--lr-decay",
                                          "--decay-interval"};
+    if (saved->batch_size != run->batch_size)
+        add_difference(message, size, &n, "--batch-size: checkpoint %ld, this run %ld",
+                       saved->batch_size, run->batch_size);
+    if (saved->drop_last != run->drop_last)
+        add_difference(message, size, &n, "--drop-last: checkpoint %s, this run %s",
+                       saved->drop_last ? "on" : "off", run->drop_last ? "on" : "off");
+    if (keep_prob_of(saved) != keep_prob_of(run)) {
+        char x[32], y[32];
+        format_double(x, sizeof x, keep_prob_of(saved));
+        format_double(y, sizeof y, keep_prob_of(run));
+        add_difference(message, size, &n, "--dropout: checkpoint %s, this run %s", x, y);
+    }
     for (int k = 0; k < 6; k++)
         if (a[k] != b[k]) {
             char x[32], y[32];
@@ -240,13 +258,18 @@ static int write_update(hid_t file, const dnn_params *p, const dnn_checkpoint_in
  * early stopping's best state (only when there is one). */
 static int write_extras(hid_t file, const dnn_params *p, const dnn_checkpoint_info *ci)
 {
-    int64_t counts[3] = {ci->epoch, ci->epoch_position, ci->epoch_examples};
-    static const char *const names[3] = {"epoch", "epoch_position", "epoch_examples"};
+    int64_t counts[5] = {ci->epoch, ci->epoch_position, ci->epoch_examples, ci->batch_size,
+                         ci->drop_last};
+    static const char *const names[5] = {"epoch", "epoch_position", "epoch_examples",
+                                         "batch_size", "drop_last"};
     int ok = 1;
-    for (int k = 0; ok && k < 3; k++)
+    for (int k = 0; ok && k < 5; k++)
         ok = dnn_h5_write_attr(file, names[k], H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &counts[k]);
     ok = ok && dnn_h5_write_attr(file, "epoch_cost_sum", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
                                  &ci->epoch_cost_sum);
+    double keep_prob = keep_prob_of(ci);
+    ok = ok && dnn_h5_write_attr(file, "keep_prob", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                                 &keep_prob);
     if (!ok || !ci->best_params)
         return ok;
     int64_t best_iteration = ci->best_iteration, since = ci->prints_since_best;
@@ -658,16 +681,23 @@ static int read_optional(hid_t file, const char *name, hid_t mem_type, void *out
 static dnn_status read_epoch(hid_t file, const char *path, dnn_checkpoint_info *ci,
                              dnn_error *err)
 {
-    int64_t counts[3] = {0, 0, 0};
-    static const char *const names[3] = {"epoch", "epoch_position", "epoch_examples"};
-    double cost_sum = 0.0;
-    int ok = read_optional(file, "epoch_cost_sum", H5T_NATIVE_DOUBLE, &cost_sum);
-    for (int k = 0; ok && k < 3; k++)
+    int64_t counts[5] = {0, 0, 0, 0, 0};
+    static const char *const names[5] = {"epoch", "epoch_position", "epoch_examples",
+                                         "batch_size", "drop_last"};
+    double cost_sum = 0.0, keep_prob = 1.0;
+    int ok = read_optional(file, "epoch_cost_sum", H5T_NATIVE_DOUBLE, &cost_sum) &&
+             read_optional(file, "keep_prob", H5T_NATIVE_DOUBLE, &keep_prob);
+    for (int k = 0; ok && k < 5; k++)
         ok = read_optional(file, names[k], H5T_NATIVE_INT64, &counts[k]);
     if (!ok)
         return fail(err, DNN_ERR_DATA, path, "bad checkpoint: an epoch attribute is bad");
-    if (counts[0] < 0 || counts[1] < 0 || counts[2] < 0 || !isfinite(cost_sum) || cost_sum < 0)
+    if (counts[0] < 0 || counts[1] < 0 || counts[2] < 0 || counts[3] < 0 || counts[3] > INT64_C(1) << 40 ||
+        (counts[4] != 0 && counts[4] != 1) || !isfinite(cost_sum) || cost_sum < 0 ||
+        !(keep_prob > 0 && keep_prob <= 1))
         return fail(err, DNN_ERR_DATA, path, "bad checkpoint: an epoch value is out of range");
+    ci->batch_size = (long)counts[3];
+    ci->drop_last = (int)counts[4];
+    ci->keep_prob = keep_prob;
     ci->epoch = (long)counts[0];
     ci->epoch_position = (long)counts[1];
     ci->epoch_examples = (long)counts[2];

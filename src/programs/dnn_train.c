@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "comm/comm.h"
+#include "dnn/batches.h"
 #include "dnn/checkpoint.h"
 #include "dnn/data.h"
 #include "dnn/model.h"
@@ -49,17 +50,21 @@ static int agree(int local_ok, const char *message)
     return 1;
 }
 
+/* train: this rank's shard, or with mini-batches every example (each batch deals its
+ * chunks anew); shard: this rank's block of the training set either way (a view into
+ * train), for what is summed over ranks (accuracy, fingerprint). */
 typedef struct {
-    dnn_dataset train, test;
+    dnn_dataset train, test, shard;
     long m_train, m_test;
 } data_sets;
 
-/* Loads this rank's chunks of a data file (or none); probing and loading failures
- * are agreed on collectively by the caller. */
+/* Loads this rank's chunks of a data file (or none; whole: every example); probing and
+ * loading failures are agreed on collectively by the caller. */
 static dnn_status load_shard(const train_options *o, const char *path, long m_total,
-                             int n_features, dnn_dataset *out, dnn_error *err)
+                             int n_features, int whole, dnn_dataset *out, dnn_error *err)
 {
-    dnn_shard s = dnn_shard_of(dnn_comm_rank(), dnn_comm_size(), m_total, o->chunk);
+    dnn_shard s = whole ? (dnn_shard){0, 1, 0, m_total}
+                        : dnn_shard_of(dnn_comm_rank(), dnn_comm_size(), m_total, o->chunk);
     memset(out, 0, sizeof *out);
     out->n_features = n_features;
     out->m_total = m_total;
@@ -111,19 +116,37 @@ static int load_data(train_options *o, data_sets *d)
              n_test, o->train_path, n_train);
     if (o->test_path && agree(n_test == n_train, msg))
         return EXIT_USAGE;
-    if (o->chunk == 0)
+    if (o->chunk == 0 && o->batch_size > 0)
+        o->chunk = dnn_default_batch_chunk(o->batch_size < d->m_train ? o->batch_size : d->m_train);
+    else if (o->chunk == 0)
         o->chunk = dnn_default_chunk(d->m_train);
+    snprintf(msg, sizeof msg, "--drop-last: batches of %ld leave none of the %ld examples",
+             o->batch_size, d->m_train);
+    if (agree(!o->drop_last || o->batch_size <= d->m_train, msg))
+        return EXIT_USAGE;
     long n_chunks = dnn_chunk_count(d->m_train, o->chunk);
     snprintf(msg, sizeof msg, "%ld examples in chunks of %ld: at most 2^25 chunks", d->m_train,
              o->chunk);
     if (agree(n_chunks < (1L << 25), msg))
         return EXIT_USAGE;
     /* out of memory too is EXIT_USAGE: the sizes come from the files and flags given */
-    dnn_status st = load_shard(o, o->train_path, d->m_train, n_train, &d->train, &err);
+    /* mini-batches: every rank holds every example (within the loader's memory checks) */
+    dnn_status st = load_shard(o, o->train_path, d->m_train, n_train, o->batch_size > 0,
+                               &d->train, &err);
     if (agree(st == DNN_OK, err.message))
         return EXIT_USAGE;
+    d->shard = d->train;
+    if (o->batch_size > 0) { /* the view of this rank's block */
+        dnn_shard s = dnn_shard_of(dnn_comm_rank(), dnn_comm_size(), d->m_train, o->chunk);
+        size_t at = (size_t)s.first * (size_t)n_train;
+        d->shard.first = s.first;
+        d->shard.m = s.count;
+        d->shard.X = d->train.X ? d->train.X + at : NULL;
+        d->shard.Y = d->train.Y ? d->train.Y + s.first : NULL;
+        d->shard.X_codes = d->train.X_codes ? d->train.X_codes + at : NULL;
+    }
     if (o->test_path) {
-        st = load_shard(o, o->test_path, d->m_test, n_test, &d->test, &err);
+        st = load_shard(o, o->test_path, d->m_test, n_test, 0, &d->test, &err);
         if (agree(st == DNN_OK, err.message))
             return EXIT_USAGE;
     }
@@ -192,7 +215,7 @@ static int step_failed(const train_options *o, const data_sets *d, const dnn_par
         dnn_comm_abort(EXIT_RUNTIME);
     }
     int lo, hi;
-    nonfinite_layers(params, &d->train, (int)o->chunk, &lo, &hi);
+    nonfinite_layers(params, &d->shard, (int)o->chunk, &lo, &hi);
     char where[160], note[600];
     if (hi == 0)
         snprintf(where, sizeof where, "%s",
@@ -309,12 +332,23 @@ static int write_checkpoint(const train_options *o, const dnn_params *params,
     return st == DNN_ERR_NONFINITE ? EXIT_RUNTIME : EXIT_USAGE;
 }
 
-/* The checkpoint of the state before iteration next, the optimizer's and early
- * stopping's with it. */
+/* The epoch under way: the sum of its batches' costs, each weighted by its size, and
+ * their examples (its printed cost is their ratio). */
+typedef struct {
+    double sum;
+    long examples;
+} epoch_costs;
+
+/* The checkpoint of the state before step next (of per_epoch a epoch), the optimizer's,
+ * the epoch's and early stopping's with it. */
 static int checkpoint_state(const train_options *o, dnn_trainer *t, const dnn_params *params,
-                            const early_stop *es, dnn_checkpoint_info *ci, long next,
-                            long *saved_at)
+                            const early_stop *es, const epoch_costs *ec,
+                            dnn_checkpoint_info *ci, long next, long per_epoch, long *saved_at)
 {
+    ci->epoch = next / per_epoch;
+    ci->epoch_position = next % per_epoch;
+    ci->epoch_cost_sum = ec->sum;
+    ci->epoch_examples = ec->examples;
     const double *v, *sq;
     dnn_trainer_update_state(t, &v, &sq, &ci->update_steps);
     ci->state_v = (double *)v; /* read only (dnn_checkpoint_info) */
@@ -330,19 +364,25 @@ static int checkpoint_state(const train_options *o, dnn_trainer *t, const dnn_pa
  * status, 128 + the signal's number as a shell gives (143 for SIGTERM, 130 for SIGINT),
  * also when the checkpoint failed (its error said so). */
 static int stop_now(const train_options *o, dnn_trainer *t, const dnn_params *params,
-                    const early_stop *es, dnn_checkpoint_info *ci, long i, int sig,
-                    long *saved_at)
+                    const early_stop *es, const epoch_costs *ec, dnn_checkpoint_info *ci,
+                    long i, long per_epoch, int sig, long *saved_at)
 {
     int written = 0;
+    char where[96];
+    if (per_epoch == 1)
+        snprintf(where, sizeof where, "iteration %ld", i);
+    else
+        snprintf(where, sizeof where, "step %ld (batch %ld of epoch %ld)", i,
+                 i % per_epoch, i / per_epoch);
     if (o->checkpoint_path)
         written = *saved_at == i + 1 ||
-                  checkpoint_state(o, t, params, es, ci, i + 1, saved_at) == 0;
+                  checkpoint_state(o, t, params, es, ec, ci, i + 1, per_epoch, saved_at) == 0;
     if (dnn_comm_rank() == 0 && !o->checkpoint_path)
-        fprintf(stderr, "dnn-train: stopped by %s after iteration %ld; no --checkpoint, so "
-                        "the state is not kept\n", signal_name(sig), i);
+        fprintf(stderr, "dnn-train: stopped by %s after %s; no --checkpoint, so "
+                        "the state is not kept\n", signal_name(sig), where);
     else if (dnn_comm_rank() == 0)
-        fprintf(stderr, "dnn-train: stopped by %s after iteration %ld; %s %s\n",
-                signal_name(sig), i,
+        fprintf(stderr, "dnn-train: stopped by %s after %s; %s %s\n",
+                signal_name(sig), where,
                 written ? "checkpoint written to" : "could not write the checkpoint to",
                 o->checkpoint_path);
     return 128 + sig;
@@ -388,10 +428,36 @@ static int counts_for_early_stop(const train_options *o, long i)
     return o->print_every > 0 && i % o->print_every == 0;
 }
 
-static void say_early_stop(const early_stop *es, long i)
+/* What a printed line counts: iterations of the full batch, or epochs. */
+static const char *unit(const train_options *o)
 {
-    say("Early stop after iteration %ld: best test cost %.17g at iteration %ld\n", i,
-        es->best_cost, es->best_iteration);
+    return o->batch_size > 0 ? "epoch" : "iteration";
+}
+
+static void say_early_stop(const train_options *o, const early_stop *es, long i)
+{
+    say("Early stop after %s %ld: best test cost %.17g at %s %ld\n", unit(o), i, es->best_cost,
+        unit(o), es->best_iteration);
+}
+
+/* The trainer's examples for step i: with mini-batches, this rank's chunks of the
+ * step's batch (*size its examples over all ranks); the full batch stays as it is.
+ * Collective on a run's first step and at the start of each epoch, where memory is
+ * taken (the gathering buffers, a new order): a failure there is every rank's. */
+static dnn_status select_batch(const train_options *o, dnn_batches *b, dnn_trainer *t, long i,
+                               int first_step, long *size)
+{
+    if (o->batch_size == 0)
+        return DNN_OK;
+    const long *columns;
+    long count;
+    dnn_status st = dnn_batches_get(b, i / b->per_epoch, i % b->per_epoch, dnn_comm_rank(),
+                                    dnn_comm_size(), o->chunk, &columns, &count, size);
+    if (st == DNN_OK)
+        st = dnn_trainer_select(t, columns, count, *size);
+    if (!first_step && i % b->per_epoch != 0)
+        return st; /* nothing is allocated here: the same status on every rank */
+    return agree(st == DNN_OK, "out of memory for a batch") ? DNN_ERR_NOMEM : DNN_OK;
 }
 
 /* Collective: every rank calls it at every print point, after iteration i's update
@@ -424,9 +490,9 @@ static int at_print(const train_options *o, const data_sets *d, dnn_trainer *t,
         dnn_comm_bcast(stop, sizeof *stop);
     }
     if (!stop_signal)
-        say("Cost after iteration %ld: %.17g%s\n", i, cost, test);
+        say("Cost after %s %ld: %.17g%s\n", unit(o), i, cost, test);
     if (*stop && !stop_signal)
-        say_early_stop(es, i);
+        say_early_stop(o, es, i);
     return 0;
 }
 
@@ -442,6 +508,8 @@ static dnn_trainer *new_trainer(const train_options *o, data_sets *d, dnn_params
         dnn_trainer_set_exchange(t, o->exchange);
         disable_paths(t);
         set = dnn_trainer_set_update(t, &o->update);
+        if (set == DNN_OK)
+            set = dnn_trainer_set_dropout(t, o->keep_prob, (uint64_t)o->seed);
         if (set == DNN_OK && (ci->state_v || ci->update_steps)) /* resumed: its state */
             set = dnn_trainer_set_update_state(t, ci->state_v, ci->state_s, ci->update_steps);
     } else {
@@ -522,7 +590,7 @@ static int report_accuracy(const train_options *o, data_sets *d, dnn_trainer *t)
 {
     dnn_reducer reducer = dnn_comm_reducer();
     long correct;
-    dnn_status st = dnn_trainer_count_correct(t, &d->train, &reducer, &correct);
+    dnn_status st = dnn_trainer_count_correct(t, &d->shard, &reducer, &correct);
     if (agree(st == DNN_OK, "evaluating the training set failed"))
         return EXIT_RUNTIME;
     say("Train accuracy: %.17g\n", (double)correct / (double)d->m_train);
@@ -548,17 +616,33 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
         dnn_trainer_free(&t);
         return rc;
     }
+    dnn_batches batches;
+    dnn_status bs = dnn_batches_init(&batches, d->m_train, o->batch_size, o->drop_last,
+                                     (uint64_t)o->seed);
+    if (agree(bs == DNN_OK, "out of memory for the epochs' order")) {
+        early_stop_free(&es);
+        dnn_trainer_free(&t);
+        return EXIT_RUNTIME;
+    }
     double start = dnn_comm_wtime(), compute = 0, combine = 0, collective = 0;
+    /* steps: one per batch, per_epoch of them an epoch (1 with the full batch, where a
+     * step is an iteration); the checkpoint's next_iteration counts steps */
+    long per_epoch = batches.per_epoch, steps = o->iterations * per_epoch;
     long first = ci->next_iteration, saved_at = -1, done = 0; /* done: steps taken */
+    epoch_costs ec = {ci->epoch_cost_sum, ci->epoch_examples};
     int stopped = early_stop_reached(&es); /* resumed from a run that had stopped early */
     if (stopped)
-        say_early_stop(&es, first - 1);
+        say_early_stop(o, &es, first / per_epoch - 1);
     catch_stop_signals();
-    /* Iterations ci->next_iteration .. o->iterations - 1, or until early stopping ends
-     * them; after each but the last, the ranks agree whether a signal asks them to stop. */
-    for (long i = first; i < o->iterations && !stopped; i++) {
+    /* Steps ci->next_iteration .. steps - 1, or until early stopping ends them; after
+     * each but the last, the ranks agree whether a signal asks them to stop. Prints,
+     * checkpoints and early stopping happen at the ends of epochs. */
+    for (long i = first; i < steps && !stopped; i++) {
+        long epoch = i / per_epoch, size = d->m_train;
         double cost, c1, c2;
-        dnn_status st = dnn_trainer_step(t, &reducer, learning_rate_at(o, i), &cost);
+        dnn_status st = select_batch(o, &batches, t, i, i == first, &size);
+        if (st == DNN_OK)
+            st = dnn_trainer_step(t, &reducer, learning_rate_at(o, epoch), &cost);
         done++;
         dnn_trainer_last_times(t, &c1, &c2);
         compute += c1;
@@ -568,24 +652,35 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
             rc = step_failed(o, d, params, i, st, saved_at);
             break;
         }
-        if (prints_at(o, i) && (rc = at_print(o, d, t, params, &es, i, cost, &stopped)) != 0)
-            break;
-        if (o->checkpoint_path &&
-            ((o->checkpoint_every > 0 && (i + 1) % o->checkpoint_every == 0) ||
-             i == o->iterations - 1 || stopped)) {
-            if ((rc = checkpoint_state(o, t, params, &es, ci, i + 1, &saved_at)) != 0)
+        ec.sum += cost * (double)size;
+        ec.examples += size;
+        if ((i + 1) % per_epoch == 0) { /* the epoch's end */
+            /* the full batch prints its step's cost as it is */
+            double epoch_cost = per_epoch == 1 ? cost : ec.sum / (double)ec.examples;
+            ec.sum = 0.0;
+            ec.examples = 0;
+            if (prints_at(o, epoch) &&
+                (rc = at_print(o, d, t, params, &es, epoch, epoch_cost, &stopped)) != 0)
                 break;
+            if (o->checkpoint_path &&
+                ((o->checkpoint_every > 0 && (epoch + 1) % o->checkpoint_every == 0) ||
+                 epoch == o->iterations - 1 || stopped)) {
+                if ((rc = checkpoint_state(o, t, params, &es, &ec, ci, i + 1, per_epoch,
+                                           &saved_at)) != 0)
+                    break;
+            }
         }
-        int sig = i + 1 < o->iterations && !stopped ? stop_requested() : 0;
+        int sig = i + 1 < steps && !stopped ? stop_requested() : 0;
         if (sig) {
-            rc = stop_now(o, t, params, &es, ci, i, sig, &saved_at);
+            rc = stop_now(o, t, params, &es, &ec, ci, i, per_epoch, sig, &saved_at);
             break;
         }
     }
+    dnn_batches_free(&batches);
     /* no step left to take (resumed at --iters or after an early stop): the checkpoint is
      * written all the same */
     if (rc == 0 && done == 0 && o->checkpoint_path)
-        rc = checkpoint_state(o, t, params, &es, ci, first, &saved_at);
+        rc = checkpoint_state(o, t, params, &es, &ec, ci, first, per_epoch, &saved_at);
     report_timing(o, t, start, done, compute, combine, collective);
     /* with --early-stop the run ends with the best parameters: the accuracies, the hash
      * and --save are theirs (the checkpoints keep the last ones too, to go on from) */
@@ -665,9 +760,12 @@ static void describe_run(const train_options *o, const data_sets *d, const dnn_p
     ci->update = o->update;
     ci->lr_decay = o->lr_decay;
     ci->decay_interval = o->decay_interval;
+    ci->batch_size = o->batch_size;
+    ci->drop_last = o->drop_last;
+    ci->keep_prob = o->keep_prob;
     ci->m_total = d->m_train;
     ci->n_features = p->dims[0];
-    uint64_t sum = dnn_comm_sum_uint64(dnn_dataset_hash_sum(&d->train));
+    uint64_t sum = dnn_comm_sum_uint64(dnn_dataset_hash_sum(&d->shard));
     ci->data_fingerprint = dnn_data_fingerprint(d->m_train, p->dims[0], sum);
     snprintf(ci->init, sizeof ci->init, "%s", dnn_init_name(o->init));
     ci->seed = (uint32_t)o->seed;
@@ -746,6 +844,7 @@ static void take_state(const train_options *o, dnn_checkpoint_info *found,
  * unless all of it was read and verified. */
 static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_info *ci)
 {
+    long per_epoch = dnn_batches_per_epoch(ci->m_total, o->batch_size, o->drop_last);
     char msg[1200] = "";
     int ok = 1;
     if (dnn_comm_rank() == 0) {
@@ -763,9 +862,10 @@ static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_inf
             snprintf(msg, sizeof msg, "--resume %s: made by a different run: %s", o->resume_path,
                      diff);
             ok = 0;
-        } else if (found.next_iteration > o->iterations) {
-            snprintf(msg, sizeof msg, "--resume %s: already %ld iterations, more than --iters %ld",
-                     o->resume_path, found.next_iteration, o->iterations);
+        } else if (found.next_iteration > o->iterations * per_epoch) {
+            snprintf(msg, sizeof msg, "--resume %s: already %ld %s, more than the %ld of --iters %ld",
+                     o->resume_path, found.next_iteration, per_epoch == 1 ? "iterations" : "steps",
+                     o->iterations * per_epoch, o->iterations);
             ok = 0;
         } else {
             memcpy(params->arena, saved->arena, params->count * sizeof *params->arena);
@@ -808,8 +908,14 @@ static int run(train_options *o)
     else if (rc == 0)
         dnn_initialize_parameters_deep(params, o->init, (uint32_t)o->seed);
     if (rc == 0) {
-        say("dnn-train: %d rank(s), %ld training examples, %zu parameters, chunk %ld, %s sums\n",
-            dnn_comm_size(), d.m_train, params->count, o->chunk,
+        char batches[96] = "";
+        if (o->batch_size > 0)
+            snprintf(batches, sizeof batches, ", batches of %ld (%ld an epoch)",
+                     o->batch_size < d.m_train ? o->batch_size : d.m_train,
+                     dnn_batches_per_epoch(d.m_train, o->batch_size, o->drop_last));
+        say("dnn-train: %d rank(s), %ld training examples, %zu parameters, chunk %ld%s, %s "
+            "sums\n",
+            dnn_comm_size(), d.m_train, params->count, o->chunk, batches,
             o->reduce == DNN_REDUCE_EXACT ? "exact" : "fast");
         rc = train(o, &d, params, &ci);
     }
@@ -821,7 +927,7 @@ static int run(train_options *o)
     free(ci.state_s);
     free(ci.best_params);
     dnn_params_free(&params);
-    dnn_dataset_free(&d.train);
+    dnn_dataset_free(&d.train); /* d.shard is a view into it */
     dnn_dataset_free(&d.test);
     return rc;
 }

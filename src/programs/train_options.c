@@ -14,7 +14,8 @@ void train_options_usage(FILE *out)
 {
     fprintf(out,
             "usage: [mpirun -np P] dnn-train [options]\n"
-            "Trains [LINEAR->RELU]x(L-1)->LINEAR->SIGMOID by full-batch gradient descent;\n"
+            "Trains [LINEAR->RELU]x(L-1)->LINEAR->SIGMOID by gradient descent, full batch\n"
+            "or mini-batches;\n"
             "examples are split over MPI ranks, and over OpenMP threads (OMP_NUM_THREADS) in "
             "each.\n\n"
             "data (default: --synthetic " DEFAULT_SYNTHETIC ")\n"
@@ -43,7 +44,20 @@ void train_options_usage(FILE *out)
             "                        (LAMBDA/2m)*sum(W^2), the weights' gradients (LAMBDA/m)*W\n"
             "  --lr-decay RATE       learning rate at iteration (epoch) e: lr / (1 + RATE*e)\n"
             "  --decay-interval N    the stepped schedule: lr / (1 + RATE*floor(e/N))\n"
-            "  --iters N             iterations >= 1 (default 2500)\n"
+            "  --iters N             iterations >= 1 (default 2500): epochs, each one step\n"
+            "                        with the full batch\n"
+            "  --epochs N            the same as --iters N\n"
+            "  --batch-size B        mini-batches of B examples, 0 = the full batch (default);\n"
+            "                        each epoch visits the examples in an order drawn from\n"
+            "                        (--seed, epoch), the same on any ranks and threads; the\n"
+            "                        printed cost is then the epoch's mean of its batches'\n"
+            "                        costs (each before its update), and --print-every,\n"
+            "                        --checkpoint-every and the decay count epochs\n"
+            "  --drop-last           skip the last, smaller batch of each epoch\n"
+            "  --dropout KEEP        inverted dropout on the hidden layers, keeping each unit\n"
+            "                        with probability KEEP in (0, 1] (default 1: none); masks\n"
+            "                        drawn from (--seed, step, layer, example); never when\n"
+            "                        predicting\n"
             "  --print-every N       print the cost every N iterations and at the last, 0 =\n"
             "                        only at the last (default 100); the cost printed is the\n"
             "                        training set's before the iteration's update\n"
@@ -81,6 +95,7 @@ static void defaults(train_options *o)
     o->learning_rate = 0.0075;
     o->update = dnn_update_defaults();
     o->iterations = 2500;
+    o->keep_prob = 1.0;
     o->print_every = 100;
     o->seed = 1;
     o->chunk = 0; /* auto: chosen from the example count */
@@ -122,6 +137,8 @@ static void apply_switch(train_options *o, const char *flag)
         o->scale_uint8 = 0;
     else if (strcmp(flag, "--timing") == 0)
         o->timing = 1;
+    else if (strcmp(flag, "--drop-last") == 0)
+        o->drop_last = 1;
     else
         o->help = 1;
 }
@@ -169,6 +186,15 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
     } else if (strcmp(flag, "--iters") == 0) {
         if (dnn_parse_long(value, 1, INT_MAX, &o->iterations))
             BAD("expected an integer from 1 to 2147483647");
+    } else if (strcmp(flag, "--epochs") == 0) {
+        if (dnn_parse_long(value, 1, INT_MAX, &o->iterations))
+            BAD("expected an integer from 1 to 2147483647");
+    } else if (strcmp(flag, "--batch-size") == 0) {
+        if (dnn_parse_long(value, 0, INT_MAX, &o->batch_size))
+            BAD("expected an integer from 0 (the full batch) to 2147483647");
+    } else if (strcmp(flag, "--dropout") == 0) {
+        if (dnn_parse_double(value, &o->keep_prob) || !(o->keep_prob > 0 && o->keep_prob <= 1))
+            BAD("expected the probability of keeping a unit, in (0, 1]");
     } else if (strcmp(flag, "--print-every") == 0) {
         if (dnn_parse_long(value, 0, INT_MAX, &o->print_every))
             BAD("expected an integer >= 0");
@@ -237,13 +263,15 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
 
 int train_options_parse(int argc, char **argv, train_options *o, char *err, size_t err_size)
 {
-    static const char *const switches[] = {"--help", "-h", "--no-scale", "--timing", NULL};
+    static const char *const switches[] = {"--help", "-h", "--no-scale", "--timing",
+                                           "--drop-last", NULL};
     static const char *const valued[] = {
         "--train", "--test",  "--x-dataset", "--y-dataset", "--save",        "--checkpoint",
         "--checkpoint-every", "--resume",    "--synthetic", "--layers",      "--init",
         "--seed",  "--lr",    "--iters",     "--print-every", "--chunk",     "--dtype",
         "--reduce", "--thread-exchange", "--optimizer", "--beta1", "--beta2", "--epsilon",
-        "--l2", "--lr-decay", "--decay-interval", "--early-stop", NULL};
+        "--l2", "--lr-decay", "--decay-interval", "--early-stop", "--epochs", "--batch-size",
+        "--dropout", NULL};
     static const dnn_option_set options = {
         .switches = switches, .valued = valued, .name_size = 64, .apply = apply};
     defaults(o);
@@ -258,6 +286,8 @@ int train_options_parse(int argc, char **argv, train_options *o, char *err, size
         return snprintf(err, err_size, "--train and --synthetic exclude each other"), 2;
     if (o->checkpoint_every && !o->checkpoint_path)
         return snprintf(err, err_size, "--checkpoint-every needs --checkpoint"), 2;
+    if (o->drop_last && o->batch_size == 0)
+        return snprintf(err, err_size, "--drop-last needs --batch-size B with B >= 1"), 2;
     if (o->test_path && !o->train_path)
         return snprintf(err, err_size, "--test needs --train"), 2;
     if (o->early_stop && !o->test_path)
@@ -337,7 +367,11 @@ int train_options_settings(const train_options *o, train_setting *out, int max)
         {"--lr-decay", hash_double(o->lr_decay)},
         {"--decay-interval", hash_long(o->decay_interval)},
         {"--iters", hash_long(o->iterations)},
+        {"--epochs", hash_long(o->iterations)}, /* the same setting, by its other name */
         {"--print-every", hash_long(o->print_every)},
+        {"--batch-size", hash_long(o->batch_size)},
+        {"--drop-last", hash_long(o->drop_last)},
+        {"--dropout", hash_double(o->keep_prob)},
         {"--early-stop", hash_long(o->early_stop)},
         {"--save", hash_string(o->save_path)},
         {"--checkpoint", hash_string(o->checkpoint_path)},

@@ -26,9 +26,13 @@ typedef struct {
     dnn_update_settings update;         /* --optimizer, --beta1/2, --epsilon, --l2 */
     double lr_decay;                    /* --lr-decay (0: none) */
     long decay_interval;                /* --decay-interval (0: continuous decay) */
-    long iterations, print_every, seed, chunk;
+    long iterations, print_every, seed, chunk; /* iterations: epochs with --batch-size
+                                                  (--epochs sets the same) */
     long early_stop;                    /* --early-stop N: prints without a lower test
                                            cost that stop training (0: never) */
+    long batch_size;                    /* --batch-size (0: the full batch) */
+    int drop_last;                      /* --drop-last: no smaller last batch */
+    double keep_prob;                   /* --dropout KEEP_PROB (1: none) */
     dnn_init init;
     dnn_reduce_mode reduce;
     dnn_dtype dtype;

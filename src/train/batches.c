@@ -12,7 +12,7 @@ dnn_status dnn_batches_init(dnn_batches *b, long m, long batch, int drop_last, u
         return DNN_ERR_ARG;
     *b = (dnn_batches){m, batch == 0 || batch > m ? m : batch, drop_last, batch > 0, seed, 0,
                        NULL, -1};
-    b->per_epoch = drop_last && batch > 0 ? m / batch : (m + b->batch - 1) / b->batch;
+    b->per_epoch = dnn_batches_per_epoch(m, batch, drop_last);
     if (b->per_epoch < 1)
         return DNN_ERR_ARG;
     if (batch == 0)
@@ -24,6 +24,15 @@ dnn_status dnn_batches_init(dnn_batches *b, long m, long batch, int drop_last, u
         for (long i = 0; i < m; i++)
             b->order[i] = i;
     return DNN_OK;
+}
+
+long dnn_batches_per_epoch(long m, long batch, int drop_last)
+{
+    if (m < 1 || batch < 0)
+        return 0;
+    if (batch == 0 || (batch >= m && !drop_last))
+        return 1;
+    return drop_last ? m / batch : (m + batch - 1) / batch;
 }
 
 void dnn_batches_free(dnn_batches *b)

@@ -5,7 +5,8 @@
 # the reference's (issue 4's bound for --dtype f32), accuracies equal. Then the update
 # rules of "Improving Deep Neural Networks" (momentum, Adam, L2, the decay schedules)
 # on the two-layer model, 300 iterations, 1 and 2 ranks: every printed cost within
-# 1e-10 relative of the numpy reference's (issue 18's bound; measured ~5e-15).
+# 1e-10 relative of the numpy reference's (issue 18's bound; measured ~5e-15); and the
+# same for mini-batches and dropout.
 set -euo pipefail
 dnn_train=$1 shared=$2 refdir=$3
 source "$(dirname "$0")/common.sh"
@@ -66,5 +67,16 @@ for ranks in 1 2; do
     check_run "2layer adam + L2 + stepped decay" "$refdir/course_2layer_adam_l2_step.txt" rel 1e-10 \
         "$ranks" --layers 12288,7,1 --init normal-0.01 --iters 300 --print-every 50 --lr 0.0005 \
         --optimizer adam --l2 0.7 --lr-decay 0.3 --decay-interval 100
+done
+# Mini-batches, dropout (issue 18): the epoch order, the batches, the masks and the
+# epochs' costs against the numpy reference, on 1 to 3 ranks, each with the flags of its
+# reference file's command line (measured ~7e-16)
+for name in mb64_adam mb32_momentum_l2_dropout full_dropout mb50_gd_l2_decay_dropout; do
+    ref=$refdir/course_2layer_$name.txt
+    read -r -a flags < <(sed -n 's/^# command: .*course_model\.py //p' "$ref" |
+        sed 's/--out [^ ]*//; s/--dtype float64//; s|data/|'"$shared"'/|g')
+    for ranks in 1 2 3; do
+        check_run "2layer $name" "$ref" rel 1e-10 "$ranks" "${flags[@]}"
+    done
 done
 finish
