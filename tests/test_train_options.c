@@ -43,6 +43,7 @@ static const change_case cases[] = {
     {"--batch-size", {NULL}, {"--batch-size", "64", NULL}},
     {"--drop-last", {"--batch-size", "64", NULL}, {"--drop-last", NULL}},
     {"--dropout", {NULL}, {"--dropout", "0.8", NULL}},
+    {"--batch-read", {NULL}, {"--batch-read", "file", NULL}},
     {"--early-stop", {"--train", "a.h5", "--test", "b.h5", NULL}, {"--early-stop", "3", NULL}},
     {"--save", {NULL}, {"--save", "m.h5", NULL}},
     {"--checkpoint", {NULL}, {"--checkpoint", "c.h5", NULL}},

@@ -19,6 +19,8 @@ typedef struct {
     double *X;
     double *Y;
     uint8_t *X_codes;
+    long *index; /* NULL, or example j's global index (then first is 0): examples chosen
+                    from anywhere in the data set (dnn_h5_reader_load) */
 } dnn_dataset;
 
 void dnn_dataset_free(dnn_dataset *data);
@@ -57,6 +59,17 @@ dnn_status dnn_h5_probe(const char *path, const dnn_h5_options *opts, long *m_to
  * NULL. */
 dnn_status dnn_h5_load(const char *path, const dnn_h5_options *opts, long first, long count,
                        dnn_dataset *out, dnn_error *err);
+
+/* A file kept open to read chosen examples, e.g. a mini-batch's, as dnn_h5_load reads
+ * a block: open checks the file as dnn_h5_probe does; load reads the count examples
+ * index[0] < index[1] < ... (any of the file's; an HDF5 selection of their runs) into
+ * *out, whose index then holds them. Not for use by two threads at once. */
+typedef struct dnn_h5_reader dnn_h5_reader;
+dnn_status dnn_h5_reader_open(const char *path, const dnn_h5_options *opts,
+                              dnn_h5_reader **reader, dnn_error *err);
+dnn_status dnn_h5_reader_load(dnn_h5_reader *reader, const long *index, long count,
+                              dnn_dataset *out, dnn_error *err);
+void dnn_h5_reader_close(dnn_h5_reader **reader);
 
 /* A deterministic binary task that needs a non-linear model: example i depends only
  * on (seed, i), so any block can be generated on its own. Features uniform on [-1, 1),

@@ -73,6 +73,11 @@ dnn_status dnn_trainer_set_update_state(dnn_trainer *trainer, const double *v, c
  * columns is borrowed until the next call. DNN_ERR_ARG for a column out of range. */
 dnn_status dnn_trainer_select(dnn_trainer *trainer, const long *columns, long count,
                               long m_step);
+/* Other local examples for the next steps (same features; borrowed until the next call
+ * or the trainer's end), e.g. a mini-batch's read from a file: its index, when set,
+ * gives the examples' global indices (dropout's masks). Selects all of them
+ * (dnn_trainer_select may follow). DNN_ERR_NOMEM with DNN_F32 (its float copy). */
+dnn_status dnn_trainer_set_data(dnn_trainer *trainer, const dnn_dataset *local);
 /* Inverted dropout on the hidden layers in training steps (dnn/dropout.h), with masks
  * from (seed, step, layer, global example index): keep_prob in (0, 1], 1 for none
  * (DNN_ERR_ARG otherwise). The step is the update count (dnn_trainer_update_state). */

@@ -37,6 +37,41 @@ typedef struct {
     int n_features;
 } h5_source;
 
+/* Examples as runs of consecutive indices: [first[r], first[r] + length[r]). */
+typedef struct {
+    long n;
+    long *first, *length;
+} run_list;
+
+static void runs_free(run_list *runs)
+{
+    free(runs->first);
+    free(runs->length);
+    runs->first = runs->length = NULL;
+    runs->n = 0;
+}
+
+/* The runs of index (count > 0, strictly increasing); 0 when out of memory. */
+static int runs_of(const long *index, long count, run_list *runs)
+{
+    runs->n = 0;
+    runs->first = malloc((size_t)count * sizeof *runs->first);
+    runs->length = malloc((size_t)count * sizeof *runs->length);
+    if (!runs->first || !runs->length) {
+        runs_free(runs);
+        return 0;
+    }
+    for (long j = 0; j < count; j++) {
+        if (runs->n > 0 && index[j] == runs->first[runs->n - 1] + runs->length[runs->n - 1]) {
+            runs->length[runs->n - 1]++;
+        } else {
+            runs->first[runs->n] = index[j];
+            runs->length[runs->n++] = 1;
+        }
+    }
+    return 1;
+}
+
 /* A short list of names for messages: 'a', 'b', ... */
 typedef struct {
     char text[160];
@@ -449,17 +484,36 @@ static hid_t bool_memory_type(void)
     return type;
 }
 
-/* Reads the hyperslab start/count of dset (one entry per dimension) into count_all
- * doubles, in the file's row-major order; is_bool: dset holds h5py's booleans. */
-static dnn_status read_slab(h5_source *s, hid_t dset, const char *name, const hsize_t *start,
-                            const hsize_t *count, hsize_t count_all, int is_bool, double *buf)
+/* Selects in space the examples of runs (sorted, disjoint): axis `axis` of the
+ * dataset runs over examples, the other axes are taken whole (dims). */
+static int select_runs(hid_t space, int rank, const hsize_t *dims, int axis, const run_list *runs)
+{
+    hsize_t start[H5S_MAX_RANK] = {0}, count[H5S_MAX_RANK];
+    for (int k = 0; k < rank; k++)
+        count[k] = dims[k];
+    for (long r = 0; r < runs->n; r++) {
+        start[axis] = (hsize_t)runs->first[r];
+        count[axis] = (hsize_t)runs->length[r];
+        if (H5Sselect_hyperslab(space, r == 0 ? H5S_SELECT_SET : H5S_SELECT_OR, start, NULL,
+                                count, NULL) < 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Reads the examples of runs from dset (whose axis `axis` runs over examples) into
+ * count_all doubles, in the file's row-major order; is_bool: dset holds h5py's
+ * booleans. */
+static dnn_status read_slab(h5_source *s, hid_t dset, const char *name, int rank,
+                            const hsize_t *dims, int axis, const run_list *runs,
+                            hsize_t count_all, int is_bool, double *buf)
 {
     hid_t file_space = H5Dget_space(dset);
     hid_t mem_space = H5Screate_simple(1, &count_all, NULL);
     hid_t mem_type = is_bool ? bool_memory_type() : H5T_NATIVE_DOUBLE;
     herr_t rc = -1;
     if (file_space >= 0 && mem_space >= 0 && mem_type >= 0 &&
-        H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0)
+        select_runs(file_space, rank, dims, axis, runs))
         rc = H5Dread(dset, mem_type, mem_space, file_space, H5P_DEFAULT, buf);
     if (rc >= 0 && is_bool) {
         /* one byte each at the front of buf, widened from the last: double i covers
@@ -476,34 +530,38 @@ static dnn_status read_slab(h5_source *s, hid_t dset, const char *name, const hs
         H5Sclose(file_space);
     if (rc < 0)
         return fail(s->err, DNN_ERR_IO, -1, s->path, name,
-                    "cannot read examples [%llu, %llu)", (unsigned long long)start[0],
-                    (unsigned long long)(start[0] + count[0]));
+                    "cannot read examples [%ld, %ld)", runs->first[0],
+                    runs->first[runs->n - 1] + runs->length[runs->n - 1]);
     return DNN_OK;
 }
 
-/* Labels exactly 0 or 1 and features finite; reports the first bad example. */
-static dnn_status validate(h5_source *s, long first, long count, double *X, double *Y)
+/* Labels exactly 0 or 1 and features finite; reports the first bad example, example j
+ * being first + j, or index[j]. */
+static dnn_status validate(h5_source *s, long first, const long *index, long count, double *X,
+                           double *Y)
 {
     size_t n = (size_t)s->n_features;
     for (long j = 0; j < count; j++) {
+        long at = index ? index[j] : first + j;
         double y = Y[j];
         if (y != 0.0 && y != 1.0)
-            return fail(s->err, DNN_ERR_DATA, first + j, s->path, s->y_name,
-                        "label %.17g at example %ld is not 0 or 1", y, first + j);
+            return fail(s->err, DNN_ERR_DATA, at, s->path, s->y_name,
+                        "label %.17g at example %ld is not 0 or 1", y, at);
         Y[j] = y == 0.0 ? 0.0 : 1.0; /* no -0.0 */
         const double *x = X + (size_t)j * n;
         for (size_t k = 0; k < n; k++) {
             if (!isfinite(x[k]))
-                return fail(s->err, DNN_ERR_DATA, first + j, s->path, s->x_name,
-                            "feature %zu of example %ld is %s", k, first + j,
+                return fail(s->err, DNN_ERR_DATA, at, s->path, s->x_name,
+                            "feature %zu of example %ld is %s", k, at,
                             isnan(x[k]) ? "NaN" : x[k] > 0 ? "+Inf" : "-Inf");
         }
     }
     return DNN_OK;
 }
 
+/* Examples [first, first + count), or (index not NULL) the count examples index[j]. */
 static dnn_status read_examples(h5_source *s, const dnn_h5_options *opts, long first,
-                                long count, dnn_dataset *out)
+                                const long *index, long count, dnn_dataset *out)
 {
     size_t n = (size_t)s->n_features;
     /* X and Y in double, and the 8-bit codes; 0: more than can be allocated */
@@ -526,19 +584,17 @@ static dnn_status read_examples(h5_source *s, const dnn_h5_options *opts, long f
                     "out of memory for %ld examples of %zu features", count, n);
     }
 
-    hsize_t start[H5S_MAX_RANK] = {0}, cnt[H5S_MAX_RANK];
-    start[0] = (hsize_t)first;
-    cnt[0] = (hsize_t)count;
-    for (int k = 1; k < s->x_rank; k++)
-        cnt[k] = s->x_dims[k];
-    st = read_slab(s, s->x, s->x_name, start, cnt, (hsize_t)count * (hsize_t)n, s->x_bool, X);
-
-    if (st == DNN_OK) {
-        hsize_t y_start[2] = {0, 0}, y_cnt[2] = {1, 1};
-        y_start[s->y_axis] = (hsize_t)first;
-        y_cnt[s->y_axis] = (hsize_t)count;
-        st = read_slab(s, s->y, s->y_name, y_start, y_cnt, (hsize_t)count, s->y_bool, Y);
-    }
+    run_list runs = {1, &first, &count};
+    if (index && !runs_of(index, count, &runs))
+        st = fail(s->err, DNN_ERR_NOMEM, -1, s->path, s->x_name, "out of memory");
+    if (st == DNN_OK)
+        st = read_slab(s, s->x, s->x_name, s->x_rank, s->x_dims, 0, &runs,
+                       (hsize_t)count * (hsize_t)n, s->x_bool, X);
+    if (st == DNN_OK)
+        st = read_slab(s, s->y, s->y_name, s->y_rank, s->y_dims, s->y_axis, &runs,
+                       (hsize_t)count, s->y_bool, Y);
+    if (index)
+        runs_free(&runs);
     uint8_t *codes = NULL;
     if (st == DNN_OK && s->x_uint8 && opts->scale_uint8) {
         size_t total = (size_t)count * n;
@@ -551,15 +607,22 @@ static dnn_status read_examples(h5_source *s, const dnn_h5_options *opts, long f
         }
     }
     if (st == DNN_OK)
-        st = validate(s, first, count, X, Y);
+        st = validate(s, first, index, count, X, Y);
+    long *owned_index = index ? malloc((size_t)count * sizeof *owned_index) : NULL;
+    if (st == DNN_OK && index && !owned_index)
+        st = fail(s->err, DNN_ERR_NOMEM, -1, s->path, s->x_name, "out of memory");
     if (st != DNN_OK) {
         free(X);
         free(Y);
         free(codes);
+        free(owned_index);
         return st;
     }
-    *out = (dnn_dataset){.n_features = s->n_features, .m_total = s->m_total, .first = first,
-                         .m = count, .X = X, .Y = Y, .X_codes = codes};
+    if (index)
+        memcpy(owned_index, index, (size_t)count * sizeof *owned_index);
+    *out = (dnn_dataset){.n_features = s->n_features, .m_total = s->m_total,
+                         .first = index ? 0 : first, .m = count, .X = X, .Y = Y,
+                         .X_codes = codes, .index = owned_index};
     return DNN_OK;
 }
 
@@ -613,8 +676,83 @@ dnn_status dnn_h5_load(const char *path, const dnn_h5_options *opts, long first,
                   "(the example count)",
                   first, count, s.m_total);
     if (st == DNN_OK)
-        st = read_examples(&s, opts, first, count, out);
+        st = read_examples(&s, opts, first, NULL, count, out);
     source_close(&s);
     dnn_h5_quiet_end(&quiet);
     return st;
+}
+
+/* ---- a file kept open for reading chosen examples (mini-batches) ---- */
+
+struct dnn_h5_reader {
+    h5_source source;
+    dnn_h5_options opts;
+    char *path;
+    dnn_error open_err; /* the source's err while no call is under way */
+};
+
+dnn_status dnn_h5_reader_open(const char *path, const dnn_h5_options *opts,
+                              dnn_h5_reader **reader, dnn_error *err)
+{
+    dnn_error scratch;
+    if (!err)
+        err = &scratch;
+    error_reset(err);
+    if (!path || !reader)
+        return fail(err, DNN_ERR_ARG, -1, path ? path : "(null)", NULL,
+                    "dnn_h5_reader_open: NULL argument");
+    *reader = NULL;
+    dnn_h5_reader *r = calloc(1, sizeof *r);
+    if (!r || !(r->path = strdup(path))) {
+        free(r);
+        return fail(err, DNN_ERR_NOMEM, -1, path, NULL, "out of memory");
+    }
+    r->opts = opts ? *opts : default_options;
+    dnn_h5_quiet quiet = dnn_h5_quiet_begin();
+    dnn_status st = source_open(&r->source, r->path, &r->opts, err);
+    dnn_h5_quiet_end(&quiet);
+    r->source.err = &r->open_err;
+    if (st != DNN_OK) {
+        dnn_h5_reader_close(&r);
+        return st;
+    }
+    *reader = r;
+    return DNN_OK;
+}
+
+dnn_status dnn_h5_reader_load(dnn_h5_reader *r, const long *index, long count,
+                              dnn_dataset *out, dnn_error *err)
+{
+    dnn_error scratch;
+    if (!err)
+        err = &scratch;
+    error_reset(err);
+    if (out)
+        *out = (dnn_dataset){0};
+    if (!r || !index || !out || count < 1)
+        return fail(err, DNN_ERR_ARG, -1, r ? r->path : "(null)", NULL,
+                    "dnn_h5_reader_load: bad argument");
+    for (long j = 0; j < count; j++)
+        if (index[j] < 0 || index[j] >= r->source.m_total || (j > 0 && index[j] <= index[j - 1]))
+            return fail(err, DNN_ERR_ARG, -1, r->path, r->source.x_name,
+                        "example indices must increase within [0, %ld)", r->source.m_total);
+    r->source.err = err;
+    dnn_h5_quiet quiet = dnn_h5_quiet_begin();
+    dnn_status st = read_examples(&r->source, &r->opts, 0, index, count, out);
+    dnn_h5_quiet_end(&quiet);
+    r->source.err = &r->open_err;
+    return st;
+}
+
+void dnn_h5_reader_close(dnn_h5_reader **reader)
+{
+    if (!reader || !*reader)
+        return;
+    dnn_h5_reader *r = *reader;
+    dnn_h5_quiet quiet = dnn_h5_quiet_begin();
+    source_close(&r->source);
+    dnn_h5_quiet_end(&quiet);
+    free(r->path);
+    free(r);
+    *reader = NULL;
 }

@@ -108,6 +108,7 @@ void dnn_dataset_free(dnn_dataset *data)
         return;
     free(data->X);
     free(data->Y);
+    free(data->index);
     free(data->X_codes);
     *data = (dnn_dataset){0};
 }

@@ -17,6 +17,7 @@
 #include "dnn/shard.h"
 #include "dnn/trainer.h"
 #include "io/file_checks.h"
+#include "programs/batch_source.h"
 #include "programs/early_stop.h"
 #include "programs/train_options.h"
 #include "train/trainer_modes.h"
@@ -56,6 +57,7 @@ static int agree(int local_ok, const char *message)
 typedef struct {
     dnn_dataset train, test, shard;
     long m_train, m_test;
+    int from_file; /* mini-batches read from the file (--batch-read), not held */
 } data_sets;
 
 /* Loads this rank's chunks of a data file (or none; whole: every example); probing and
@@ -87,6 +89,19 @@ static int probe(const train_options *o, const char *path, long *m, int *n, dnn_
     }
     dnn_h5_options h5 = {o->x_dataset, o->y_dataset, o->scale_uint8};
     return dnn_h5_probe(path, &h5, m, n, err) == DNN_OK;
+}
+
+/* Whether mini-batches are read from the file: --batch-read file, or auto and the
+ * training set in double (with its 8-bit codes) takes more than a quarter of the memory
+ * limit shared by the ranks (all on one host, at worst). Collective: one rank's need
+ * is every rank's, so that all take the same collectives. */
+static int batches_from_file(const train_options *o, long m, int n)
+{
+    if (o->batch_read != BATCH_READ_AUTO)
+        return o->batch_read == BATCH_READ_FILE;
+    double bytes = (double)m * ((double)n * 9.0 + 8.0);
+    double budget = (double)dnn_memory_limit() / (4.0 * dnn_comm_size());
+    return dnn_comm_max_double(bytes > budget ? 1.0 : 0.0) > 0.0;
 }
 
 static int load_data(train_options *o, data_sets *d)
@@ -130,13 +145,15 @@ static int load_data(train_options *o, data_sets *d)
     if (agree(n_chunks < (1L << 25), msg))
         return EXIT_USAGE;
     /* out of memory too is EXIT_USAGE: the sizes come from the files and flags given */
-    /* mini-batches: every rank holds every example (within the loader's memory checks) */
-    dnn_status st = load_shard(o, o->train_path, d->m_train, n_train, o->batch_size > 0,
-                               &d->train, &err);
+    /* mini-batches: every rank holds every example (within the loader's memory checks),
+     * or reads each batch's from the file and holds only its shard */
+    d->from_file = o->batch_size > 0 && batches_from_file(o, d->m_train, n_train);
+    dnn_status st = load_shard(o, o->train_path, d->m_train, n_train,
+                               o->batch_size > 0 && !d->from_file, &d->train, &err);
     if (agree(st == DNN_OK, err.message))
         return EXIT_USAGE;
     d->shard = d->train;
-    if (o->batch_size > 0) { /* the view of this rank's block */
+    if (o->batch_size > 0 && !d->from_file) { /* the view of this rank's block */
         dnn_shard s = dnn_shard_of(dnn_comm_rank(), dnn_comm_size(), d->m_train, o->chunk);
         size_t at = (size_t)s.first * (size_t)n_train;
         d->shard.first = s.first;
@@ -442,22 +459,20 @@ static void say_early_stop(const train_options *o, const early_stop *es, long i)
 
 /* The trainer's examples for step i: with mini-batches, this rank's chunks of the
  * step's batch (*size its examples over all ranks); the full batch stays as it is.
- * Collective on a run's first step and at the start of each epoch, where memory is
- * taken (the gathering buffers, a new order): a failure there is every rank's. */
-static dnn_status select_batch(const train_options *o, dnn_batches *b, dnn_trainer *t, long i,
+ * Collective on a run's first step, at the start of each epoch (where memory is taken:
+ * the gathering buffers, a new order) and, reading from the file, at every step: a
+ * failure is every rank's. */
+static dnn_status select_batch(const train_options *o, batch_source *source, int from_file,
+                               dnn_trainer *t, long i, long steps, long per_epoch,
                                int first_step, long *size)
 {
     if (o->batch_size == 0)
         return DNN_OK;
-    const long *columns;
-    long count;
-    dnn_status st = dnn_batches_get(b, i / b->per_epoch, i % b->per_epoch, dnn_comm_rank(),
-                                    dnn_comm_size(), o->chunk, &columns, &count, size);
-    if (st == DNN_OK)
-        st = dnn_trainer_select(t, columns, count, *size);
-    if (!first_step && i % b->per_epoch != 0)
+    dnn_error err = {"", -1};
+    dnn_status st = batch_source_select(source, t, i, steps, size, &err);
+    if (!first_step && i % per_epoch != 0 && !from_file)
         return st; /* nothing is allocated here: the same status on every rank */
-    return agree(st == DNN_OK, "out of memory for a batch") ? DNN_ERR_NOMEM : DNN_OK;
+    return agree(st == DNN_OK, err.message) ? (st != DNN_OK ? st : DNN_ERR_IO) : DNN_OK;
 }
 
 /* Collective: every rank calls it at every print point, after iteration i's update
@@ -619,10 +634,19 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
     dnn_batches batches;
     dnn_status bs = dnn_batches_init(&batches, d->m_train, o->batch_size, o->drop_last,
                                      (uint64_t)o->seed);
-    if (agree(bs == DNN_OK, "out of memory for the epochs' order")) {
+    batch_source *source = NULL;
+    dnn_error err = {"out of memory for the epochs' order", -1};
+    if (bs == DNN_OK && o->batch_size > 0) {
+        batch_file file = {o->train_path, {o->x_dataset, o->y_dataset, o->scale_uint8},
+                           (uint64_t)o->seed, d->m_train, d->train.n_features, o->chunk};
+        source = batch_source_new(d->from_file ? NULL : &d->train, &file, &batches, &err);
+        bs = source ? DNN_OK : DNN_ERR_IO;
+    }
+    if (agree(bs == DNN_OK, err.message)) {
+        dnn_batches_free(&batches);
         early_stop_free(&es);
         dnn_trainer_free(&t);
-        return EXIT_RUNTIME;
+        return bs == DNN_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
     }
     double start = dnn_comm_wtime(), compute = 0, combine = 0, collective = 0;
     /* steps: one per batch, per_epoch of them an epoch (1 with the full batch, where a
@@ -640,7 +664,8 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
     for (long i = first; i < steps && !stopped; i++) {
         long epoch = i / per_epoch, size = d->m_train;
         double cost, c1, c2;
-        dnn_status st = select_batch(o, &batches, t, i, i == first, &size);
+        dnn_status st = select_batch(o, source, d->from_file, t, i, steps, per_epoch,
+                                     i == first, &size);
         if (st == DNN_OK)
             st = dnn_trainer_step(t, &reducer, learning_rate_at(o, epoch), &cost);
         done++;
@@ -665,6 +690,7 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
             if (o->checkpoint_path &&
                 ((o->checkpoint_every > 0 && (epoch + 1) % o->checkpoint_every == 0) ||
                  epoch == o->iterations - 1 || stopped)) {
+                batch_source_pause(source); /* its reading thread uses HDF5 too */
                 if ((rc = checkpoint_state(o, t, params, &es, &ec, ci, i + 1, per_epoch,
                                            &saved_at)) != 0)
                     break;
@@ -672,10 +698,12 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
         }
         int sig = i + 1 < steps && !stopped ? stop_requested() : 0;
         if (sig) {
+            batch_source_pause(source);
             rc = stop_now(o, t, params, &es, &ec, ci, i, per_epoch, sig, &saved_at);
             break;
         }
     }
+    batch_source_free(&source);
     dnn_batches_free(&batches);
     /* no step left to take (resumed at --iters or after an early stop): the checkpoint is
      * written all the same */
@@ -910,9 +938,10 @@ static int run(train_options *o)
     if (rc == 0) {
         char batches[96] = "";
         if (o->batch_size > 0)
-            snprintf(batches, sizeof batches, ", batches of %ld (%ld an epoch)",
+            snprintf(batches, sizeof batches, ", batches of %ld (%ld an epoch, %s)",
                      o->batch_size < d.m_train ? o->batch_size : d.m_train,
-                     dnn_batches_per_epoch(d.m_train, o->batch_size, o->drop_last));
+                     dnn_batches_per_epoch(d.m_train, o->batch_size, o->drop_last),
+                     d.from_file ? "read from the file" : "in memory");
         say("dnn-train: %d rank(s), %ld training examples, %zu parameters, chunk %ld%s, %s "
             "sums\n",
             dnn_comm_size(), d.m_train, params->count, o->chunk, batches,

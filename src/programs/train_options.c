@@ -54,6 +54,12 @@ void train_options_usage(FILE *out)
             "                        costs (each before its update), and --print-every,\n"
             "                        --checkpoint-every and the decay count epochs\n"
             "  --drop-last           skip the last, smaller batch of each epoch\n"
+            "  --batch-read WHERE    memory | file | auto (default): where a rank takes its\n"
+            "                        batches' examples from: memory holds the training set\n"
+            "                        on every rank; file reads each batch's examples (the\n"
+            "                        next while the current trains), holding two batches\n"
+            "                        and the rank's share; auto takes memory when the set\n"
+            "                        needs at most a quarter of the memory per rank\n"
             "  --dropout KEEP        inverted dropout on the hidden layers, keeping each unit\n"
             "                        with probability KEEP in (0, 1] (default 1: none); masks\n"
             "                        drawn from (--seed, step, layer, example); never when\n"
@@ -192,6 +198,15 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
     } else if (strcmp(flag, "--batch-size") == 0) {
         if (dnn_parse_long(value, 0, INT_MAX, &o->batch_size))
             BAD("expected an integer from 0 (the full batch) to 2147483647");
+    } else if (strcmp(flag, "--batch-read") == 0) {
+        if (strcmp(value, "auto") == 0)
+            o->batch_read = BATCH_READ_AUTO;
+        else if (strcmp(value, "memory") == 0)
+            o->batch_read = BATCH_READ_MEMORY;
+        else if (strcmp(value, "file") == 0)
+            o->batch_read = BATCH_READ_FILE;
+        else
+            BAD("expected memory, file or auto");
     } else if (strcmp(flag, "--dropout") == 0) {
         if (dnn_parse_double(value, &o->keep_prob) || !(o->keep_prob > 0 && o->keep_prob <= 1))
             BAD("expected the probability of keeping a unit, in (0, 1]");
@@ -271,7 +286,7 @@ int train_options_parse(int argc, char **argv, train_options *o, char *err, size
         "--seed",  "--lr",    "--iters",     "--print-every", "--chunk",     "--dtype",
         "--reduce", "--thread-exchange", "--optimizer", "--beta1", "--beta2", "--epsilon",
         "--l2", "--lr-decay", "--decay-interval", "--early-stop", "--epochs", "--batch-size",
-        "--dropout", NULL};
+        "--dropout", "--batch-read", NULL};
     static const dnn_option_set options = {
         .switches = switches, .valued = valued, .name_size = 64, .apply = apply};
     defaults(o);
@@ -372,6 +387,7 @@ int train_options_settings(const train_options *o, train_setting *out, int max)
         {"--batch-size", hash_long(o->batch_size)},
         {"--drop-last", hash_long(o->drop_last)},
         {"--dropout", hash_double(o->keep_prob)},
+        {"--batch-read", hash_long(o->batch_read)},
         {"--early-stop", hash_long(o->early_stop)},
         {"--save", hash_string(o->save_path)},
         {"--checkpoint", hash_string(o->checkpoint_path)},

@@ -10,6 +10,7 @@
 #include "train/trainer_modes.h"
 
 enum { DNN_MAX_LAYERS = 64 };
+enum { BATCH_READ_AUTO, BATCH_READ_MEMORY, BATCH_READ_FILE };
 
 typedef struct {
     const char *train_path, *test_path; /* NULL: synthetic data */
@@ -33,6 +34,7 @@ typedef struct {
     long batch_size;                    /* --batch-size (0: the full batch) */
     int drop_last;                      /* --drop-last: no smaller last batch */
     double keep_prob;                   /* --dropout KEEP_PROB (1: none) */
+    int batch_read;                     /* --batch-read: BATCH_READ_AUTO, _MEMORY, _FILE */
     dnn_init init;
     dnn_reduce_mode reduce;
     dnn_dtype dtype;

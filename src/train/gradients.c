@@ -95,11 +95,21 @@ static chunk_view view_of(const dnn_trainer *t, worker *w, long first, int cols)
             v.norms = t->x_norms + first;
         }
         v.dropout.first = d->first + first;
+        if (d->index) { /* examples from anywhere: their own indices */
+            v.dropout.first = 0;
+            v.dropout.index = d->index + first;
+        }
         return v;
     }
     const long *col = t->columns + first;
     v.dropout.index = col;
+    if (d->index) {
+        v.dropout.first = 0;
+        v.dropout.index = w->gather_index;
+    }
     for (int j = 0; j < cols; j++) {
+        if (d->index)
+            w->gather_index[j] = d->index[col[j]];
         w->gather_Y[j] = d->Y[col[j]];
         if (codes && t->dtype == DNN_F64)
             memcpy(w->gather_Q + (size_t)j * n, d->X_codes + (size_t)col[j] * n, n);

@@ -43,14 +43,17 @@ static float *to_float(const double *x, size_t n)
     return f;
 }
 
-static int setup_f32(dnn_trainer *t)
+/* DNN_F32: the local examples in float and their norms (again for new data). */
+static int f32_examples(dnn_trainer *t)
 {
     const dnn_dataset *d = t->local;
-    t->params32 = dnn_params_f32_new(t->params->L, t->params->dims);
+    free(t->X32);
+    free(t->Y32);
+    free(t->x_norms);
     t->X32 = to_float(d->X, (size_t)d->m * (size_t)d->n_features);
     t->Y32 = to_float(d->Y, (size_t)d->m);
     t->x_norms = malloc((d->m ? (size_t)d->m : 1) * sizeof *t->x_norms);
-    int ok = t->params32 && t->X32 && t->Y32 && t->x_norms;
+    int ok = t->X32 && t->Y32 && t->x_norms;
     for (long j = 0; ok && j < d->m; j++) {
         const double *x = d->X + (size_t)j * (size_t)d->n_features;
         double s = 0.0;
@@ -58,6 +61,14 @@ static int setup_f32(dnn_trainer *t)
             s += x[k] * x[k];
         t->x_norms[j] = sqrt(s);
     }
+    return ok;
+}
+
+static int setup_f32(dnn_trainer *t)
+{
+    const dnn_dataset *d = t->local;
+    t->params32 = dnn_params_f32_new(t->params->L, t->params->dims);
+    int ok = t->params32 && f32_examples(t);
     size_t units = 0;
     for (int l = 1; l <= t->params->L; l++)
         units += (size_t)t->params->dims[l];
@@ -168,6 +179,7 @@ void dnn_trainer_free(dnn_trainer **trainer)
         free(t->workers[i].gather_norms);
         free(t->workers[i].gather_Q);
         free(t->workers[i].gather_Y32);
+        free(t->workers[i].gather_index);
     }
     dnn_params_f32_free(&t->params32);
     free(t->X32);
@@ -291,24 +303,43 @@ dnn_status dnn_trainer_select(dnn_trainer *t, const long *columns, long count, l
         w->gather_X = malloc(cols * n * sizeof *w->gather_X);
         w->gather_Y = malloc(cols * sizeof *w->gather_Y);
         w->gather_norms = malloc(cols * sizeof *w->gather_norms);
-        w->gather_Q = t->local->X_codes ? malloc(cols * n) : NULL;
         w->gather_Y32 = malloc(cols * sizeof *w->gather_Y32);
+        w->gather_index = malloc(cols * sizeof *w->gather_index);
+        /* codes for every data set to come (dnn_trainer_set_data may bring some) */
+        w->gather_Q = malloc(cols * n);
         if (!w->gather_X || !w->gather_Y || !w->gather_norms || !w->gather_Y32 ||
-            (t->local->X_codes && !w->gather_Q)) {
+            !w->gather_index || !w->gather_Q) {
             free(w->gather_X);
             free(w->gather_Y);
             free(w->gather_norms);
             free(w->gather_Q);
             free(w->gather_Y32);
+            free(w->gather_index);
             w->gather_X = w->gather_Y = w->gather_norms = NULL;
             w->gather_Q = NULL;
             w->gather_Y32 = NULL;
+            w->gather_index = NULL;
             return DNN_ERR_NOMEM;
         }
     }
     t->columns = columns;
     t->count = count;
     t->m_total = m_step;
+    return DNN_OK;
+}
+
+dnn_status dnn_trainer_set_data(dnn_trainer *t, const dnn_dataset *local)
+{
+    if (!t || !local || local->m < 0 || local->n_features != t->local->n_features ||
+        (local->m > 0 && (!local->X || !local->Y)))
+        return DNN_ERR_ARG;
+    t->local = local;
+    t->columns = NULL;
+    t->count = local->m;
+    t->m_total = t->m_data;
+    t->no_split = 1; /* the split's state is made for one data set */
+    if (t->dtype == DNN_F32 && !f32_examples(t))
+        return DNN_ERR_NOMEM;
     return DNN_OK;
 }
 

@@ -34,6 +34,7 @@ typedef struct {
     double *gather_X, *gather_Y, *gather_norms;
     uint8_t *gather_Q;
     float *gather_Y32;
+    long *gather_index; /* the examples' global indices, when the data holds some */
     dnn_exact_sum *exact;    /* DNN_REDUCE_EXACT: this thread's chunks, summed exactly */
     /* DNN_REDUCE_EXACT: the last chunk's gradient is left in grads (pending) and added
      * only when the next chunk needs grads, or by the combine; segments points at its

@@ -5,6 +5,7 @@
 # (DNN_SHARED_MEMORY=0, the path of ranks on several hosts). On the course's data, 2
 # and 3 threads also share the first layer by inputs (--thread-exchange split, on CPUs
 # with AVX-512), and must say so for every step, and 1x2:shared must split at none.
+# Mini-batches with Adam, L2 and dropout together, in f64 and f32, too.
 # (tests/mpi/step_ref.sh checks every way against the frozen reference step.)
 set -euo pipefail
 dnn_train=$1 shared=$2
@@ -57,7 +58,16 @@ check_matrix "synthetic, 1001 examples in chunks of 7" --synthetic 1001,5 --laye
 check_matrix "float32 chunks (--dtype f32)" --dtype f32 --lr 0.1 --iters 60 --print-every 10
 check_matrix "synthetic, two chunks, 90000 weights in the first layer" \
     --synthetic 400,300 --layers auto,300,1 --chunk 200 --iters 30 --print-every 5
+# issue 18: mini-batches (the last one smaller), Adam, L2 and dropout together
+check_matrix "mini-batches of 300 (7 an epoch), Adam, L2, dropout" --batch-size 300 --epochs 4 \
+    --print-every 1 --optimizer adam --lr 0.01 --l2 0.5 --dropout 0.8
+check_matrix "the same in float32" --batch-size 300 --epochs 4 --print-every 1 --optimizer adam \
+    --lr 0.01 --l2 0.5 --dropout 0.8 --dtype f32
 if [ -f "$shared/train_catvnoncat.h5" ]; then
+    check_matrix "course data, batches of 64 with drop-last, Adam, L2, dropout" \
+        --train "$shared/train_catvnoncat.h5" --test "$shared/test_catvnoncat.h5" \
+        --layers auto,20,7,5,1 --batch-size 64 --drop-last --epochs 3 --print-every 1 \
+        --optimizer adam --lr 0.001 --l2 0.7 --dropout 0.86
     grep -qw avx512f /proc/cpuinfo && splits=40
     check_matrix "course five-layer, 40 iterations" --train "$shared/train_catvnoncat.h5" \
         --test "$shared/test_catvnoncat.h5" --layers auto,20,7,5,1 --iters 40 --print-every 5
