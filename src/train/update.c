@@ -8,48 +8,60 @@
 #include "core/hot_loop.h"
 #include "train/trainer_impl.h"
 
-/* g = sums / m, plus (λ·W) / m on weights. */
-static inline double gradient_of(const dnn_update_rule *r, double sum, double w, int weight)
-{
-    double g = r->inv_m * sum;
-    if (weight && r->settings.l2 > 0.0)
-        g = g + (r->settings.l2 * w) / r->m;
-    return g;
-}
+/* g = sums / m, plus (λ·W) / m on weights. Each rule is written out twice, without
+ * and with L2 (RULES below), so that no loop holds a branch: the loops then vectorize
+ * (the square root too: this file is compiled with -fno-math-errno, see CMakeLists.txt). The rule's fields are read into locals before
+ * the loops: read through r inside them they would be read again at every element, a
+ * store to p being allowed to change them, and the loops would not vectorize. */
+#define GRADIENT_PLAIN(sum, w) (inv_m * (sum))
+#define GRADIENT_L2(sum, w) (inv_m * (sum) + (l2 * (w)) / m)
 
-HOT_LOOP static void gradient_descent(const dnn_update_rule *r, size_t at, size_t n,
-                                      const double *restrict sums, int weight)
-{
-    double *restrict p = r->params + at;
-    for (size_t i = 0; i < n; i++)
-        p[i] = p[i] - r->learning_rate * gradient_of(r, sums[i], p[i], weight);
-}
-
-HOT_LOOP static void momentum(const dnn_update_rule *r, size_t at, size_t n,
-                              const double *restrict sums, int weight)
-{
-    double *restrict p = r->params + at, *restrict v = r->v + at;
-    double b1 = r->settings.beta1;
-    for (size_t i = 0; i < n; i++) {
-        v[i] = b1 * v[i] + (1 - b1) * gradient_of(r, sums[i], p[i], weight);
-        p[i] = p[i] - r->learning_rate * v[i];
+#define RULES(SUFFIX, GRADIENT)                                                            \
+    HOT_LOOP static void gradient_descent##SUFFIX(const dnn_update_rule *r, size_t at,     \
+                                                  size_t n, const double *restrict sums)    \
+    {                                                                                      \
+        double *restrict p = r->params + at;                                               \
+        const double lr = r->learning_rate, inv_m = r->inv_m, m = r->m,                    \
+                     l2 = r->settings.l2;                                                  \
+        (void)m, (void)l2;                                                                 \
+        for (size_t i = 0; i < n; i++)                                                     \
+            p[i] = p[i] - lr * GRADIENT(sums[i], p[i]);                                    \
+    }                                                                                      \
+                                                                                           \
+    HOT_LOOP static void momentum##SUFFIX(const dnn_update_rule *r, size_t at, size_t n,   \
+                                          const double *restrict sums)                      \
+    {                                                                                      \
+        double *restrict p = r->params + at, *restrict v = r->v + at;                      \
+        const double lr = r->learning_rate, inv_m = r->inv_m, m = r->m,                    \
+                     l2 = r->settings.l2, b1 = r->settings.beta1;                          \
+        (void)m, (void)l2;                                                                 \
+        for (size_t i = 0; i < n; i++) {                                                   \
+            v[i] = b1 * v[i] + (1 - b1) * GRADIENT(sums[i], p[i]);                         \
+            p[i] = p[i] - lr * v[i];                                                       \
+        }                                                                                  \
+    }                                                                                      \
+                                                                                           \
+    HOT_LOOP static void adam##SUFFIX(const dnn_update_rule *r, size_t at, size_t n,       \
+                                      const double *restrict sums)                          \
+    {                                                                                      \
+        double *restrict p = r->params + at, *restrict v = r->v + at,                      \
+                         *restrict s = r->s + at;                                          \
+        const double lr = r->learning_rate, inv_m = r->inv_m, m = r->m,                    \
+                     l2 = r->settings.l2, b1 = r->settings.beta1, b2 = r->settings.beta2,  \
+                     eps = r->settings.epsilon, bias1 = r->bias1, bias2 = r->bias2;        \
+        (void)m, (void)l2;                                                                 \
+        for (size_t i = 0; i < n; i++) {                                                   \
+            double g = GRADIENT(sums[i], p[i]);                                            \
+            v[i] = b1 * v[i] + (1 - b1) * g;                                               \
+            double v_corrected = v[i] / bias1;                                             \
+            s[i] = b2 * s[i] + (1 - b2) * (g * g);                                         \
+            double s_corrected = s[i] / bias2;                                             \
+            p[i] = p[i] - lr * v_corrected / (sqrt(s_corrected) + eps);                    \
+        }                                                                                  \
     }
-}
 
-HOT_LOOP static void adam(const dnn_update_rule *r, size_t at, size_t n,
-                          const double *restrict sums, int weight)
-{
-    double *restrict p = r->params + at, *restrict v = r->v + at, *restrict s = r->s + at;
-    double b1 = r->settings.beta1, b2 = r->settings.beta2, eps = r->settings.epsilon;
-    for (size_t i = 0; i < n; i++) {
-        double g = gradient_of(r, sums[i], p[i], weight);
-        v[i] = b1 * v[i] + (1 - b1) * g;
-        double v_corrected = v[i] / r->bias1;
-        s[i] = b2 * s[i] + (1 - b2) * (g * g);
-        double s_corrected = s[i] / r->bias2;
-        p[i] = p[i] - r->learning_rate * v_corrected / (sqrt(s_corrected) + eps);
-    }
-}
+RULES(_plain, GRADIENT_PLAIN)
+RULES(_l2, GRADIENT_L2)
 
 void dnn_update_block(const dnn_update_rule *rule, size_t begin, size_t n,
                       const double *restrict gradient_sums)
@@ -61,16 +73,16 @@ void dnn_update_block(const dnn_update_rule *rule, size_t begin, size_t n,
     for (size_t at = begin, end = begin + n; at < end; k++) {
         size_t stop = rule->seg_start[k + 1] < end ? rule->seg_start[k + 1] : end;
         const double *sums = gradient_sums + (at - begin);
-        int weight = k % 2 == 0;
+        int l2 = k % 2 == 0 && rule->settings.l2 > 0.0; /* weights, not biases */
         switch (rule->settings.optimizer) {
         case DNN_OPT_MOMENTUM:
-            momentum(rule, at, stop - at, sums, weight);
+            (l2 ? momentum_l2 : momentum_plain)(rule, at, stop - at, sums);
             break;
         case DNN_OPT_ADAM:
-            adam(rule, at, stop - at, sums, weight);
+            (l2 ? adam_l2 : adam_plain)(rule, at, stop - at, sums);
             break;
         default:
-            gradient_descent(rule, at, stop - at, sums, weight);
+            (l2 ? gradient_descent_l2 : gradient_descent_plain)(rule, at, stop - at, sums);
         }
         at = stop;
     }
