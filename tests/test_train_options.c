@@ -55,6 +55,7 @@ static const change_case cases[] = {
     {"--thread-exchange", {NULL}, {"--thread-exchange", "split", NULL}},
     {"--timing", {NULL}, {"--timing", NULL}},
     {"--help", {NULL}, {"--help", NULL}},
+    {"--version", {NULL}, {"--version", NULL}},
 };
 static const int n_cases = (int)(sizeof cases / sizeof *cases);
 

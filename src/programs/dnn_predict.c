@@ -19,6 +19,9 @@
 
 /* Out of memory is EXIT_USAGE: the sizes come from the files given. */
 enum { EXIT_USAGE = 2, EXIT_RUNTIME = 1 };
+#ifndef DNN_VERSION
+#define DNN_VERSION "unknown"
+#endif
 /* Examples per forward pass. BLAS can round one example's result differently
  * depending on how many are multiplied together; dnn-train evaluates in blocks of its
  * chunk, so --batch set to that chunk gives exactly the probabilities it saw. */
@@ -29,7 +32,7 @@ typedef struct {
     const char *x_dataset, *y_dataset; /* NULL: found automatically */
     long batch;                        /* examples per forward pass */
     int scale_uint8;
-    int help;
+    int help, version;
 } predict_options;
 
 static void usage(FILE *out)
@@ -52,7 +55,12 @@ static void usage(FILE *out)
             "  --batch N             examples per forward pass, 1..1048576 (default 256);\n"
             "                        the chunk dnn-train printed reproduces its probabilities\n"
             "                        to the last bit (BLAS may round others differently)\n"
-            "  --help                this text\n");
+            "  --version             the version\n"
+            "  --help                this text\n\n"
+            "exit status: 0 scored (and wrote --out); 1 the model gave NaN or Inf, or a\n"
+            "  write failed; 2 bad flags, model or data (no output replaced)\n\n"
+            "example: dnn-predict --model model.h5 --data data/test_catvnoncat.h5 \\\n"
+            "    --out predictions.csv\n");
 }
 
 /* One option (dnn_option_fn): a switch (value NULL) or a flag with its value. */
@@ -62,6 +70,8 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
     if (!value) {
         if (strcmp(flag, "--no-scale") == 0)
             o->scale_uint8 = 0;
+        else if (strcmp(flag, "--version") == 0)
+            o->version = 1;
         else
             o->help = 1;
         return 0;
@@ -87,7 +97,7 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
 /* Fills o from argv; on a bad flag or a missing value returns non-zero with a message. */
 static int parse_options(int argc, char **argv, predict_options *o, char *err, size_t n)
 {
-    static const char *const switches[] = {"--help", "-h", "--no-scale", NULL};
+    static const char *const switches[] = {"--help", "-h", "--no-scale", "--version", NULL};
     static const char *const valued[] = {"--batch",     "--model",     "--data", "--out",
                                          "--x-dataset", "--y-dataset", NULL};
     static const dnn_option_set options = {
@@ -97,7 +107,7 @@ static int parse_options(int argc, char **argv, predict_options *o, char *err, s
     o->batch = DEFAULT_BATCH;
     if (dnn_parse_options(argc, argv, &options, o, err, n))
         return 1;
-    if (o->help)
+    if (o->help || o->version)
         return 0;
     if (!o->model_path)
         return snprintf(err, n, "--model PATH is required (see --help)"), 1;
@@ -386,6 +396,10 @@ int main(int argc, char **argv)
     }
     if (o.help) {
         usage(stdout);
+        return 0;
+    }
+    if (o.version) {
+        printf("dnn-predict %s\n", DNN_VERSION);
         return 0;
     }
     return run(&o);

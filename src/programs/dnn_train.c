@@ -23,6 +23,9 @@
 #include "train/trainer_modes.h"
 
 enum { EXIT_USAGE = 2, EXIT_RUNTIME = 1 };
+#ifndef DNN_VERSION
+#define DNN_VERSION "unknown"
+#endif
 
 /* Rank 0 prints results; every other rank stays quiet. */
 static void say(const char *fmt, ...)
@@ -1016,6 +1019,9 @@ int main(int argc, char **argv)
     } else if (o.help) {
         if (dnn_comm_rank() == 0)
             train_options_usage(stdout);
+    } else if (o.version) {
+        if (dnn_comm_rank() == 0)
+            printf("dnn-train %s\n", DNN_VERSION);
     } else {
         rc = run(&o);
     }

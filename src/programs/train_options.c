@@ -92,7 +92,14 @@ void train_options_usage(FILE *out)
             "                        8-bit inputs, f64, at most 2 chunks), as auto does;\n"
             "                        shared gives each thread whole chunks\n"
             "  --timing              print per-iteration timings to stderr\n"
-            "  --help                this text\n");
+            "  --version             the version\n"
+            "  --help                this text\n\n"
+            "exit status: 0 trained (and wrote what was asked); 1 the run failed (diverged,\n"
+            "  a step or a write failed); 2 bad flags or input (nothing trained, no output\n"
+            "  replaced); 128+signal after SIGTERM (143) or SIGINT (130), with a final\n"
+            "  checkpoint when --checkpoint is given\n\n"
+            "example: mpiexec -np 2 dnn-train --train data/train_catvnoncat.h5 \\\n"
+            "    --test data/test_catvnoncat.h5 --layers auto,20,7,5,1 --save model.h5\n");
 }
 
 static void defaults(train_options *o)
@@ -143,6 +150,8 @@ static void apply_switch(train_options *o, const char *flag)
         o->scale_uint8 = 0;
     else if (strcmp(flag, "--timing") == 0)
         o->timing = 1;
+    else if (strcmp(flag, "--version") == 0)
+        o->version = 1;
     else if (strcmp(flag, "--drop-last") == 0)
         o->drop_last = 1;
     else
@@ -279,7 +288,7 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
 int train_options_parse(int argc, char **argv, train_options *o, char *err, size_t err_size)
 {
     static const char *const switches[] = {"--help", "-h", "--no-scale", "--timing",
-                                           "--drop-last", NULL};
+                                           "--drop-last", "--version", NULL};
     static const char *const valued[] = {
         "--train", "--test",  "--x-dataset", "--y-dataset", "--save",        "--checkpoint",
         "--checkpoint-every", "--resume",    "--synthetic", "--layers",      "--init",
@@ -399,6 +408,7 @@ int train_options_settings(const train_options *o, train_setting *out, int max)
         {"--thread-exchange", hash_long(o->exchange)},
         {"--timing", hash_long(o->timing)},
         {"--help", hash_long(o->help)},
+        {"--version", hash_long(o->version)},
     };
     int n = (int)(sizeof all / sizeof *all);
     n = n < max ? n : max;

@@ -42,6 +42,7 @@ typedef struct {
     int scale_uint8;
     int timing;
     int help;
+    int version;
 } train_options;
 
 /* Fills o from argv; on a bad flag or value returns non-zero with a message in err. */
