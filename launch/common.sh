@@ -22,6 +22,24 @@ dnn_install() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+# Installs these packages too as root; without root, names the missing ones and goes on
+# (what needs them is skipped).
+dnn_install_optional() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "dnn: not installed, so what needs them is skipped: ${missing[*]}; to have them:" >&2
+        echo "  sudo apt-get install -y ${missing[*]}" >&2
+        return 0
+    fi
+    dnn_install "${missing[@]}" ||
+        echo "dnn: installing ${missing[*]} failed, so what needs them is skipped" >&2
+}
+
 # Configures and builds into $DNN_BUILD (default build/); extra arguments go to cmake.
 dnn_build() {
     DNN_BUILD=${DNN_BUILD:-$DNN_ROOT/build}
