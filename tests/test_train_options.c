@@ -79,11 +79,17 @@ static int settings_of(const char *const *a, const char *const *b, train_options
     return n;
 }
 
-/* The index of flag in the settings, or -1. */
+/* The setting a flag sets: its own, but --epochs is --iters by another name. */
+static const char *setting_of(const char *flag)
+{
+    return strcmp(flag, "--epochs") == 0 ? "--iters" : flag;
+}
+
+/* The index of flag's setting in the settings, or -1. */
 static int find_setting(const train_setting *s, int n, const char *flag)
 {
     for (int k = 0; k < n; k++)
-        if (strcmp(s[k].flag, flag) == 0)
+        if (strcmp(s[k].flag, setting_of(flag)) == 0)
             return k;
     return -1;
 }

@@ -894,9 +894,14 @@ static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_inf
                      diff);
             ok = 0;
         } else if (found.next_iteration > o->iterations * per_epoch) {
-            snprintf(msg, sizeof msg, "--resume %s: already %ld %s, more than the %ld of --iters %ld",
-                     o->resume_path, found.next_iteration, per_epoch == 1 ? "iterations" : "steps",
-                     o->iterations * per_epoch, o->iterations);
+            if (per_epoch == 1)
+                snprintf(msg, sizeof msg, "--resume %s: already %ld iterations, more than --iters %ld",
+                         o->resume_path, found.next_iteration, o->iterations);
+            else
+                snprintf(msg, sizeof msg,
+                         "--resume %s: already %ld steps, more than the %ld of --epochs %ld",
+                         o->resume_path, found.next_iteration, o->iterations * per_epoch,
+                         o->iterations);
             ok = 0;
         } else {
             memcpy(params->arena, saved->arena, params->count * sizeof *params->arena);

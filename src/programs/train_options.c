@@ -391,7 +391,6 @@ int train_options_settings(const train_options *o, train_setting *out, int max)
         {"--lr-decay", hash_double(o->lr_decay)},
         {"--decay-interval", hash_long(o->decay_interval)},
         {"--iters", hash_long(o->iterations)},
-        {"--epochs", hash_long(o->iterations)}, /* the same setting, by its other name */
         {"--print-every", hash_long(o->print_every)},
         {"--batch-size", hash_long(o->batch_size)},
         {"--drop-last", hash_long(o->drop_last)},
