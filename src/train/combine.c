@@ -1,7 +1,7 @@
 /* Stage (b) of a step: the threads' accumulators summed, then the processes', into
  * t->total. Exact mode has three ways, with the same bits (docs/DESIGN.md):
  *   one process: the threads' sums straight to doubles (no digits stored);
- *   several, each thread with at most one chunk: the chunk gradients themselves
+ *   several, no thread with more chunks than its slots: the chunk gradients themselves
  *     travel (8 bytes an element), each process sums its block of them exactly;
  *   otherwise the digits travel (a reduce-scatter of the integer planes).
  * Fast mode adds doubles in thread order, then MPI's sum. */
@@ -98,8 +98,8 @@ dnn_status dnn_stage_combine(dnn_trainer *t, const dnn_reducer *r)
     dnn_exact_sum *s = t->exact;
     int nvec = 0;
     for (int i = 0; i < t->nthreads; i++)
-        if (t->workers[i].pending)
-            memcpy(&t->pending[(size_t)nvec++ * (size_t)s->nseg], t->workers[i].segments,
+        for (int j = 0; j < t->workers[i].pending; j++)
+            memcpy(&t->pending[(size_t)nvec++ * (size_t)s->nseg], t->workers[i].slot_segments[j],
                    (size_t)s->nseg * sizeof *t->pending);
     if (r->processes == 1) { /* nothing to agree on: straight to doubles, no digits kept */
         t->path_steps[DNN_PATH_ONE_PROCESS]++;
@@ -108,12 +108,12 @@ dnn_status dnn_stage_combine(dnn_trainer *t, const dnn_reducer *r)
         return st == DNN_OK && dnn_exact_sum_nonfinite(s) ? DNN_ERR_NONFINITE : st;
     }
     /* Several processes agree first on a failure flag, a flag for digits (some thread
-     * summed more than one chunk) and how many pending gradients each holds (max and
+     * ran more chunks than it has slots) and how many pending gradients each holds (max and
      * -min): that decides what travels. */
     int nseg = s->nseg, agree[4] = {0, 0, nvec, -nvec};
     for (int i = 0; i < t->nthreads; i++) {
         agree[0] |= dnn_exact_sum_nonfinite(t->thread_sums[i]);
-        agree[1] |= t->workers[i].chunks > 1;
+        agree[1] |= t->workers[i].flushed;
     }
     t0 = omp_get_wtime();
     int rc = r->max_int(r->ctx, agree, 4);

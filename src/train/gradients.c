@@ -135,22 +135,31 @@ static chunk_view view_of(const dnn_trainer *t, worker *w, long first, int cols)
 dnn_status dnn_worker_add_pending(const dnn_trainer *t, worker *w)
 {
     dnn_status st = DNN_OK;
-    for (int s = 0; w->pending && st == DNN_OK && s < t->exact->nseg; s++)
-        st = dnn_exact_sum_add(w->exact, s, w->segments[s]);
+    for (int j = 0; j < w->pending && st == DNN_OK; j++)
+        for (int s = 0; st == DNN_OK && s < t->exact->nseg; s++)
+            st = dnn_exact_sum_add(w->exact, s, w->slot_segments[j][s]);
+    w->flushed |= w->pending > 0;
     w->pending = 0;
     return st;
 }
 
 /* Chunk c of the step into w's accumulator: in exact mode its gradient stays pending in
- * w->grads until the next chunk needs them (one exact-sum add fewer per thread). */
+ * a slot; the slots join the exact sum only when this chunk finds them all taken. */
 static dnn_status run_chunk(dnn_trainer *t, worker *w, long c)
 {
     long first = c * t->chunk;
     int cols = (int)(t->count - first < t->chunk ? t->count - first : t->chunk);
     double cost_sum;
-    dnn_status st = t->mode == DNN_REDUCE_EXACT ? dnn_worker_add_pending(t, w) : DNN_OK;
-    if (st != DNN_OK)
-        return st;
+    dnn_status st = DNN_OK;
+    if (t->mode == DNN_REDUCE_EXACT) {
+        if (w->pending == t->gradient_slots)
+            st = dnn_worker_add_pending(t, w);
+        if (st == DNN_OK && !dnn_worker_slot_ready(t, w, w->pending))
+            st = DNN_ERR_NOMEM;
+        if (st != DNN_OK)
+            return st;
+        w->grads = w->slots[w->pending];
+    }
     chunk_view v = view_of(t, w, first, cols);
     st = t->dtype == DNN_F32 ? chunk_gradient_f32(t, w, &v, &cost_sum)
                              : chunk_gradient_f64(t, w, &v, &cost_sum);
@@ -162,9 +171,8 @@ static dnn_status run_chunk(dnn_trainer *t, worker *w, long c)
         w->fast[t->n - 1] += cost_sum;
         return DNN_OK;
     }
-    w->pending = 1;
-    w->chunks++;
     w->grads->arena[w->grads->count] = cost_sum;
+    w->pending++;
     return DNN_OK;
 }
 
@@ -177,7 +185,7 @@ dnn_status dnn_stage_gradients(dnn_trainer *t)
     {
         worker *w = &t->workers[omp_get_thread_num()];
         w->status = DNN_OK;
-        w->pending = w->chunks = 0;
+        w->pending = w->flushed = 0;
         if (w->exact)
             dnn_exact_sum_clear(w->exact);
         else

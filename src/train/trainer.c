@@ -86,6 +86,29 @@ static int setup_f32(dnn_trainer *t)
     return ok;
 }
 
+int dnn_worker_slot_ready(const dnn_trainer *t, worker *w, int j)
+{
+    if (w->slots[j])
+        return 1;
+    const dnn_params *p = t->params;
+    /* the chunk's cost after the gradient: a pending gradient is one array */
+    dnn_params *g = dnn_params_new_spare(p->L, p->dims, 1);
+    const double **seg = malloc(((size_t)p->L * 2 + 1) * sizeof *seg);
+    if (!g || !seg) {
+        dnn_params_free(&g);
+        free(seg);
+        return 0;
+    }
+    for (int l = 1; l <= p->L; l++) {
+        seg[2 * l - 2] = g->W[l];
+        seg[2 * l - 1] = g->b[l];
+    }
+    seg[2 * p->L] = g->arena + g->count;
+    w->slots[j] = g;
+    w->slot_segments[j] = seg;
+    return 1;
+}
+
 dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local, long m_total,
                                    int chunk, dnn_reduce_mode mode, dnn_dtype dtype)
 {
@@ -114,6 +137,7 @@ dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local,
     t->workers = calloc((size_t)t->nthreads, sizeof *t->workers);
     t->total = t->total_own = malloc(t->n * sizeof *t->total);
     t->update = dnn_update_defaults();
+    t->gradient_slots = DNN_GRADIENT_SLOTS;
     t->seg_start = malloc((2 * (size_t)params->L + 1) * sizeof *t->seg_start);
     int ok = t->workers && t->total && t->seg_start;
     for (int l = 1; ok && l <= params->L; l++) {
@@ -127,27 +151,19 @@ dnn_trainer *dnn_trainer_new_typed(dnn_params *params, const dnn_dataset *local,
              (t->tops = malloc((2 * (size_t)t->exact->nseg + 4) * sizeof *t->tops)) != NULL;
     if (ok && mode == DNN_REDUCE_EXACT)
         ok = (t->thread_sums = calloc((size_t)t->nthreads, sizeof *t->thread_sums)) != NULL &&
-             (t->pending = calloc((size_t)t->nthreads * (size_t)t->exact->nseg,
+             (t->pending = calloc((size_t)t->nthreads * DNN_GRADIENT_SLOTS *
+                                      (size_t)t->exact->nseg,
                                   sizeof *t->pending)) != NULL;
     for (int i = 0; ok && i < t->nthreads; i++) {
         worker *w = &t->workers[i];
         w->cache = dtype == DNN_F64 ? dnn_cache_new(params, chunk) : NULL; /* f32: cache32 */
-        /* the chunk's cost after the gradient: a pending gradient is one array */
-        w->grads = dnn_params_new_spare(params->L, params->dims, 1);
-        if (mode == DNN_REDUCE_EXACT) {
+        if (mode == DNN_REDUCE_EXACT)
             w->exact = new_exact_sum(params);
-            w->segments = malloc(((size_t)params->L * 2 + 1) * sizeof *w->segments);
-        } else {
+        else
             w->fast = malloc(t->n * sizeof *w->fast);
-        }
-        ok = (w->cache || dtype == DNN_F32) && w->grads &&
-             ((w->exact && w->segments) || w->fast);
-        for (int l = 1; ok && w->segments && l <= params->L; l++) {
-            w->segments[2 * l - 2] = w->grads->W[l];
-            w->segments[2 * l - 1] = w->grads->b[l];
-        }
-        if (ok && w->segments)
-            w->segments[2 * params->L] = w->grads->arena + w->grads->count;
+        ok = (w->cache || dtype == DNN_F32) && dnn_worker_slot_ready(t, w, 0) &&
+             (w->exact || w->fast);
+        w->grads = w->slots[0];
         if (ok && t->thread_sums)
             t->thread_sums[i] = w->exact;
     }
@@ -165,9 +181,11 @@ void dnn_trainer_free(dnn_trainer **trainer)
     dnn_trainer *t = *trainer;
     for (int i = 0; t->workers && i < t->nthreads; i++) {
         dnn_cache_free(&t->workers[i].cache);
-        dnn_params_free(&t->workers[i].grads);
+        for (int j = 0; j < DNN_GRADIENT_SLOTS; j++) {
+            dnn_params_free(&t->workers[i].slots[j]);
+            free(t->workers[i].slot_segments[j]);
+        }
         dnn_exact_sum_free(&t->workers[i].exact);
-        free(t->workers[i].segments);
         free(t->workers[i].fast);
         dnn_cache_free_f32(&t->workers[i].cache32);
         dnn_params_f32_free(&t->workers[i].grads32);
@@ -362,6 +380,8 @@ int dnn_trainer_disable(dnn_trainer *t, const char *path)
         t->no_gradients_travel = 1;
     else if (strcmp(path, "codes") == 0)
         t->no_codes = t->no_split = 1;
+    else if (strcmp(path, "gradient_slots") == 0)
+        t->gradient_slots = 1;
     else
         return 0;
     return 1;

@@ -20,6 +20,9 @@
 
 typedef struct dnn_split dnn_split;
 
+/* Chunk gradients a thread keeps pending (see worker). */
+enum { DNN_GRADIENT_SLOTS = 2 };
+
 /* One per OpenMP thread: nothing here is shared, so no thread writes another's data. */
 typedef struct {
     dnn_cache *cache;
@@ -36,11 +39,17 @@ typedef struct {
     float *gather_Y32;
     long *gather_index; /* the examples' global indices, when the data holds some */
     dnn_exact_sum *exact;    /* DNN_REDUCE_EXACT: this thread's chunks, summed exactly */
-    /* DNN_REDUCE_EXACT: the last chunk's gradient is left in grads (pending) and added
-     * only when the next chunk needs grads, or by the combine; segments points at its
-     * parts in the exact sum's order, the cost last. */
-    int pending, chunks; /* chunks: run by this thread in this pass */
-    const double **segments;
+    /* DNN_REDUCE_EXACT: a chunk's gradient waits in a slot (pending); the slots join
+     * the thread's exact sum only when a chunk finds them all taken, else the combine
+     * merges them straight to doubles with the other pending ones, and no digits are
+     * stored (the digits' 24 bytes an element, written and read back, cost more than
+     * the products of a chunk of a few hundred examples). grads is the slot the
+     * running chunk writes; slot_segments[j] points at slot j's parts in the exact
+     * sum's order, the cost last. Slots past the first are allocated when needed. */
+    dnn_params *slots[DNN_GRADIENT_SLOTS];
+    const double **slot_segments[DNN_GRADIENT_SLOTS];
+    int pending;  /* slots taken */
+    int flushed;  /* this pass added slots to the exact sum: it holds digits */
     double *fast;        /* DNN_REDUCE_FAST: this thread's chunks, summed in double */
     dnn_status status;
 } worker;
@@ -62,7 +71,7 @@ struct dnn_trainer {
     dnn_exact_sum *exact; /* all threads */
     int *tops;            /* the segments' scales, agreed across processes */
     dnn_exact_sum **thread_sums; /* the workers' exact sums, for merging */
-    const double **pending;      /* the pending gradients' segments, nthreads · nseg */
+    const double **pending;      /* the pending gradients' segments, nthreads · slots · nseg */
     double *received;            /* several processes: blocks of their pending gradients */
     const double **blocks;       /* where each gradient's block is (received, or shared) */
     size_t received_len;
@@ -75,6 +84,7 @@ struct dnn_trainer {
     int no_split;     /* split steps never apply here, or their memory could not be had */
     long path_steps[DNN_PATHS]; /* steps so far per way through (trainer_modes.h) */
     int no_gradients_travel, no_codes; /* dnn_trainer_disable */
+    int gradient_slots;                /* per thread, DNN_GRADIENT_SLOTS unless disabled */
     dnn_update_settings update;  /* the rule (dnn_trainer_set_update) */
     double *update_v, *update_s; /* its state, params->count each, or NULL */
     long update_steps;           /* steps applied so far: Adam's t - 1 */
@@ -102,8 +112,10 @@ static inline long dnn_step_chunks(const dnn_trainer *t)
  * into its worker's accumulator. A failed chunk marks its worker's sums non-finite, so
  * that the combine still runs and every process stops alike. */
 dnn_status dnn_stage_gradients(dnn_trainer *t);
-/* The pending chunk gradient of w joins its exact sum. */
+/* The pending chunk gradients of w join its exact sum. */
 dnn_status dnn_worker_add_pending(const dnn_trainer *t, worker *w);
+/* Slot j of w's chunk gradients, allocated on first use; 0 when there is no memory. */
+int dnn_worker_slot_ready(const dnn_trainer *t, worker *w, int j);
 
 /* (b) combine.c: the workers' sums over threads, then processes, into t->total (the
  * gradient sums, the cost sum last); t->seconds_collective gets the collectives' time. */

@@ -43,7 +43,9 @@ long dnn_trainer_path_steps(const dnn_trainer *trainer, dnn_step_path path);
 /* Turns a special path off, for measuring what it buys against the same build
  * (launch/paths; dnn-train reads DNN_DISABLE=name,name): "split" (as
  * --thread-exchange shared), "gradients_travel" (the digits travel instead), "codes"
- * (the first layer reads the doubles, not the 8-bit codes; no split then). The bits
+ * (the first layer reads the doubles, not the 8-bit codes; no split then),
+ * "gradient_slots" (a thread keeps one chunk gradient pending, not
+ * DNN_GRADIENT_SLOTS: a thread's second chunk then stores digits). The bits
  * stay the same. Every process must turn off the same paths. Returns 0 for an
  * unknown name. */
 int dnn_trainer_disable(dnn_trainer *trainer, const char *path);
