@@ -37,6 +37,11 @@ for lib in dnn dnn_io; do
     soname=$(readelf -d "$libdir/lib$lib.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
     [ "$soname" = "lib$lib.so.$soversion" ] || fail "lib$lib.so's soname is '$soname'"
 done
+# The installed programs run from the prefix.
+for program in dnn-train dnn-predict dnn-convert; do
+    version=$("$prefix/bin/$program" --version) || fail "$program --version: exit $?"
+    [[ $version == "$program "* ]] || fail "$program --version printed '$version'"
+done
 # Every public header is installed, includes only installed headers, and compiles alone.
 for h in "$here"/../../include/dnn/*.h; do
     [ -f "$prefix/include/dnn/$(basename "$h")" ] || fail "not installed: include/dnn/$(basename "$h")"
