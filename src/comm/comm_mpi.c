@@ -18,6 +18,10 @@ typedef struct {
     size_t addresses_len;
     MPI_Request *requests;
     size_t requests_len;
+    /* a real array rather than MPI_STATUSES_IGNORE, which MPICH defines as
+     * (MPI_Status *)1: gcc 12 then warns of an overflow (pmodels/mpich#5687) */
+    MPI_Status *statuses;
+    size_t statuses_len;
 } reducer_state;
 
 static reducer_state the_reducer;
@@ -29,6 +33,7 @@ static void free_reducer_state(void)
     free(the_reducer.types);
     free(the_reducer.addresses);
     free(the_reducer.requests);
+    free(the_reducer.statuses);
     the_reducer = (reducer_state){0};
 }
 
@@ -335,7 +340,9 @@ static int exchange_contiguous(reducer_state *state, const double *const *vector
     int rank = dnn_comm_rank(), size = dnn_comm_size();
     size_t n_requests = 2 * (size_t)nvec * (size_t)(size - 1);
     if (reserve((void **)&state->requests, &state->requests_len, n_requests,
-                sizeof *state->requests))
+                sizeof *state->requests) ||
+        reserve((void **)&state->statuses, &state->statuses_len, n_requests,
+                sizeof *state->statuses))
         return 1;
     MPI_Request *requests = state->requests;
     int posted = 0, rc = 0;
@@ -353,7 +360,7 @@ static int exchange_contiguous(reducer_state *state, const double *const *vector
     for (int v = 0; v < nvec && rc == 0; v++)
         memcpy(recv + ((size_t)rank * nvec + v) * count, vectors[v * nseg] + begin,
                count * sizeof *recv);
-    if (MPI_Waitall(posted, requests, MPI_STATUSES_IGNORE) != MPI_SUCCESS)
+    if (MPI_Waitall(posted, requests, state->statuses) != MPI_SUCCESS)
         rc = 1;
     return rc;
 }
