@@ -933,8 +933,12 @@ static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_inf
             snprintf(msg, sizeof msg, "--resume %s", err.message);
             ok = 0;
         } else if (dnn_checkpoint_mismatch(&found, ci, diff, sizeof diff) > 0) {
-            snprintf(msg, sizeof msg, "--resume %s: made by a different run: %s", o->resume_path,
-                     diff);
+            /* the fingerprint hashes the values as transformed */
+            snprintf(msg, sizeof msg, "--resume %s: made by a different run: %s%s",
+                     o->resume_path, diff,
+                     strstr(diff, "data:") ? " (the same data with other --standardize or "
+                                             "--no-scale?)"
+                                           : "");
             ok = 0;
         } else if (found.next_iteration > o->iterations * per_epoch) {
             if (per_epoch == 1)
