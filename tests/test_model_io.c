@@ -20,7 +20,8 @@
 #include "test_util.h"
 
 static const int dims_5431[] = {5, 4, 3, 1};
-static const dnn_model_info info_he3 = {.init = "he", .seed = 3, .iterations = 17, .learning_rate = 0.25};
+static const dnn_model_info info_he3 = {
+    .init = "he", .seed = 3, .iterations = 17, .learning_rate = 0.25};
 
 /* ---- a temporary directory per test case ---- */
 

@@ -49,7 +49,8 @@ typedef struct {
 
 enum { DNN_LABELS_REQUIRED, DNN_LABELS_IF_PRESENT, DNN_LABELS_IGNORED };
 
-/* Both functions: opts NULL means { NULL, NULL, 1, DNN_LABELS_REQUIRED } (the course's layout); err may be
+/* Both functions: opts NULL means { NULL, NULL, 1, DNN_LABELS_REQUIRED } (the course's
+ * layout); err may be
  * NULL. File-level problems give DNN_ERR_IO, bad content DNN_ERR_DATA, bad arguments
  * (first/count out of range) DNN_ERR_ARG. HDF5's own error printing is off while they
  * run and restored afterwards.

@@ -61,8 +61,8 @@ dnn_status dnn_model_load(const char *path, dnn_params **params, dnn_model_info 
 
 enum { DNN_MODEL_MAX_LAYERS = 64 };
 
-/* dnn_model_load's checks of the seal and the shapes alone, allocating nothing: *L and dims[0..*L] (room for
- * DNN_MODEL_MAX_LAYERS + 1) get the model's layer sizes. */
+/* dnn_model_load's checks of the seal and the shapes alone, allocating nothing: *L and
+ * dims[0..*L] (room for DNN_MODEL_MAX_LAYERS + 1) get the model's layer sizes. */
 dnn_status dnn_model_probe(const char *path, int *L, int *dims, dnn_error *err);
 
 #endif

@@ -397,7 +397,8 @@ static dnn_status write_sealed(const dnn_atomic_file *out, const dnn_params *par
         if (!ok)
             st = fail(err, DNN_ERR_NOMEM, path,
                       "out of memory building the checkpoint in memory");
-        else if (!pwrite_all(out->fd, image, (size_t)size, SEAL_SIZE) || !dnn_seal_write(out->fd, SEAL_FORMAT, DNN_CHECKPOINT_VERSION))
+        else if (!pwrite_all(out->fd, image, (size_t)size, SEAL_SIZE) ||
+                 !dnn_seal_write(out->fd, SEAL_FORMAT, DNN_CHECKPOINT_VERSION))
             st = fail(err, DNN_ERR_IO, path, "writing the checkpoint failed (disk full?)");
     } else if (st == DNN_OK) {
         st = fail(err, DNN_ERR_NOMEM, path, "out of memory creating the checkpoint in memory");

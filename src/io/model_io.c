@@ -100,7 +100,8 @@ static int info_valid(const dnn_model_info *info)
 {
     if (!info)
         return 1;
-    if (info->dtype[0] && strcmp(info->dtype, "float64") != 0 && strcmp(info->dtype, "float32") != 0)
+    if (info->dtype[0] && strcmp(info->dtype, "float64") != 0 &&
+        strcmp(info->dtype, "float32") != 0)
         return 0;
     if (info->transform < DNN_INPUT_UNRECORDED || info->transform > DNN_INPUT_STANDARDIZE)
         return 0;
@@ -254,9 +255,9 @@ static dnn_status check_transform(hid_t file, const char *path, int n0, uint64_t
     if (!read_dtype(file, dtype, sizeof dtype))
         return fail(err, DNN_ERR_DATA, path, "attribute dtype is not float64 or float32");
     hsize_t n = (hsize_t)n0;
-    if (t == DNN_INPUT_STANDARDIZE && (!dnn_h5_check_doubles(file, "input_mean", 1, &n, file_size) ||
-                                       !dnn_h5_check_doubles(file, "input_deviation", 1, &n,
-                                                             file_size)))
+    if (t == DNN_INPUT_STANDARDIZE &&
+        (!dnn_h5_check_doubles(file, "input_mean", 1, &n, file_size) ||
+         !dnn_h5_check_doubles(file, "input_deviation", 1, &n, file_size)))
         return fail(err, DNN_ERR_DATA, path,
                     "dataset input_mean or input_deviation missing, not of the input width or "
                     "not all stored in the file");
