@@ -84,6 +84,17 @@ for ranks in 1 2; do
         fi
     done
 done
+# mini-batches read from the file are standardized as they come: the bits of memory's
+mb=(--train "$tmp/train.h5" --layers auto,8,1 --iters 5 --print-every 0 --standardize
+    --batch-size 100)
+run run_ranks 1 1 "$train" "${mb[@]}" --batch-read memory
+memory_hash=$(value_of "Parameter hash")
+run run_ranks 2 2 "$train" "${mb[@]}" --batch-read file
+if [[ $rc -eq 0 && -n $memory_hash && $(value_of "Parameter hash") == "$memory_hash" ]]; then
+    pass "mini-batches from the file (2 x 2) give memory's hash $memory_hash"
+else
+    fail "mini-batches from the file: exit $rc, $(value_of "Parameter hash") vs $memory_hash: $err"
+fi
 # a resume must standardize too (the checkpoint's data fingerprint sees the values)
 run "$train" "${common[@]}" --standardize --iters 5 --checkpoint "$tmp/ck.h5"
 run "$train" "${common[@]}" --iters 10 --resume "$tmp/ck.h5"
