@@ -42,6 +42,7 @@ set(DNN_CORE_SOURCES
   src/train/evaluate.c
   src/train/split.c
   src/train/step_ref.c
+  src/train/standardize.c
   src/comm/reducer_local.c
   src/io/data_synthetic.c
 )
@@ -52,6 +53,7 @@ set(DNN_IO_SOURCES
   src/io/checkpoint.c
   src/io/data_hdf5.c
   src/io/file_checks.c
+  src/io/file_seal.c
   src/io/h5_util.c
   src/io/model_io.c
 )

@@ -305,7 +305,7 @@ START_TEST(other_files_are_refused)
 
     join_path(path, sizeof path, dir, "model.h5");
     dnn_params *model = sample_params();
-    dnn_model_info info = {"he", 7, 10, 0.1};
+    dnn_model_info info = {.init = "he", .seed = 7, .iterations = 10, .learning_rate = 0.1};
     ck_assert_int_eq(dnn_model_save(path, model, &info, &err), DNN_OK);
     ck_assert_int_eq(dnn_checkpoint_load(path, &p, &ci, &err), DNN_ERR_DATA);
     ck_assert_msg(strstr(err.message, "not a dnn checkpoint") != NULL, "%s", err.message);

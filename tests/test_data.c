@@ -339,7 +339,7 @@ START_TEST(course_file_loads_like_numpy)
     ck_assert_int_eq(m, 50);
     ck_assert_int_eq(n, 12288);
 
-    dnn_h5_options opts = {NULL, NULL, 1};
+    dnn_h5_options opts = {NULL, NULL, 1, DNN_LABELS_REQUIRED};
     dnn_dataset all, part;
     ck_assert_int_eq(dnn_h5_load(course_train, &opts, 0, 209, &all, &err), DNN_OK);
     ck_assert_int_eq(dnn_h5_load(course_train, &opts, 5, 3, &part, &err), DNN_OK);
@@ -370,7 +370,7 @@ START_TEST(course_file_loads_like_numpy)
     ck_assert(cats > 0 && cats < 209);
 
     /* the same data with explicit names; unscaled gives the raw bytes */
-    dnn_h5_options raw = {"train_set_x", "train_set_y", 0};
+    dnn_h5_options raw = {"train_set_x", "train_set_y", 0, DNN_LABELS_REQUIRED};
     dnn_dataset unscaled;
     ck_assert_int_eq(dnn_h5_load(course_train, &raw, 7, 1, &unscaled, &err), DNN_OK);
     for (int k = 0; k < 12288; k++)
@@ -396,42 +396,42 @@ typedef struct {
 } bad_case;
 
 static const bad_case bad_cases[] = {
-    {"missing.h5", NULL, {NULL, NULL, 1}, 0, 1, DNN_ERR_IO, 0, "cannot open", -1},
-    {"text.h5", make_text, {NULL, NULL, 1}, 0, 1, DNN_ERR_IO, 0, "not an HDF5 file", -1},
-    {"truncated.h5", make_truncated, {NULL, NULL, 1}, 0, 1, DNN_ERR_IO, 0, "cannot open", -1},
-    {"no_y.h5", make_no_y, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'_y'", -1},
-    {"two_x.h5", make_two_x, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_x', 'b_x'", -1},
-    {"x_rank1.h5", make_x_rank1, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
-    {"counts.h5", make_counts_differ, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_y'", -1},
-    {"label2.h5", make_label_2, {NULL, NULL, 1}, 0, M, DNN_ERR_DATA, 1,
+    {"missing.h5", NULL, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_IO, 0, "cannot open", -1},
+    {"text.h5", make_text, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_IO, 0, "not an HDF5 file", -1},
+    {"truncated.h5", make_truncated, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_IO, 0, "cannot open", -1},
+    {"no_y.h5", make_no_y, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_DATA, 0, "'_y'", -1},
+    {"two_x.h5", make_two_x, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_DATA, 0, "'a_x', 'b_x'", -1},
+    {"x_rank1.h5", make_x_rank1, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
+    {"counts.h5", make_counts_differ, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_DATA, 0, "'a_y'", -1},
+    {"label2.h5", make_label_2, {NULL, NULL, 1, 0}, 0, M, DNN_ERR_DATA, 1,
      "'a_y': label 2 at example 3 is not 0 or 1", 3},
-    {"label2.h5", make_label_2, {NULL, NULL, 1}, 2, 4, DNN_ERR_DATA, 1, "example 3", 3},
-    {"label_half.h5", make_label_half, {NULL, NULL, 1}, 0, M, DNN_ERR_DATA, 1,
+    {"label2.h5", make_label_2, {NULL, NULL, 1, 0}, 2, 4, DNN_ERR_DATA, 1, "example 3", 3},
+    {"label_half.h5", make_label_half, {NULL, NULL, 1, 0}, 0, M, DNN_ERR_DATA, 1,
      "'a_y': label 0.5 at example 3 is not 0 or 1", 3},
-    {"label_nan.h5", make_label_nan, {NULL, NULL, 1}, 0, M, DNN_ERR_DATA, 1,
+    {"label_nan.h5", make_label_nan, {NULL, NULL, 1, 0}, 0, M, DNN_ERR_DATA, 1,
      "'a_y': label nan at example 3 is not 0 or 1", 3},
-    {"unwritten.h5", make_unwritten_x, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0,
+    {"unwritten.h5", make_unwritten_x, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_DATA, 0,
      "'a_x': its values are not all stored in the file", -1},
-    {"fifo.h5", make_fifo, {NULL, NULL, 1}, 0, 1, DNN_ERR_IO, 0, "is a FIFO", -1},
-    {"nan.h5", make_nan, {NULL, NULL, 1}, 1, M - 1, DNN_ERR_DATA, 1,
+    {"fifo.h5", make_fifo, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_IO, 0, "is a FIFO", -1},
+    {"nan.h5", make_nan, {NULL, NULL, 1, 0}, 1, M - 1, DNN_ERR_DATA, 1,
      "'a_x': feature 1 of example 4 is NaN", 4},
-    {"inf.h5", make_inf, {NULL, NULL, 1}, 0, M, DNN_ERR_DATA, 1,
+    {"inf.h5", make_inf, {NULL, NULL, 1, 0}, 0, M, DNN_ERR_DATA, 1,
      "'a_x': feature 2 of example 6 is +Inf", 6},
-    {"empty.h5", make_empty, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
-    {"no_features.h5", make_no_features, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
-    {"string_y.h5", make_string_y, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_y'", -1},
-    {"compound_x.h5", make_compound_x, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
-    {"y_shape.h5", make_y_bad_shape, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_y'", -1},
-    {"y_rank3.h5", make_y_rank3, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_y'", -1},
-    {"huge.h5", make_huge_features, {NULL, NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
-    {"x_group.h5", make_x_is_group, {"a_x", NULL, 1}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
-    {"valid.h5", make_valid, {NULL, "labels", 1}, 0, 1, DNN_ERR_DATA, 0, "'labels'", -1},
-    {"valid.h5", make_valid, {NULL, NULL, 1}, -1, 1, DNN_ERR_ARG, 1, "'a_x'", -1},
-    {"valid.h5", make_valid, {NULL, NULL, 1}, 0, 0, DNN_ERR_ARG, 1, "'a_x'", -1},
-    {"valid.h5", make_valid, {NULL, NULL, 1}, M - 2, 3, DNN_ERR_ARG, 1, "'a_x'", -1},
-    {"valid.h5", make_valid, {NULL, NULL, 1}, M, 1, DNN_ERR_ARG, 1, "'a_x'", -1},
-    {"valid.h5", make_valid, {NULL, NULL, 1}, 1, LONG_MAX, DNN_ERR_ARG, 1, "'a_x'", -1},
-    {"valid.h5", make_valid, {NULL, NULL, 1}, LONG_MAX, LONG_MAX, DNN_ERR_ARG, 1, "'a_x'", -1},
+    {"empty.h5", make_empty, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
+    {"no_features.h5", make_no_features, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
+    {"string_y.h5", make_string_y, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_DATA, 0, "'a_y'", -1},
+    {"compound_x.h5", make_compound_x, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
+    {"y_shape.h5", make_y_bad_shape, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_DATA, 0, "'a_y'", -1},
+    {"y_rank3.h5", make_y_rank3, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_DATA, 0, "'a_y'", -1},
+    {"huge.h5", make_huge_features, {NULL, NULL, 1, 0}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
+    {"x_group.h5", make_x_is_group, {"a_x", NULL, 1, 0}, 0, 1, DNN_ERR_DATA, 0, "'a_x'", -1},
+    {"valid.h5", make_valid, {NULL, "labels", 1, 0}, 0, 1, DNN_ERR_DATA, 0, "'labels'", -1},
+    {"valid.h5", make_valid, {NULL, NULL, 1, 0}, -1, 1, DNN_ERR_ARG, 1, "'a_x'", -1},
+    {"valid.h5", make_valid, {NULL, NULL, 1, 0}, 0, 0, DNN_ERR_ARG, 1, "'a_x'", -1},
+    {"valid.h5", make_valid, {NULL, NULL, 1, 0}, M - 2, 3, DNN_ERR_ARG, 1, "'a_x'", -1},
+    {"valid.h5", make_valid, {NULL, NULL, 1, 0}, M, 1, DNN_ERR_ARG, 1, "'a_x'", -1},
+    {"valid.h5", make_valid, {NULL, NULL, 1, 0}, 1, LONG_MAX, DNN_ERR_ARG, 1, "'a_x'", -1},
+    {"valid.h5", make_valid, {NULL, NULL, 1, 0}, LONG_MAX, LONG_MAX, DNN_ERR_ARG, 1, "'a_x'", -1},
 };
 enum { N_BAD_CASES = sizeof bad_cases / sizeof *bad_cases };
 
@@ -542,7 +542,7 @@ START_TEST(float_x_loads_unchanged)
     ds_spec specs[] = {{"f_x", H5T_NATIVE_FLOAT, 2, {M, N}, x},
                        {"f_y", H5T_NATIVE_INT64, 1, {M}, y}};
     write_h5(path, 2, specs);
-    dnn_h5_options opts = {NULL, NULL, 1}; /* scaling applies to uint8 only */
+    dnn_h5_options opts = {NULL, NULL, 1, DNN_LABELS_REQUIRED}; /* scaling applies to uint8 only */
     assert_loads(path, &opts, 0, M, N, M, X, Y);
     ck_assert(!keeps_codes(path, &opts, 0, M));
 }
@@ -578,7 +578,7 @@ START_TEST(label_shapes_and_integer_types_are_accepted)
     write_h5(row, 2, row_specs);
     write_h5(col, 2, col_specs);
     write_h5(flat, 3, flat_specs);
-    dnn_h5_options opts = {NULL, NULL, 1};
+    dnn_h5_options opts = {NULL, NULL, 1, DNN_LABELS_REQUIRED};
     for (long first = 0; first < M; first++) {
         for (long count = 1; first + count <= M; count++) {
             assert_loads(row, &opts, first, count, 6, M, X, Y);
@@ -607,7 +607,8 @@ START_TEST(uint8_is_scaled_only_when_asked)
     ds_spec specs[] = {{"img_x", H5T_NATIVE_UINT8, 2, {M, N}, x},
                        {"img_y", H5T_NATIVE_INT64, 1, {M}, y}};
     write_h5(path, 2, specs);
-    dnn_h5_options scale = {NULL, NULL, 1}, keep = {"img_x", "img_y", 0};
+    dnn_h5_options scale = {NULL, NULL, 1, DNN_LABELS_REQUIRED},
+                   keep = {"img_x", "img_y", 0, DNN_LABELS_REQUIRED};
     assert_loads(path, &scale, 0, M, N, M, scaled, Y);
     assert_loads(path, NULL, 3, 4, N, M, scaled, Y); /* NULL options: the course's */
     assert_loads(path, &keep, 0, M, N, M, raw, Y);
@@ -697,6 +698,45 @@ START_TEST(only_the_requested_examples_are_validated)
     /* example 3 has label 2; blocks without it load */
     assert_loads(path, NULL, 0, 3, N, M, X, Y);
     assert_loads(path, NULL, 4, 6, N, M, X, Y);
+}
+END_TEST
+
+/* Issue 20: labels are optional for dnn-predict: a file of features only loads with Y
+ * NULL when they may be absent, labels present are read or, ignored, left out (even bad
+ * ones), and a named labels dataset stays required. */
+START_TEST(labels_if_present_or_ignored)
+{
+    char no_y[512], bad_y[512];
+    join_path(no_y, sizeof no_y, tmpdir, "features_only.h5");
+    join_path(bad_y, sizeof bad_y, tmpdir, "label2_ignored.h5");
+    make_no_y(no_y);
+    make_label_2(bad_y);
+    dnn_h5_options required = {NULL, NULL, 1, DNN_LABELS_REQUIRED},
+                   optional = {NULL, NULL, 1, DNN_LABELS_IF_PRESENT},
+                   ignored = {NULL, NULL, 1, DNN_LABELS_IGNORED},
+                   named = {NULL, "a_y", 1, DNN_LABELS_IF_PRESENT};
+    dnn_error err;
+    dnn_dataset out;
+    long m = 0;
+    int n = 0;
+    ck_assert_int_eq(dnn_h5_load(no_y, &required, 0, M, &out, &err), DNN_ERR_DATA);
+    ck_assert_int_eq(dnn_h5_load(no_y, &named, 0, M, &out, &err), DNN_ERR_DATA);
+    ck_assert_int_eq(dnn_h5_probe(no_y, &optional, &m, &n, &err), DNN_OK);
+    ck_assert(m == M && n == N);
+    small_data d = small_standard();
+    for (int k = 0; k < 2; k++) {
+        const char *path = k == 0 ? no_y : bad_y;
+        const dnn_h5_options *opts = k == 0 ? &optional : &ignored;
+        ck_assert_int_eq(dnn_h5_load(path, opts, 0, M, &out, &err), DNN_OK);
+        ck_assert(out.m == M && out.Y == NULL && out.X != NULL);
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++)
+                ck_assert(out.X[i * N + j] == d.x[i][j]);
+        dnn_dataset_free(&out);
+    }
+    /* with labels present, optional reads (and checks) them */
+    ck_assert_int_eq(dnn_h5_load(bad_y, &optional, 0, M, &out, &err), DNN_ERR_DATA);
+    ck_assert_msg(strstr(err.message, "example 3"), "%s", err.message);
 }
 END_TEST
 
@@ -837,6 +877,7 @@ int main(void)
     tcase_add_test(h5, label_shapes_and_integer_types_are_accepted);
     tcase_add_test(h5, uint8_is_scaled_only_when_asked);
     tcase_add_test(h5, h5py_booleans_load_as_0_and_1);
+    tcase_add_test(h5, labels_if_present_or_ignored);
     tcase_add_test(h5, only_the_requested_examples_are_validated);
     tcase_add_test(h5, null_arguments_are_rejected);
     suite_add_tcase(s, h5);

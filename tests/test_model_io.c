@@ -20,7 +20,8 @@
 #include "test_util.h"
 
 static const int dims_5431[] = {5, 4, 3, 1};
-static const dnn_model_info info_he3 = {"he", 3, 17, 0.25};
+static const dnn_model_info info_he3 = {
+    .init = "he", .seed = 3, .iterations = 17, .learning_rate = 0.25};
 
 /* ---- a temporary directory per test case ---- */
 
@@ -395,6 +396,21 @@ START_TEST(a_save_failing_midway_keeps_the_old_model)
 }
 END_TEST
 
+/* Seals the model at path again after an edit with HDF5 (as include/dnn/model_io.h
+ * describes the seal), so that the checks behind the seal are what the edit meets. */
+static void reseal(const char *path)
+{
+    blob b = read_file(path);
+    ck_assert(b.size > 512);
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a 64 of everything after the seal */
+    for (size_t i = 512; i < b.size; i++)
+        h = (h ^ b.bytes[i]) * 0x100000001b3u;
+    memset(b.bytes, 0, 512);
+    snprintf((char *)b.bytes, 512, "dnn-model 1\nfnv1a64 %016llx\n", (unsigned long long)h);
+    write_file(path, b.bytes, b.size);
+    free(b.bytes);
+}
+
 /* Rewrites one dataset of a saved model with another shape. */
 static void replace_dataset(const char *path, const char *name, hsize_t rows, hsize_t cols)
 {
@@ -412,6 +428,7 @@ static void replace_dataset(const char *path, const char *name, hsize_t rows, hs
     H5Dclose(set);
     H5Sclose(space);
     H5Fclose(file);
+    reseal(path);
 }
 
 /* Replaces dataset name by one of shape (rows, cols) whose values are never written
@@ -431,6 +448,7 @@ static void replace_by_unwritten(const char *path, const char *name, hsize_t row
     H5Pclose(dcpl);
     H5Sclose(space);
     H5Fclose(file);
+    reseal(path);
 }
 
 static void remove_object(const char *path, const char *name)
@@ -441,6 +459,7 @@ static void remove_object(const char *path, const char *name)
                                                  : H5Ldelete(file, name, H5P_DEFAULT);
     ck_assert(rc >= 0);
     H5Fclose(file);
+    reseal(path);
 }
 
 static void replace_layer_sizes(const char *path, int n, const int *sizes)
@@ -456,6 +475,7 @@ static void replace_layer_sizes(const char *path, int n, const int *sizes)
     H5Aclose(attr);
     H5Sclose(space);
     H5Fclose(file);
+    reseal(path);
 }
 
 START_TEST(bad_files_are_refused)
@@ -596,6 +616,140 @@ START_TEST(sizes_are_checked_before_allocation)
 }
 END_TEST
 
+
+/* Issue 20: the transform and dtype are recorded and read back; the file is sealed. */
+START_TEST(transform_and_dtype_round_trip)
+{
+    char dir[512], path[512];
+    test_dir(dir, sizeof dir, "transform");
+    join_path(path, sizeof path, dir, "model.h5");
+    dnn_params *p = random_params(3, dims_5431, DNN_INIT_HE, 3);
+    double mean[5] = {1e3, -0.01, 0.0, 7.5, 1e-300}, dev[5] = {250.0, 0.003, 1.0, 2.0, 1e-300};
+    dnn_model_info info = info_he3, back;
+    info.transform = DNN_INPUT_STANDARDIZE;
+    info.mean = mean;
+    info.deviation = dev;
+    snprintf(info.dtype, sizeof info.dtype, "float32");
+    save_ok(path, p, &info);
+    dnn_params *q = load_ok(path, &back);
+    assert_same_params(p, q);
+    ck_assert_int_eq(back.transform, DNN_INPUT_STANDARDIZE);
+    ck_assert_str_eq(back.dtype, "float32");
+    ck_assert_int_eq(back.sealed, 1);
+    ck_assert(back.mean && back.deviation);
+    ck_assert(memcmp(back.mean, mean, sizeof mean) == 0);
+    ck_assert(memcmp(back.deviation, dev, sizeof dev) == 0);
+    dnn_model_info_free(&back);
+    ck_assert(!back.mean && !back.deviation);
+    dnn_params_free(&q);
+
+    /* /255 and none carry no arrays; an unrecorded transform writes no attribute */
+    const dnn_input_transform kinds[] = {DNN_INPUT_SCALE255, DNN_INPUT_NONE, DNN_INPUT_UNRECORDED};
+    for (int k = 0; k < 3; k++) {
+        info = info_he3;
+        info.transform = kinds[k];
+        save_ok(path, p, &info);
+        q = load_ok(path, &back);
+        ck_assert_int_eq(back.transform, kinds[k]);
+        ck_assert(!back.mean && !back.deviation && back.dtype[0] == '\0');
+        dnn_params_free(&q);
+    }
+    /* the same model gives the same bytes (no timestamps) */
+    blob first = read_file(path);
+    save_ok(path, p, &info);
+    ck_assert(file_equals(path, &first));
+    free(first.bytes);
+    dnn_params_free(&p);
+}
+END_TEST
+
+static void set_string_attribute(const char *path, const char *name, const char *value)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert(file >= 0);
+    if (H5Aexists(file, name) > 0)
+        ck_assert(H5Adelete(file, name) >= 0);
+    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR);
+    H5Tset_size(type, strlen(value) + 1);
+    hid_t attr = H5Acreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    ck_assert(attr >= 0 && H5Awrite(attr, type, value) >= 0);
+    H5Aclose(attr);
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Fclose(file);
+    reseal(path);
+}
+
+/* Issue 20: one flipped byte anywhere is refused as damage; a file without a seal (the
+ * format before) is read; a transform that makes no sense is refused. */
+START_TEST(damaged_and_unsealed_models)
+{
+    char dir[512], path[512], good[512];
+    test_dir(dir, sizeof dir, "damaged");
+    join_path(good, sizeof good, dir, "good.h5");
+    join_path(path, sizeof path, dir, "bad.h5");
+    dnn_params *p = random_params(3, dims_5431, DNN_INIT_HE, 3);
+    double mean[5] = {0}, dev[5] = {1, 1, 1, 1, 1};
+    dnn_model_info info = info_he3, back;
+    info.transform = DNN_INPUT_STANDARDIZE;
+    info.mean = mean;
+    info.deviation = dev;
+    save_ok(good, p, &info);
+    blob model = read_file(good);
+    dnn_error err = {"", -1};
+    int L = 0, dims[DNN_MODEL_MAX_LAYERS + 1];
+    /* every 97th byte, seal included, flipped alone */
+    for (size_t at = 0; at < model.size; at += 97) {
+        model.bytes[at] ^= 0x10;
+        write_file(path, model.bytes, model.size);
+        model.bytes[at] ^= 0x10;
+        dnn_params *q = NULL;
+        dnn_status st = dnn_model_load(path, &q, NULL, &err);
+        ck_assert_msg(st == DNN_ERR_DATA && !q, "byte %zu flipped: status %d", at, st);
+        ck_assert_msg(at < 512 || strstr(err.message, "checksum mismatch"), "%s", err.message);
+        ck_assert_int_eq(dnn_model_probe(path, &L, dims, &err), DNN_ERR_DATA);
+    }
+    /* cut short */
+    write_file(path, model.bytes, model.size - 1);
+    assert_load_fails(path, DNN_ERR_DATA, "a model one byte short");
+
+    /* a blank user block is no model: damage, not the older format */
+    unsigned char seal[512];
+    memcpy(seal, model.bytes, 512);
+    memset(model.bytes, 0, 512);
+    write_file(path, model.bytes, model.size);
+    assert_load_fails(path, DNN_ERR_DATA, "a blank seal");
+    memcpy(model.bytes, seal, 512);
+
+    /* no seal, the HDF5 superblock first: a model as dnn-train wrote them before the
+     * seal, read as it was, the transform unrecorded */
+    dnn_params *q = load_ok(DNN_TEST_DATA_DIR "/model_unsealed_8_4_1.h5", &back);
+    ck_assert(q->L == 2 && q->dims[0] == 8 && q->dims[1] == 4 && q->dims[2] == 1);
+    ck_assert_int_eq(back.sealed, 0);
+    ck_assert_int_eq(back.transform, DNN_INPUT_UNRECORDED);
+    ck_assert(back.dtype[0] == '\0' && !back.mean && !back.deviation);
+    dnn_params_free(&q);
+
+    /* a transform or dtype of another name, deviations <= 0 */
+    write_file(path, model.bytes, model.size);
+    set_string_attribute(path, "input_transform", "log");
+    assert_load_fails(path, DNN_ERR_DATA, "input_transform 'log'");
+    write_file(path, model.bytes, model.size);
+    set_string_attribute(path, "dtype", "float16");
+    assert_load_fails(path, DNN_ERR_DATA, "dtype 'float16'");
+    dev[2] = 0.0;
+    save_ok(good, p, &info);
+    assert_load_fails(good, DNN_ERR_DATA, "a deviation of 0");
+    dev[2] = 1.0;
+    save_ok(good, p, &info);
+    remove_object(good, "input_deviation");
+    assert_load_fails(good, DNN_ERR_DATA, "no input_deviation");
+    ck_assert_int_eq(dnn_model_probe(good, &L, dims, &err), DNN_ERR_DATA);
+    free(model.bytes);
+    dnn_params_free(&p);
+}
+END_TEST
+
 int main(void)
 {
     H5open();
@@ -611,6 +765,8 @@ int main(void)
     tcase_add_test(tc, a_save_failing_midway_keeps_the_old_model);
     tcase_add_test(tc, bad_files_are_refused);
     tcase_add_test(tc, sizes_are_checked_before_allocation);
+    tcase_add_test(tc, transform_and_dtype_round_trip);
+    tcase_add_test(tc, damaged_and_unsealed_models);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

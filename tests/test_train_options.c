@@ -23,6 +23,7 @@ static const change_case cases[] = {
     {"--x-dataset", {NULL}, {"--x-dataset", "x", NULL}},
     {"--y-dataset", {NULL}, {"--y-dataset", "y", NULL}},
     {"--no-scale", {NULL}, {"--no-scale", NULL}},
+    {"--standardize", {NULL}, {"--standardize", NULL}},
     {"--synthetic", {NULL}, {"--synthetic", "10,3", NULL}},
     {"--layers", {NULL}, {"--layers", "auto,3,1", NULL}},
     {"--layers", {"--layers", "4,3,1", NULL}, {"--layers", "5,3,1", NULL}},

@@ -42,9 +42,15 @@ typedef struct {
     const char *y_name; /* NULL: the one dataset whose name ends in "_y" */
     int scale_uint8;    /* divide uint8 features by 255, as the course does (and keep
                            the bytes as X_codes) */
+    int labels;         /* DNN_LABELS_REQUIRED (0, the course's layout), _IF_PRESENT
+                           (y_name NULL and no *_y dataset: features only) or _IGNORED;
+                           without labels a dataset's Y is NULL */
 } dnn_h5_options;
 
-/* Both functions: opts NULL means { NULL, NULL, 1 } (the course's layout); err may be
+enum { DNN_LABELS_REQUIRED, DNN_LABELS_IF_PRESENT, DNN_LABELS_IGNORED };
+
+/* Both functions: opts NULL means { NULL, NULL, 1, DNN_LABELS_REQUIRED } (the course's
+ * layout); err may be
  * NULL. File-level problems give DNN_ERR_IO, bad content DNN_ERR_DATA, bad arguments
  * (first/count out of range) DNN_ERR_ARG. HDF5's own error printing is off while they
  * run and restored afterwards.

@@ -21,9 +21,11 @@
 
 #include "io/atomic_file.h"
 #include "io/file_checks.h"
+#include "io/file_seal.h"
 #include "io/h5_util.h"
 
-enum { SEAL_SIZE = 512 }; /* the HDF5 user block: a power of two >= 512 */
+enum { SEAL_SIZE = DNN_SEAL_SIZE };
+static const char SEAL_FORMAT[] = "dnn-checkpoint";
 static const uint64_t FNV_OFFSET = 0xcbf29ce484222325u, FNV_PRIME = 0x100000001b3u;
 
 __attribute__((format(printf, 4, 5))) static dnn_status fail(dnn_error *err, dnn_status st,
@@ -59,15 +61,6 @@ static uint64_t fnv_double(uint64_t h, double x)
     uint64_t bits;
     memcpy(&bits, &x, sizeof bits);
     return fnv_u64(h, bits);
-}
-
-static uint64_t fnv_bytes(uint64_t h, const unsigned char *bytes, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= bytes[i];
-        h *= FNV_PRIME;
-    }
-    return h;
 }
 
 static const char *reduce_name(dnn_reduce_mode mode)
@@ -316,75 +309,29 @@ static int write_checkpoint(hid_t file, const dnn_params *p, const dnn_checkpoin
     return ok && write_update(file, p, ci) && write_extras(file, p, ci);
 }
 
-/* ---- the seal: format, version and checksum in the user block ---- */
-
-static void seal_text(unsigned char seal[SEAL_SIZE], int version, uint64_t sum)
-{
-    memset(seal, 0, SEAL_SIZE);
-    snprintf((char *)seal, SEAL_SIZE, "dnn-checkpoint %d\nfnv1a64 %016llx\n", version,
-             (unsigned long long)sum);
-}
-
-/* FNV-1a 64 of the bytes of fd from SEAL_SIZE to the end; returns 0 on a read error. */
-static int hash_after_seal(int fd, uint64_t *sum)
-{
-    unsigned char buf[1 << 16];
-    uint64_t h = FNV_OFFSET;
-    off_t at = SEAL_SIZE;
-    for (;;) {
-        ssize_t n = pread(fd, buf, sizeof buf, at);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return 0;
-        if (n == 0)
-            break;
-        h = fnv_bytes(h, buf, (size_t)n);
-        at += n;
-    }
-    *sum = h;
-    return 1;
-}
-
-/* Seals the file open as fd (flushed to disk by dnn_atomic_commit). */
-static int write_seal(int fd)
-{
-    uint64_t sum;
-    unsigned char seal[SEAL_SIZE];
-    if (!hash_after_seal(fd, &sum))
-        return 0;
-    seal_text(seal, DNN_CHECKPOINT_VERSION, sum);
-    return pwrite(fd, seal, SEAL_SIZE, 0) == SEAL_SIZE;
-}
-
 /* DNN_OK when the seal matches the rest of the file byte for byte. Only a regular file
  * is opened (a FIFO would block, /dev/zero never end); *file_size is its size. */
 static dnn_status check_seal(const char *path, int *version_out, uint64_t *file_size,
                              dnn_error *err)
 {
-    static const char magic[] = "dnn-checkpoint ";
     dnn_status st = dnn_check_input_file(path, file_size, err);
     if (st != DNN_OK)
         return st;
     int fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0)
         return fail(err, DNN_ERR_IO, path, "cannot open: %s", strerror(errno));
-    unsigned char seal[SEAL_SIZE + 1] = {0}, expected[SEAL_SIZE];
-    uint64_t sum = 0;
-    int whole = pread(fd, seal, SEAL_SIZE, 0) == SEAL_SIZE;
-    int hashed = whole && hash_after_seal(fd, &sum);
+    int version = 0;
+    dnn_seal_result seal = dnn_seal_check(fd, SEAL_FORMAT, DNN_CHECKPOINT_VERSION, &version);
     close(fd);
-    if (!whole || memcmp(seal, magic, sizeof magic - 1) != 0)
+    if (seal == DNN_SEAL_NONE)
         return fail(err, DNN_ERR_DATA, path, "not a dnn checkpoint");
-    long version = strtol((const char *)seal + sizeof magic - 1, NULL, 10); /* NUL-ended */
-    if (version < 1 || version > DNN_CHECKPOINT_VERSION)
+    if (seal == DNN_SEAL_VERSION)
         return fail(err, DNN_ERR_DATA, path,
-                    "checkpoint format version %ld; this program reads versions 1 to %d",
+                    "checkpoint format version %d; this program reads versions 1 to %d",
                     version, DNN_CHECKPOINT_VERSION);
-    *version_out = (int)version;
-    seal_text(expected, (int)version, sum);
-    if (!hashed || memcmp(seal, expected, SEAL_SIZE) != 0)
+    if (seal == DNN_SEAL_MISMATCH)
         return fail(err, DNN_ERR_DATA, path, "checksum mismatch: damaged or truncated");
+    *version_out = version;
     return DNN_OK;
 }
 
@@ -450,7 +397,8 @@ static dnn_status write_sealed(const dnn_atomic_file *out, const dnn_params *par
         if (!ok)
             st = fail(err, DNN_ERR_NOMEM, path,
                       "out of memory building the checkpoint in memory");
-        else if (!pwrite_all(out->fd, image, (size_t)size, SEAL_SIZE) || !write_seal(out->fd))
+        else if (!pwrite_all(out->fd, image, (size_t)size, SEAL_SIZE) ||
+                 !dnn_seal_write(out->fd, SEAL_FORMAT, DNN_CHECKPOINT_VERSION))
             st = fail(err, DNN_ERR_IO, path, "writing the checkpoint failed (disk full?)");
     } else if (st == DNN_OK) {
         st = fail(err, DNN_ERR_NOMEM, path, "out of memory creating the checkpoint in memory");

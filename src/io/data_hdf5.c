@@ -87,7 +87,7 @@ typedef struct {
     name_list all;     /* every dataset at the root */
 } name_search;
 
-static const dnn_h5_options default_options = {NULL, NULL, 1};
+static const dnn_h5_options default_options = {NULL, NULL, 1, DNN_LABELS_REQUIRED};
 
 static void error_reset(dnn_error *err)
 {
@@ -179,8 +179,9 @@ static herr_t visit_root_link(hid_t group, const char *name, const H5L_info_t *i
     return 0;
 }
 
-/* The one dataset at the root whose name ends in suffix; *found is owned by the caller. */
-static dnn_status find_by_suffix(h5_source *s, const char *suffix, char **found)
+/* The one dataset at the root whose name ends in suffix; *found is owned by the caller.
+ * With allow_none, no such dataset is no error: *found is then NULL. */
+static dnn_status find_by_suffix(h5_source *s, const char *suffix, int allow_none, char **found)
 {
     name_search search = {.suffix = suffix};
     hsize_t idx = 0;
@@ -198,6 +199,10 @@ static dnn_status find_by_suffix(h5_source *s, const char *suffix, char **found)
         return DNN_OK;
     }
     free(search.first_match);
+    if (search.matches == 0 && allow_none) {
+        *found = NULL;
+        return DNN_OK;
+    }
     if (search.matches == 0)
         return fail(s->err, DNN_ERR_DATA, -1, s->path, NULL,
                     "no dataset whose name ends in '%s' (datasets at the root: %s)", suffix,
@@ -449,24 +454,29 @@ static dnn_status source_open(h5_source *s, const char *path, const dnn_h5_optio
 
     if (opts->x_name)
         s->x_name = opts->x_name;
-    else if ((st = find_by_suffix(s, "_x", &s->x_found)) == DNN_OK)
+    else if ((st = find_by_suffix(s, "_x", 0, &s->x_found)) == DNN_OK)
         s->x_name = s->x_found;
     if (st != DNN_OK)
         return st;
-    if (opts->y_name)
+    /* y_name stays NULL when the labels are ignored, or optional and there are none */
+    if (opts->labels == DNN_LABELS_IGNORED)
+        ;
+    else if (opts->y_name)
         s->y_name = opts->y_name;
-    else if ((st = find_by_suffix(s, "_y", &s->y_found)) == DNN_OK)
+    else if ((st = find_by_suffix(s, "_y", opts->labels == DNN_LABELS_IF_PRESENT,
+                                  &s->y_found)) == DNN_OK)
         s->y_name = s->y_found;
     if (st != DNN_OK)
         return st;
 
-    if ((st = open_dataset(s, s->x_name, &s->x)) != DNN_OK ||
-        (st = open_dataset(s, s->y_name, &s->y)) != DNN_OK || (st = check_x(s)) != DNN_OK ||
-        (st = check_y(s)) != DNN_OK ||
+    if ((st = open_dataset(s, s->x_name, &s->x)) != DNN_OK || (st = check_x(s)) != DNN_OK ||
         (st = check_compact_size(s, s->x, s->x_name, s->x_rank, s->x_dims)) != DNN_OK ||
-        (st = check_compact_size(s, s->y, s->y_name, s->y_rank, s->y_dims)) != DNN_OK ||
-        (st = check_stored(s, s->x, s->x_name)) != DNN_OK ||
-        (st = check_stored(s, s->y, s->y_name)) != DNN_OK)
+        (st = check_stored(s, s->x, s->x_name)) != DNN_OK)
+        return st;
+    if (s->y_name &&
+        ((st = open_dataset(s, s->y_name, &s->y)) != DNN_OK || (st = check_y(s)) != DNN_OK ||
+         (st = check_compact_size(s, s->y, s->y_name, s->y_rank, s->y_dims)) != DNN_OK ||
+         (st = check_stored(s, s->y, s->y_name)) != DNN_OK))
         return st;
     return DNN_OK;
 }
@@ -543,11 +553,12 @@ static dnn_status validate(h5_source *s, long first, const long *index, long cou
     size_t n = (size_t)s->n_features;
     for (long j = 0; j < count; j++) {
         long at = index ? index[j] : first + j;
-        double y = Y[j];
+        double y = Y ? Y[j] : 0.0;
         if (y != 0.0 && y != 1.0)
             return fail(s->err, DNN_ERR_DATA, at, s->path, s->y_name,
                         "label %.17g at example %ld is not 0 or 1", y, at);
-        Y[j] = y == 0.0 ? 0.0 : 1.0; /* no -0.0 */
+        if (Y)
+            Y[j] = y == 0.0 ? 0.0 : 1.0; /* no -0.0 */
         const double *x = X + (size_t)j * n;
         for (size_t k = 0; k < n; k++) {
             if (!isfinite(x[k]))
@@ -575,9 +586,10 @@ static dnn_status read_examples(h5_source *s, const dnn_h5_options *opts, long f
     dnn_status st = dnn_check_memory(s->path, what, need, s->err);
     if (st != DNN_OK)
         return st;
+    int labels = s->y >= 0;
     double *X = malloc((size_t)count * n * sizeof *X);
-    double *Y = malloc((size_t)count * sizeof *Y);
-    if (!X || !Y) {
+    double *Y = labels ? malloc((size_t)count * sizeof *Y) : NULL;
+    if (!X || (labels && !Y)) {
         free(X);
         free(Y);
         return fail(s->err, DNN_ERR_NOMEM, -1, s->path, s->x_name,
@@ -590,7 +602,7 @@ static dnn_status read_examples(h5_source *s, const dnn_h5_options *opts, long f
     if (st == DNN_OK)
         st = read_slab(s, s->x, s->x_name, s->x_rank, s->x_dims, 0, &runs,
                        (hsize_t)count * (hsize_t)n, s->x_bool, X);
-    if (st == DNN_OK)
+    if (st == DNN_OK && labels)
         st = read_slab(s, s->y, s->y_name, s->y_rank, s->y_dims, s->y_axis, &runs,
                        (hsize_t)count, s->y_bool, Y);
     if (index)

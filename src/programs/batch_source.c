@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "comm/comm.h"
+#include "train/standardize.h"
 
 /* One step's examples of this rank, read from the file. */
 typedef struct {
@@ -115,6 +116,8 @@ static void load(batch_source *s, slot *sl)
     sl->status = s->reader ? dnn_h5_reader_load(s->reader, sl->sorted, sl->count, &sl->data,
                                                 &sl->err)
                            : generate(&s->file, sl->sorted, sl->count, &sl->data, &sl->err);
+    if (sl->status == DNN_OK && s->file.mean)
+        dnn_standardize(&sl->data, s->file.mean, s->file.deviation);
     for (long j = 0; sl->status == DNN_OK && j < sl->count; j++) {
         const long *at = bsearch(&sl->columns[j], sl->sorted, (size_t)sl->count,
                                  sizeof *sl->sorted, by_value);

@@ -22,6 +22,7 @@ typedef struct {
     long m_total;
     int n_features;
     long chunk;
+    const double *mean, *deviation; /* --standardize: applied to what is read; NULL: none */
 } batch_file;
 
 /* all: the whole training set in memory, or NULL to read from file. */

@@ -16,6 +16,7 @@
 #include "io/atomic_file.h"
 #include "io/file_checks.h"
 #include "programs/cli.h"
+#include "train/standardize.h"
 
 /* Out of memory is EXIT_USAGE: the sizes come from the files given. */
 enum { EXIT_USAGE = 2, EXIT_RUNTIME = 1 };
@@ -31,7 +32,8 @@ typedef struct {
     const char *model_path, *data_path, *out_path;
     const char *x_dataset, *y_dataset; /* NULL: found automatically */
     long batch;                        /* examples per forward pass */
-    int scale_uint8;
+    int scale_uint8;                   /* 0 after --no-scale */
+    int no_labels;                     /* --no-labels: score only, even with labels */
     int help, version;
 } predict_options;
 
@@ -39,26 +41,34 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: dnn-predict --model PATH --data FILE [options]\n"
-            "Applies a model written by dnn-train --save to every example of FILE and prints\n"
-            "'Accuracy: A', the fraction of predictions (probability > 0.5) equal to the "
-            "label.\n\n"
-            "  --model PATH          HDF5 model from dnn-train --save (required)\n"
-            "  --data FILE           HDF5 data set in the course layout: *_x (m,...) and\n"
-            "                        *_y (m) (required; labels are required too, since the\n"
-            "                        loader reads both; its width must be the model's input)\n"
-            "  --out PATH            also write a CSV 'index,probability,prediction', one row\n"
-            "                        per example (default: none); replaced only when complete\n"
+            "Applies a model written by dnn-train --save to every example of FILE, with the\n"
+            "input transform the model records (none, uint8 / 255, or the training set's\n"
+            "means and deviations of --standardize). With labels it prints 'Accuracy: A',\n"
+            "the fraction of predictions (probability > 0.5) equal to the label; without\n"
+            "them (no *_y dataset, or --no-labels) it writes the CSV below, to stdout when\n"
+            "there is no --out.\n\n"
+            "  --model PATH          HDF5 model from dnn-train --save (required); one whose\n"
+            "                        checksum does not match is refused as damaged\n"
+            "  --data FILE           HDF5 data set: *_x (m,...) and, optionally, *_y (m)\n"
+            "                        (required; its width must be the model's input)\n"
+            "  --out PATH            write a CSV 'index,probability,prediction', one row per\n"
+            "                        example (prediction: 1 when probability > 0.5, else 0);\n"
+            "                        replaced only when complete\n"
             "  --x-dataset NAME      features dataset (default: the one named *_x)\n"
-            "  --y-dataset NAME      labels dataset (default: the one named *_y)\n"
-            "  --no-scale            keep uint8 features as 0..255 (default: divide by 255);\n"
-            "                        use the same choice as for training\n"
+            "  --y-dataset NAME      labels dataset (default: the one named *_y, if any)\n"
+            "  --no-labels           score only: ignore labels, print no accuracy\n"
+            "  --no-scale            keep uint8 features as 0..255: only for models that do\n"
+            "                        not divide by 255 (an error with one that does); models\n"
+            "                        written before the transform was recorded divide by\n"
+            "                        255 unless it is given, as dnn-train did\n"
             "  --batch N             examples per forward pass, 1..1048576 (default 256);\n"
             "                        the chunk dnn-train printed reproduces its probabilities\n"
             "                        to the last bit (BLAS may round others differently)\n"
             "  --version             the version\n"
             "  --help                this text\n\n"
             "exit status: 0 scored (and wrote --out); 1 the model gave NaN or Inf, or a\n"
-            "  write failed; 2 bad flags, model or data (no output replaced)\n\n"
+            "  write failed; 2 bad flags, model (damaged, or a flag contradicting it) or\n"
+            "  data (no output replaced)\n\n"
             "example: dnn-predict --model model.h5 --data data/test_catvnoncat.h5 \\\n"
             "    --out predictions.csv\n");
 }
@@ -70,6 +80,8 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
     if (!value) {
         if (strcmp(flag, "--no-scale") == 0)
             o->scale_uint8 = 0;
+        else if (strcmp(flag, "--no-labels") == 0)
+            o->no_labels = 1;
         else if (strcmp(flag, "--version") == 0)
             o->version = 1;
         else
@@ -97,7 +109,8 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
 /* Fills o from argv; on a bad flag or a missing value returns non-zero with a message. */
 static int parse_options(int argc, char **argv, predict_options *o, char *err, size_t n)
 {
-    static const char *const switches[] = {"--help", "-h", "--no-scale", "--version", NULL};
+    static const char *const switches[] = {"--help",      "-h",        "--no-scale",
+                                           "--no-labels", "--version", NULL};
     static const char *const valued[] = {"--batch",     "--model",     "--data", "--out",
                                          "--x-dataset", "--y-dataset", NULL};
     static const dnn_option_set options = {
@@ -212,15 +225,21 @@ static int csv_begin(csv_output *out, const char *path)
     return rc;
 }
 
+/* The table: a header and one row per example. 1 when every write succeeded. */
+static int write_table(FILE *f, const double *probability, long m)
+{
+    int ok = fprintf(f, "index,probability,prediction\n") > 0;
+    for (long j = 0; ok && j < m; j++)
+        ok = fprintf(f, "%ld,%.17g,%d\n", j, probability[j], probability[j] > 0.5) > 0;
+    return fflush(f) == 0 && ok;
+}
+
 /* Writes the table and puts it in place of the path, flushed to disk. */
 static int csv_finish(csv_output *out, const double *probability, long m)
 {
     if (!out->f)
         return 0;
-    int ok = fprintf(out->f, "index,probability,prediction\n") > 0;
-    for (long j = 0; ok && j < m; j++)
-        ok = fprintf(out->f, "%ld,%.17g,%d\n", j, probability[j], probability[j] > 0.5) > 0;
-    ok = fflush(out->f) == 0 && ok;
+    int ok = write_table(out->f, probability, m);
     ok = fclose(out->f) == 0 && ok;
     out->f = NULL;
     int code = 0;
@@ -235,11 +254,11 @@ static int csv_finish(csv_output *out, const double *probability, long m)
     return ok ? 0 : EXIT_USAGE;
 }
 
-/* Loads the model and checks it. */
-static int load_model(const predict_options *o, dnn_params **params)
+/* Loads the model and checks it; info gets what it records. */
+static int load_model(const predict_options *o, dnn_params **params, dnn_model_info *info)
 {
     dnn_error err = {"", -1};
-    dnn_status st = dnn_model_load(o->model_path, params, NULL, &err);
+    dnn_status st = dnn_model_load(o->model_path, params, info, &err);
     if (st != DNN_OK) {
         fprintf(stderr, "dnn-predict: error: %s\n", err.message);
         return EXIT_USAGE;
@@ -248,16 +267,60 @@ static int load_model(const predict_options *o, dnn_params **params)
         fprintf(stderr, "dnn-predict: error: %s: the model has NaN or Inf parameters\n",
                 o->model_path);
         dnn_params_free(params);
+        dnn_model_info_free(info);
         return EXIT_USAGE;
     }
+    if (!info->sealed)
+        fprintf(stderr,
+                "dnn-predict: note: %s has no checksum (a model written before models were "
+                "sealed): it is used unverified\n",
+                o->model_path);
     return 0;
 }
 
-/* Loads every example of the data file, whose width must be the model's input width. */
-static int load_data(const predict_options *o, const dnn_params *params, dnn_dataset *data)
+/* Whether uint8 features are divided by 255, as the model says; 0 with a message when
+ * a flag contradicts it. */
+static int input_scaling(const predict_options *o, const dnn_model_info *info, int *scale)
+{
+    switch (info->transform) {
+    case DNN_INPUT_UNRECORDED: /* an older model: the flag decides, as before */
+        fprintf(stderr,
+                "dnn-predict: note: %s does not record its input transform (an older "
+                "model): uint8 features are %s\n",
+                o->model_path, o->scale_uint8 ? "divided by 255 (--no-scale keeps them)"
+                                              : "kept as 0..255 (--no-scale)");
+        *scale = o->scale_uint8;
+        return 1;
+    case DNN_INPUT_SCALE255:
+        if (!o->scale_uint8) {
+            fprintf(stderr,
+                    "dnn-predict: error: --no-scale contradicts the model %s, trained on uint8 "
+                    "features divided by 255 (input_transform scale255): leave it out\n",
+                    o->model_path);
+            return 0;
+        }
+        *scale = 1;
+        return 1;
+    default: /* none, standardize: the values as stored (uint8 as 0..255) */
+        *scale = 0;
+        return 1;
+    }
+}
+
+/* The data file's reading options: the model's scaling, labels only if present. */
+static dnn_h5_options h5_options(const predict_options *o, int scale)
+{
+    return (dnn_h5_options){o->x_dataset, o->y_dataset, scale,
+                            o->no_labels ? DNN_LABELS_IGNORED : DNN_LABELS_IF_PRESENT};
+}
+
+/* Loads every example of the data file, whose width must be the model's input width,
+ * and transforms it as the model says. */
+static int load_data(const predict_options *o, const dnn_params *params,
+                     const dnn_model_info *info, int scale, dnn_dataset *data)
 {
     dnn_error err = {"", -1};
-    dnn_h5_options h5 = {o->x_dataset, o->y_dataset, o->scale_uint8};
+    dnn_h5_options h5 = h5_options(o, scale);
     long m = 0;
     int n = 0;
     dnn_status st = dnn_h5_probe(o->data_path, &h5, &m, &n, &err);
@@ -274,6 +337,8 @@ static int load_data(const predict_options *o, const dnn_params *params, dnn_dat
         fprintf(stderr, "dnn-predict: error: %s\n", err.message);
         return EXIT_USAGE;
     }
+    if (info->transform == DNN_INPUT_STANDARDIZE) /* the training set's statistics */
+        dnn_standardize(data, info->mean, info->deviation);
     return 0;
 }
 
@@ -294,7 +359,7 @@ static int check_sizes(const predict_options *o)
     dnn_error err = {"", -1};
     int L = 0, dims[DNN_MODEL_MAX_LAYERS + 1], n = 0;
     long m = 0;
-    dnn_h5_options h5 = {o->x_dataset, o->y_dataset, o->scale_uint8};
+    dnn_h5_options h5 = h5_options(o, o->scale_uint8);
     dnn_status st = dnn_model_probe(o->model_path, &L, dims, &err);
     if (st == DNN_OK)
         st = dnn_h5_probe(o->data_path, &h5, &m, &n, &err);
@@ -353,13 +418,17 @@ static int run(const predict_options *o)
     if (rc != 0)
         return rc;
     dnn_params *params = NULL;
+    dnn_model_info info = {.transform = DNN_INPUT_UNRECORDED};
     dnn_dataset data = {0};
     double *probability = NULL;
+    int scale = 1;
     rc = check_sizes(o);
     if (rc == 0)
-        rc = load_model(o, &params);
+        rc = load_model(o, &params, &info);
+    if (rc == 0 && !input_scaling(o, &info, &scale))
+        rc = EXIT_USAGE;
     if (rc == 0)
-        rc = load_data(o, params, &data);
+        rc = load_data(o, params, &info, scale, &data);
     if (rc == 0 && !(probability = malloc((size_t)data.m * sizeof *probability))) {
         fprintf(stderr, "dnn-predict: error: out of memory for %ld predictions\n", data.m);
         rc = EXIT_USAGE;
@@ -369,20 +438,25 @@ static int run(const predict_options *o)
     if (rc == 0)
         rc = csv_finish(&out, probability, data.m);
     csv_abort(&out);
-    if (rc == 0) {
-        /* printed last: on any failure stdout stays empty */
+    /* printed last: on any failure stdout stays empty */
+    int ok = 1;
+    if (rc == 0 && data.Y) {
         long correct = 0;
         for (long j = 0; j < data.m; j++)
             correct += (probability[j] > 0.5 ? 1.0 : 0.0) == data.Y[j];
-        if (printf("Accuracy: %.17g\n", (double)correct / (double)data.m) < 0 ||
-            fflush(stdout) != 0) {
-            fprintf(stderr, "dnn-predict: error: writing to stdout failed\n");
-            rc = EXIT_RUNTIME;
-        }
+        ok = printf("Accuracy: %.17g\n", (double)correct / (double)data.m) >= 0 &&
+             fflush(stdout) == 0;
+    } else if (rc == 0 && !o->out_path) { /* no labels and no --out: the table to stdout */
+        ok = write_table(stdout, probability, data.m);
+    }
+    if (!ok) {
+        fprintf(stderr, "dnn-predict: error: writing to stdout failed\n");
+        rc = EXIT_RUNTIME;
     }
     free(probability);
     dnn_dataset_free(&data);
     dnn_params_free(&params);
+    dnn_model_info_free(&info);
     return rc;
 }
 

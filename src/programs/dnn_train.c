@@ -20,6 +20,7 @@
 #include "programs/batch_source.h"
 #include "programs/early_stop.h"
 #include "programs/train_options.h"
+#include "train/standardize.h"
 #include "train/trainer_modes.h"
 
 enum { EXIT_USAGE = 2, EXIT_RUNTIME = 1 };
@@ -61,7 +62,16 @@ typedef struct {
     dnn_dataset train, test, shard;
     long m_train, m_test;
     int from_file; /* mini-batches read from the file (--batch-read), not held */
+    double *mean, *deviation; /* --standardize: the training set's, per feature */
 } data_sets;
+
+/* How the HDF5 files are read: --standardize takes uint8 features as 0..255 (the /255
+ * would cancel out in the standardization anyway). */
+static dnn_h5_options h5_options(const train_options *o)
+{
+    return (dnn_h5_options){o->x_dataset, o->y_dataset, o->scale_uint8 && !o->standardize,
+                              DNN_LABELS_REQUIRED};
+}
 
 /* Loads this rank's chunks of a data file (or none; whole: every example); probing and
  * loading failures are agreed on collectively by the caller. */
@@ -79,7 +89,7 @@ static dnn_status load_shard(const train_options *o, const char *path, long m_to
     if (!path)
         return dnn_synthetic_load((uint64_t)o->seed, m_total, n_features, s.first, s.count, out,
                                   err);
-    dnn_h5_options h5 = {o->x_dataset, o->y_dataset, o->scale_uint8};
+    dnn_h5_options h5 = h5_options(o);
     return dnn_h5_load(path, &h5, s.first, s.count, out, err);
 }
 
@@ -90,7 +100,7 @@ static int probe(const train_options *o, const char *path, long *m, int *n, dnn_
         *n = (int)o->synthetic_n;
         return 1;
     }
-    dnn_h5_options h5 = {o->x_dataset, o->y_dataset, o->scale_uint8};
+    dnn_h5_options h5 = h5_options(o);
     return dnn_h5_probe(path, &h5, m, n, err) == DNN_OK;
 }
 
@@ -105,6 +115,31 @@ static int batches_from_file(const train_options *o, long m, int n)
     double bytes = (double)m * ((double)n * 9.0 + 8.0);
     double budget = (double)dnn_memory_limit() / (4.0 * dnn_comm_size());
     return dnn_comm_max_double(bytes > budget ? 1.0 : 0.0) > 0.0;
+}
+
+/* --standardize: the training set's statistics over every rank's block, then the
+ * training and test examples held here scaled with them (the batches read from the file
+ * are scaled as they come, batch_source). Collective. */
+static int standardize(data_sets *d, int n)
+{
+    d->mean = malloc((size_t)n * sizeof *d->mean);
+    d->deviation = malloc((size_t)n * sizeof *d->deviation);
+    if (agree(d->mean && d->deviation, "out of memory for the features' statistics"))
+        return EXIT_USAGE;
+    dnn_reducer reducer = dnn_comm_reducer();
+    dnn_status st = dnn_feature_stats(&d->shard, d->m_train, &reducer, d->mean, d->deviation);
+    char msg[200];
+    snprintf(msg, sizeof msg, "--standardize: %s",
+             st == DNN_ERR_ARG ? "at most 2^25 - 1 training examples"
+             : st == DNN_ERR_NONFINITE ? "a feature's sum of squares overflows"
+                                       : dnn_status_string(st));
+    /* the status is the same on every rank (agreed inside) */
+    if (agree(st == DNN_OK, msg))
+        return st == DNN_ERR_IO ? EXIT_RUNTIME : EXIT_USAGE;
+    dnn_standardize(&d->train, d->mean, d->deviation);
+    d->shard.X_codes = NULL; /* a view into train, whose codes are gone */
+    dnn_standardize(&d->test, d->mean, d->deviation);
+    return 0;
 }
 
 static int load_data(train_options *o, data_sets *d)
@@ -170,7 +205,7 @@ static int load_data(train_options *o, data_sets *d)
         if (agree(st == DNN_OK, err.message))
             return EXIT_USAGE;
     }
-    return 0;
+    return o->standardize ? standardize(d, n_train) : 0;
 }
 
 /* The layers whose gradient was NaN or Inf in the step that just failed, found by
@@ -640,8 +675,8 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
     batch_source *source = NULL;
     dnn_error err = {"out of memory for the epochs' order", -1};
     if (bs == DNN_OK && o->batch_size > 0) {
-        batch_file file = {o->train_path, {o->x_dataset, o->y_dataset, o->scale_uint8},
-                           (uint64_t)o->seed, d->m_train, d->train.n_features, o->chunk};
+        batch_file file = {o->train_path, h5_options(o), (uint64_t)o->seed, d->m_train,
+                           d->train.n_features, o->chunk, d->mean, d->deviation};
         source = batch_source_new(d->from_file ? NULL : &d->train, &file, &batches, &err);
         bs = source ? DNN_OK : DNN_ERR_IO;
     }
@@ -724,12 +759,20 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
     return rc;
 }
 
-static int save(const train_options *o, const dnn_params *params)
+static int save(const train_options *o, const data_sets *d, const dnn_params *params)
 {
     dnn_error err = {"", -1};
     int ok = 1;
     if (dnn_comm_rank() == 0) {
-        dnn_model_info info = {"", (uint32_t)o->seed, o->iterations, o->learning_rate};
+        dnn_model_info info = {.seed = (uint32_t)o->seed,
+                               .iterations = o->iterations,
+                               .learning_rate = o->learning_rate,
+                               .transform = o->standardize   ? DNN_INPUT_STANDARDIZE
+                                            : o->scale_uint8 ? DNN_INPUT_SCALE255
+                                                             : DNN_INPUT_NONE,
+                               .mean = d->mean,
+                               .deviation = d->deviation};
+        snprintf(info.dtype, sizeof info.dtype, o->dtype == DNN_F32 ? "float32" : "float64");
         snprintf(info.init, sizeof info.init, "%s", dnn_init_name(o->init));
         file_writing();
         ok = dnn_model_save(o->save_path, params, &info, &err) == DNN_OK;
@@ -890,8 +933,12 @@ static int resume(const train_options *o, dnn_params *params, dnn_checkpoint_inf
             snprintf(msg, sizeof msg, "--resume %s", err.message);
             ok = 0;
         } else if (dnn_checkpoint_mismatch(&found, ci, diff, sizeof diff) > 0) {
-            snprintf(msg, sizeof msg, "--resume %s: made by a different run: %s", o->resume_path,
-                     diff);
+            /* the fingerprint hashes the values as transformed */
+            snprintf(msg, sizeof msg, "--resume %s: made by a different run: %s%s",
+                     o->resume_path, diff,
+                     strstr(diff, "data:") ? " (the same data with other --standardize or "
+                                             "--no-scale?)"
+                                           : "");
             ok = 0;
         } else if (found.next_iteration > o->iterations * per_epoch) {
             if (per_epoch == 1)
@@ -959,13 +1006,15 @@ static int run(train_options *o)
     if (rc == 0)
         say("Parameter hash: 0x%016" PRIx64 "\n", dnn_params_hash(params));
     if (rc == 0 && o->save_path)
-        rc = save(o, params);
+        rc = save(o, &d, params);
     free(ci.state_v); /* left by a resume that failed after reading them */
     free(ci.state_s);
     free(ci.best_params);
     dnn_params_free(&params);
     dnn_dataset_free(&d.train); /* d.shard is a view into it */
     dnn_dataset_free(&d.test);
+    free(d.mean);
+    free(d.deviation);
     return rc;
 }
 

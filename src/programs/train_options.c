@@ -27,6 +27,11 @@ void train_options_usage(FILE *out)
             "  --x-dataset NAME      features dataset (default: the one named *_x)\n"
             "  --y-dataset NAME      labels dataset (default: the one named *_y)\n"
             "  --no-scale            keep uint8 features as 0..255 (default: divide by 255)\n"
+            "  --standardize         scale each feature to zero mean and unit variance with\n"
+            "                        the training set's mean and population deviation\n"
+            "                        (exact sums: the same bits on any ranks and threads;\n"
+            "                        uint8 taken as 0..255, a constant feature becomes 0);\n"
+            "                        --test and --save's model use the same statistics\n"
             "  --synthetic M,N       M generated examples of N features (radial task)\n"
             "model and training\n"
             "  --layers L0,L1,...,1  layer widths; L0 may be 'auto' (default " DEFAULT_LAYERS ")\n"
@@ -150,6 +155,8 @@ static void apply_switch(train_options *o, const char *flag)
         o->scale_uint8 = 0;
     else if (strcmp(flag, "--timing") == 0)
         o->timing = 1;
+    else if (strcmp(flag, "--standardize") == 0)
+        o->standardize = 1;
     else if (strcmp(flag, "--version") == 0)
         o->version = 1;
     else if (strcmp(flag, "--drop-last") == 0)
@@ -287,8 +294,9 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
 
 int train_options_parse(int argc, char **argv, train_options *o, char *err, size_t err_size)
 {
-    static const char *const switches[] = {"--help", "-h", "--no-scale", "--timing",
-                                           "--drop-last", "--version", NULL};
+    static const char *const switches[] = {"--help",      "-h",        "--no-scale",
+                                           "--standardize", "--timing", "--drop-last",
+                                           "--version",   NULL};
     static const char *const valued[] = {
         "--train", "--test",  "--x-dataset", "--y-dataset", "--save",        "--checkpoint",
         "--checkpoint-every", "--resume",    "--synthetic", "--layers",      "--init",
@@ -378,6 +386,7 @@ int train_options_settings(const train_options *o, train_setting *out, int max)
         {"--x-dataset", hash_string(o->x_dataset)},
         {"--y-dataset", hash_string(o->y_dataset)},
         {"--no-scale", hash_long(o->scale_uint8)},
+        {"--standardize", hash_long(o->standardize)},
         {"--synthetic", hash_words(synthetic, 2)},
         {"--layers", hash_layers(o)},
         {"--init", hash_long(o->init)},

@@ -40,6 +40,8 @@ typedef struct {
     dnn_dtype dtype;
     dnn_exchange exchange;
     int scale_uint8;
+    int standardize;                    /* --standardize: features to zero mean, unit
+                                           variance with the training set's statistics */
     int timing;
     int help;
     int version;

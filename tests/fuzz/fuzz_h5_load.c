@@ -172,9 +172,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     void *func_data;
     FUZZ_CHECK(H5Eget_auto2(H5E_DEFAULT, &func, &func_data) >= 0, "H5Eget_auto2");
 
-    const dnn_h5_options automatic = {NULL, NULL, 1};
+    const dnn_h5_options automatic = {NULL, NULL, 1, DNN_LABELS_REQUIRED};
     probe_and_load(&automatic);
-    const dnn_h5_options named = {"data/x", "data/y", 0};
+    const dnn_h5_options named = {"data/x", "data/y", 0, DNN_LABELS_REQUIRED};
     probe_and_load(&named);
 
     check_error_printing(func, func_data, "the loader");

@@ -3,14 +3,20 @@
  * leak", every call keeps the contract of include/dnn/model_io.h:
  *   - success: 1..DNN_MODEL_MAX_LAYERS layers of widths >= 1 ending in 1, the arena's
  *     count and the W/b views laid out as dims say, the parameters under the memory
- *     limit, info's init terminated; saving what was loaded and loading it again gives
- *     the same bits (parameters and info);
+ *     limit, info's init and dtype terminated, a known transform with means and
+ *     deviations exactly for "standardize" (finite, deviations > 0); saving what was
+ *     loaded and loading it again gives the same bits (parameters and info) and a
+ *     sealed file;
+ *   - an input that begins with a model's seal whose checksum does not match is refused
+ *     (DNN_ERR_DATA) by both; it is then sealed again and checked once more, so that
+ *     damage behind the seal reaches HDF5;
  *   - failure: *params NULL, a terminated message naming the file, a documented status;
  *   - probe and load agree (same status when the probe refuses, same layer sizes when
  *     both accept);
  *   - no allocation of ours over the memory limit (a refusal spends nothing on sizes it
  *     has not checked), no block left allocated, no HDF5 object left open, HDF5's
  *     error printing restored. */
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -68,11 +74,39 @@ static void check_agree(int agree, const char *what)
     FUZZ_CHECK(agree || !fuzz_h5_repeatable(digest_reads), "%s", what);
 }
 
-static int same_info(const dnn_model_info *a, const dnn_model_info *b)
+/* n0: the input width, the length of the means and deviations. */
+static int same_info(const dnn_model_info *a, const dnn_model_info *b, int n0)
 {
-    return strcmp(a->init, b->init) == 0 && a->seed == b->seed &&
-           a->iterations == b->iterations &&
-           memcmp(&a->learning_rate, &b->learning_rate, sizeof a->learning_rate) == 0;
+    int same = strcmp(a->init, b->init) == 0 && a->seed == b->seed &&
+               a->iterations == b->iterations &&
+               memcmp(&a->learning_rate, &b->learning_rate, sizeof a->learning_rate) == 0 &&
+               strcmp(a->dtype, b->dtype) == 0 && a->transform == b->transform;
+    if (same && a->transform == DNN_INPUT_STANDARDIZE)
+        same = memcmp(a->mean, b->mean, (size_t)n0 * sizeof *a->mean) == 0 &&
+               memcmp(a->deviation, b->deviation, (size_t)n0 * sizeof *a->deviation) == 0;
+    return same;
+}
+
+/* What a successful load promises of info (model_io.h): a known transform and dtype, the
+ * means and deviations exactly with "standardize", finite, deviations > 0. */
+static void check_info(const dnn_model_info *info, int n0)
+{
+    FUZZ_CHECK(memchr(info->init, '\0', sizeof info->init) != NULL, "info.init not terminated");
+    FUZZ_CHECK(memchr(info->dtype, '\0', sizeof info->dtype) != NULL &&
+                   (!info->dtype[0] || strcmp(info->dtype, "float64") == 0 ||
+                    strcmp(info->dtype, "float32") == 0),
+               "info.dtype not float64, float32 or empty");
+    FUZZ_CHECK(info->transform >= DNN_INPUT_UNRECORDED && info->transform <= DNN_INPUT_STANDARDIZE,
+               "info.transform %d unknown", (int)info->transform);
+    int standardize = info->transform == DNN_INPUT_STANDARDIZE;
+    FUZZ_CHECK(standardize == (info->mean != NULL) && standardize == (info->deviation != NULL),
+               "means and deviations with transform %d", (int)info->transform);
+    for (int i = 0; standardize && i < n0; i++)
+        FUZZ_CHECK(isfinite(info->mean[i]) && isfinite(info->deviation[i]) &&
+                       info->deviation[i] > 0,
+                   "input %d: mean %g, deviation %g accepted", i, info->mean[i],
+                   info->deviation[i]);
+    FUZZ_CHECK(info->sealed == 0 || info->sealed == 1, "info.sealed %d", info->sealed);
 }
 
 /* What was loaded, saved and loaded again: the same bits. */
@@ -94,19 +128,19 @@ static void round_trip(const dnn_params *p, const dnn_model_info *info)
                "layer sizes changed in a save and load");
     FUZZ_CHECK(memcmp(again->arena, p->arena, p->count * sizeof *p->arena) == 0,
                "parameters changed in a save and load");
-    FUZZ_CHECK(same_info(info, &info2), "info changed in a save and load: init '%s' -> '%s'",
-               info->init, info2.init);
+    FUZZ_CHECK(same_info(info, &info2, p->dims[0]),
+               "info changed in a save and load: init '%s' -> '%s'", info->init, info2.init);
+    FUZZ_CHECK(info2.sealed == 1, "a saved model has no seal");
+    dnn_model_info_free(&info2);
     dnn_params_free(&again);
     unlink(out);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Every check on the input file as it is now; damaged: it begins with the seal's
+ * format but the seal does not match its bytes, so it must be refused as damaged. */
+static void check_file(int damaged)
 {
-    fuzz_setup("model");
-    fuzz_write_input(data, size);
-    fuzz_save_error_printing();
     const char *path = fuzz_input_path();
-    long live = fuzz_alloc_live();
 
     int L = -1, dims[DNN_MODEL_MAX_LAYERS + 1];
     dnn_error err;
@@ -122,7 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    "dnn_model_probe: %d layers, last width %d", L, L >= 0 ? dims[L] : 0);
     }
     fuzz_check_largest("dnn_model_probe");
-    fuzz_check_no_leak(live, "dnn_model_probe");
+    FUZZ_CHECK(!damaged || probed == DNN_ERR_DATA,
+               "dnn_model_probe accepted a model whose seal does not match: status %d", probed);
 
     dnn_params *p = (dnn_params *)&err; /* not NULL: the loader must set it */
     dnn_model_info info;
@@ -146,11 +181,46 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int l = 0; same && l <= L; l++)
             same = p->dims[l] == dims[l];
         check_agree(same, "dnn_model_load gave other layer sizes than dnn_model_probe");
-        FUZZ_CHECK(memchr(info.init, '\0', sizeof info.init) != NULL, "info.init not terminated");
+        check_info(&info, p->dims[0]);
         /* the model's values are not promised finite (model_io.h): nothing to check */
         round_trip(p, &info);
         dnn_params_free(&p);
+        dnn_model_info_free(&info);
     }
-    fuzz_check_no_leak(live, "dnn_model_load");
+    FUZZ_CHECK(!damaged || st == DNN_ERR_DATA,
+               "dnn_model_load accepted a model whose seal does not match: status %d", st);
+}
+
+enum { SEAL_SIZE = 512 };
+
+/* Whether the input begins like a sealed model ("dnn-model 1\n"), and in seal the seal
+ * its bytes after the first SEAL_SIZE call for (model_io.h). */
+static int make_seal(const uint8_t *data, size_t size, char seal[SEAL_SIZE])
+{
+    static const char magic[] = "dnn-model 1\n";
+    if (size < SEAL_SIZE || memcmp(data, magic, sizeof magic - 1) != 0)
+        return 0;
+    memset(seal, 0, SEAL_SIZE);
+    snprintf(seal, SEAL_SIZE, "dnn-model 1\nfnv1a64 %016llx\n",
+             (unsigned long long)fuzz_hash(FUZZ_FNV_OFFSET, data + SEAL_SIZE, size - SEAL_SIZE));
+    return 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_setup("model");
+    fuzz_write_input(data, size);
+    fuzz_save_error_printing();
+    long live = fuzz_alloc_live();
+    char seal[SEAL_SIZE];
+    int like_sealed = make_seal(data, size, seal);
+    int damaged = like_sealed && memcmp(seal, data, SEAL_SIZE) != 0;
+    check_file(damaged);
+    /* sealed again, so that damage behind the seal reaches HDF5 */
+    if (damaged) {
+        fuzz_patch_input(seal, SEAL_SIZE, 0);
+        check_file(0);
+    }
+    fuzz_check_no_leak(live, "the model reader");
     return 0;
 }
