@@ -21,6 +21,8 @@ int dnn_comm_first_failure(int local_ok);
 double dnn_comm_max_double(double value);
 /* Collective element-wise max of n values, in place. */
 void dnn_comm_max_doubles(double *values, int n);
+/* Collective element-wise sum of n values, in place (the order of the sum is MPI's). */
+void dnn_comm_sum_doubles(double *values, int n);
 long dnn_comm_sum_long(long value);
 /* Collective sum of one value modulo 2^64 (any order gives the same bits). */
 uint64_t dnn_comm_sum_uint64(uint64_t value);

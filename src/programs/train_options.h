@@ -41,6 +41,7 @@ typedef struct {
     dnn_exchange exchange;
     int scale_uint8;
     int timing;
+    const char *metrics_path;           /* --metrics FILE.jsonl (NULL: none) */
     int help;
     int version;
 } train_options;
