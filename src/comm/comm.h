@@ -6,8 +6,9 @@
 
 #include "dnn/reducer.h"
 
-/* The programs' view of MPI; src/comm/comm_mpi.c and comm_shared.c are the only files
- * that include mpi.h. Every function here except dnn_comm_abort is collective or local as said. */
+/* The programs' view of MPI; src/comm/comm_mpi.c, comm_shared.c and comm_timing.c (the
+ * collectives' timings, comm_timing.h) are the only files that include mpi.h. Every
+ * function here except dnn_comm_abort is collective or local as said. */
 int dnn_comm_init(int *argc, char ***argv); /* 0 on success */
 void dnn_comm_finalize(void);
 int dnn_comm_rank(void);

@@ -58,8 +58,8 @@ void metrics_close(run_metrics *m)
 
 void metrics_start(run_metrics *m, long first, long steps)
 {
-    m->start = m->shown_at = dnn_comm_wtime();
-    m->first_step = first;
+    m->start = m->shown_at = m->printed_at = dnn_comm_wtime();
+    m->first_step = m->next_step = first;
     m->steps = steps;
     m->examples = 0;
     m->compute = m->combine = m->collective = 0.0;
@@ -130,11 +130,12 @@ static void put_spread(FILE *f, const char *name, const double *lo_avg_hi)
             lo_avg_hi[1], lo_avg_hi[2]);
 }
 
-/* Collective: min, avg, max over ranks of compute, combine, wait and collective seconds.
- * A rank's wait is its collective seconds less the least of any rank's: the rank that
- * came last to each collective waited least, so what the others spent beyond it was
- * waiting for slower ranks (an estimate: it takes the last rank to be the same one
- * each time). Its combine is then its combining without that wait. */
+/* Collective: min, avg, max over ranks of compute, combine, wait and collective seconds
+ * since the previous record. A rank's wait is its collective seconds less the least of
+ * any rank's: the rank that came last to each collective waited least, so what the
+ * others spent beyond it was waiting for slower ranks (an estimate: it takes the last
+ * rank to be the same one each time). Its combine is then its combining without that
+ * wait. */
 static void spread_over_ranks(const run_metrics *m, double out[4][3])
 {
     double least = -dnn_comm_max_double(-m->collective);
@@ -162,10 +163,15 @@ int metrics_print(run_metrics *m, const metrics_line *line)
         return 0;
     double spread[4][3];
     spread_over_ranks(m, spread);
+    double now = dnn_comm_wtime(), elapsed = now - m->start, interval = now - m->printed_at;
+    long steps = line->step + 1 - m->next_step;
+    long examples = m->examples;
+    m->printed_at = now;
+    m->next_step = line->step + 1;
+    m->examples = 0;
+    m->compute = m->combine = m->collective = 0.0;
     if (!m->file)
         return 0;
-    double elapsed = dnn_comm_wtime() - m->start;
-    long steps = line->step + 1 - m->first_step;
     FILE *f = m->file;
     if (line->batches)
         fprintf(f, "{\"epoch\": %ld, \"step\": %ld", line->iteration, line->step);
@@ -176,10 +182,10 @@ int metrics_print(run_metrics *m, const metrics_line *line)
         put_number(f, "test_cost", line->test_cost);
         put_number(f, "test_accuracy", line->test_accuracy);
     }
-    fprintf(f, ", \"ranks\": %d, \"threads\": %d, \"steps\": %ld, \"elapsed_s\": %.6g",
-            dnn_comm_size(), omp_get_max_threads(), steps, elapsed);
-    fprintf(f, ", \"examples_per_s\": %.6g",
-            elapsed > 0 ? (double)m->examples / elapsed : 0.0);
+    fprintf(f, ", \"ranks\": %d, \"threads\": %d, \"elapsed_s\": %.6g, \"steps\": %ld",
+            dnn_comm_size(), omp_get_max_threads(), elapsed, steps);
+    fprintf(f, ", \"interval_s\": %.6g, \"examples_per_s\": %.6g", interval,
+            interval > 0 ? (double)examples / interval : 0.0);
     static const char *const names[4] = {"compute_s", "combine_s", "wait_s", "collective_s"};
     for (int k = 0; k < 4; k++)
         put_spread(f, names[k], spread[k]);

@@ -14,11 +14,14 @@ typedef struct {
     int progress;          /* rank 0 shows the progress line (stdout is a terminal) */
     int progress_shown;    /* a progress line is on the screen now */
     double progress_after; /* seconds into the loop before the line first shows */
-    double start, shown_at; /* wall times: the loop's start, the last progress line */
+    /* wall times: the loop's start, the last progress line, the last record */
+    double start, shown_at, printed_at;
     long first_step, steps; /* the loop's steps: first .. steps - 1 */
-    long examples;          /* training examples of the steps so far, over all ranks */
-    /* this rank's seconds since the loop's start (dnn_trainer_last_times): forward and
-     * backward; combining (threads, processes, the update); of it, collectives */
+    long next_step;         /* the first step after the last record */
+    /* since the last record (or the start): training examples over all ranks, and
+     * this rank's seconds (dnn_trainer_last_times): forward and backward; combining
+     * (threads, processes, the update); of it, collectives */
+    long examples;
     double compute, combine, collective;
 } run_metrics;
 
@@ -49,8 +52,8 @@ typedef struct {
     double test_cost, test_accuracy;
 } metrics_line;
 
-/* Collective (every rank, at every print): min/avg/max over ranks of the times so far;
- * rank 0 writes one line. Returns 0, or 1 on rank 0 when the write failed (the file is
+/* Collective (every rank, at every print): min/avg/max over ranks of the times since the
+ * last record (the steps in between); rank 0 writes one line. Returns 0, or 1 on rank 0 when the write failed (the file is
  * then closed and the run goes on: a full disk does not cost the training). */
 int metrics_print(run_metrics *m, const metrics_line *line);
 
