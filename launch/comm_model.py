@@ -3,14 +3,18 @@
 prediction of the time per step and the parallel efficiency at 2 to 1024 ranks.
 
     launch/comm_model.py measure --transport shm|tcp-lo [--ranks 2,3,4] --out DIR
+    launch/comm_model.py compute --out DIR
     launch/comm_model.py fit DIR [--fit-ranks 2]
-    launch/comm_model.py predict --latency SECONDS --bandwidth BYTES_PER_S
-                                 [--compute-cat S --compute-b S] [--check DIR]
+    launch/comm_model.py predict --latency SECONDS --bandwidth BYTES_PER_S [--fit DIR]
+                                 [--compute-cat S --compute-b S] [--check SCALING_DIR]
 
 measure runs dnn-comm-probe (reduce-scatter, allgather, allreduce of doubles over sizes)
 under mpiexec on this machine: shm is Open MPI's shared memory (vader), tcp-lo TCP over
 the loopback interface; DIR/TRANSPORT.csv. launch/comm_netns measures TCP between two
 network namespaces with a tc tbf rate cap into the same folder (netns-10g, netns-1g).
+
+compute measures the seconds of forward and backward per example of both problems on
+one core (dnn-train --metrics, 1 rank x 1 thread): DIR/compute.json.
 
 fit fits, per transport, a latency alpha and a bandwidth beta to the points of the
 ranks in --fit-ranks (default 2), for both costs of each collective on n bytes over P
@@ -40,9 +44,17 @@ PROBLEMS = {
     "cat": ([12288, 20, 7, 5, 1], 209),
     "B": ([1024, 1024, 512, 1], 16384),
 }
-# Measured on this machine (1 rank x 1 thread, launch/comm_model.py compute): seconds of
-# forward and backward per example; --compute-cat / --compute-b override.
-DEFAULT_COMPUTE = {"cat": None, "B": None}
+# How `compute` runs each problem on one core: dnn-train's arguments (B with fewer
+# examples: a step's compute is linear in them) and the iterations.
+# Seconds of a step's work per example on one core of BENCHMARKS.md's quiet Zen 5 host:
+# the cat run at 1 x 1, 3.06 ms an iteration for 209 examples; problem B at 1 x 2,
+# 0.877 s an iteration for 16384 examples, on 2 cores. `compute` measures them anew.
+DEFAULT_COMPUTE = {"cat": 3.062e-3 / 209, "B": 0.8768 * 2 / 16384}
+COMPUTE_RUNS = {
+    "cat": (["--train", os.path.join(ROOT, "data", "train_catvnoncat.h5"), "--layers",
+             "12288,20,7,5,1"], 30),
+    "B": (["--synthetic", "1024,1024", "--layers", "1024,1024,512,1"], 6),
+}
 
 
 def fail(message):
@@ -110,6 +122,31 @@ def measure(args):
     print(f"comm_model: {len(rows)} points in {path}")
 
 
+# ---- compute: seconds per example on one core ----
+def compute(args):
+    program = os.environ.get("DNN_TRAIN") or os.path.join(ROOT, "build", "dnn-train")
+    env = dict(os.environ, OMP_NUM_THREADS="1", DNN_PROGRESS="0")
+    env.pop("OPENBLAS_CORETYPE", None)
+    os.makedirs(args.out, exist_ok=True)
+    result = {}
+    for name, (flags, iters) in COMPUTE_RUNS.items():
+        metrics = os.path.join(args.out, f"compute-{name}.jsonl")
+        if os.path.exists(metrics):
+            os.remove(metrics)
+        cmd = [program, *flags, "--iters", str(iters), "--print-every", str(iters - 1),
+               "--metrics", metrics]
+        run = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if run.returncode != 0:
+            fail(f"{' '.join(cmd)} failed: {run.stderr.strip()[-300:]}")
+        last = [json.loads(l) for l in open(metrics) if l.strip()][-1]
+        m = 209 if name == "cat" else 1024
+        result[name] = last["compute_s"]["avg"] / last["steps"] / m
+        print(f"comm_model: {name}: {result[name] * 1e6:.2f} us of compute per example "
+              f"(1 rank x 1 thread, {last['steps']} steps)")
+    with open(os.path.join(args.out, "compute.json"), "w") as f:
+        json.dump({"seconds_per_example": result, "load_average": os.getloadavg()}, f, indent=1)
+
+
 # ---- fit ----
 def read_points(folder):
     points = []
@@ -168,7 +205,7 @@ def relative_errors(points, fits, held_out):
             key = (q["collective"], form)
             if key in fits:
                 predicted = cost(form, q["collective"], q["ranks"], q["bytes"], *fits[key])
-                errors.setdefault(key, []).append(abs(predicted - q["seconds"]) / q["seconds"])
+                errors.setdefault(key, []).append(q["seconds"] / predicted)
     return errors
 
 
@@ -187,16 +224,17 @@ def fit(args):
         held_out = [p for p in ranks if p not in args.fit_ranks]
         errors = relative_errors(mine, fits, held_out)
         print(f"\n{transport}: fitted on {args.fit_ranks} ranks, checked on {held_out or 'none'}")
-        print(f"  {'collective':15} {'form':5} {'alpha (us)':>11} {'beta (GB/s)':>12} "
-              f"{'median err':>11} {'max err':>9}  (held-out points)")
+        print(f"  {'collective':15} {'form':5} {'alpha (us)':>11} {'beta (GB/s)':>12}   "
+              f"measured / predicted on the held-out points: median [min, max] (count)")
         for (collective, form), (alpha, beta) in sorted(fits.items()):
             e = errors.get((collective, form), [])
-            print(f"  {collective:15} {form:5} {alpha * 1e6:11.2f} {beta / 1e9:12.3f} "
-                  f"{median(e):10.0%} {max(e) if e else float('nan'):9.0%}  ({len(e)})")
+            spread = f"{median(e):8.2f} [{min(e):.2f}, {max(e):.2f}] ({len(e)})" if e else "-"
+            print(f"  {collective:15} {form:5} {alpha * 1e6:11.2f} {beta / 1e9:12.3f}   {spread}")
+            worst = max((abs(r - 1) for r in e), default=None)
             result.setdefault(transport, {})[f"{collective}/{form}"] = {
                 "alpha_s": alpha, "beta_bytes_per_s": beta, "held_out_points": len(e),
-                "median_relative_error": median(e) if e else None,
-                "max_relative_error": max(e) if e else None}
+                "median_measured_over_predicted": median(e) if e else None,
+                "max_relative_error": worst}
     with open(os.path.join(args.folder, "fit.json"), "w") as f:
         json.dump({"fit_ranks": args.fit_ranks, "transports": result}, f, indent=1)
     print(f"\ncomm_model: {os.path.join(args.folder, 'fit.json')}")
@@ -243,15 +281,16 @@ def check_scaling(report, fit_path):
     fits = json.load(open(fit_path))["transports"]
     if "shm" not in fits:
         fail(f"{fit_path} has no shm fit")
-    best = min(fits["shm"].items(), key=lambda kv: kv[1]["median_relative_error"] or 9)
     info = json.load(open(report))
     prob = info["problem"]
     widths = [prob["features"], *prob["layers"], 1]
     n = params_of(widths)
-    print(f"\ncheck against launch/scaling ({report}): shared memory, the allreduce fit "
-          f"(alpha, beta of {best[0]})")
-    ar = fits["shm"].get("allreduce/rd") or best[1]
+    ar = fits["shm"].get("allreduce/rd")
+    if not ar:
+        fail(f"{fit_path} has no shm allreduce fit")
     alpha, beta = ar["alpha_s"], ar["beta_bytes_per_s"]
+    print(f"\ncheck against launch/scaling ({report}): shared memory, the 2-rank allreduce "
+          f"fit (alpha {alpha * 1e6:.2f} us, beta {beta / 1e9:.3f} GB/s), {n} parameters")
     print(f"  {'run':12} {'measured combine ms':>20} {'model ms':>9} {'oversubscribed':>15}")
     for r in info["runs"]:
         if r["ranks"] < 2:
@@ -274,8 +313,15 @@ def predict(args):
           "every rank has work: the default chunk gives at most 4-16 chunks), at the "
           "per-example time measured on one core here (threads divide it ideally); no "
           "overlap of compute and communication")
+    measured = {}
+    if args.fit and os.path.exists(os.path.join(args.fit, "compute.json")):
+        measured = json.load(open(os.path.join(args.fit, "compute.json")))["seconds_per_example"]
     for name, (widths, m) in PROBLEMS.items():
-        per_example = args.compute_cat if name == "cat" else args.compute_b
+        given = args.compute_cat if name == "cat" else args.compute_b
+        per_example = given or measured.get(name) or DEFAULT_COMPUTE[name]
+        source = ("given" if given else "measured by `compute`" if name in measured
+                  else "BENCHMARKS.md's quiet 1-core rate")
+        print(f"  compute of {name}: {per_example * 1e6:.1f} us per example on one core ({source})")
         predict_table(name, widths, m, per_example, args.latency, args.bandwidth, args.threads)
     if args.check:
         check_scaling(os.path.join(args.check, "scaling.json"),
@@ -292,6 +338,8 @@ def main():
     m.add_argument("--ranks", type=lambda s: [int(v) for v in s.split(",")], default=[2, 3, 4])
     m.add_argument("--bytes", default="64,512,4096,32768,262144,2097152,8388608")
     m.add_argument("--out", required=True)
+    c = sub.add_parser("compute")
+    c.add_argument("--out", required=True)
     f = sub.add_parser("fit")
     f.add_argument("folder")
     f.add_argument("--fit-ranks", type=lambda s: [int(v) for v in s.split(",")], default=[2])
@@ -299,18 +347,20 @@ def main():
     r.add_argument("--latency", type=float, required=True, help="seconds, e.g. 2e-6")
     r.add_argument("--bandwidth", type=float, required=True, help="bytes/s, e.g. 12.5e9")
     r.add_argument("--threads", type=int, default=1, help="threads per rank")
-    r.add_argument("--compute-cat", type=float, default=3.0e-6,
-                   help="seconds of forward+backward per example, cat model, one core")
-    r.add_argument("--compute-b", type=float, default=1.9e-4,
-                   help="seconds of forward+backward per example, problem B, one core")
+    r.add_argument("--compute-cat", type=float, default=None,
+                   help="seconds of forward+backward per example, cat model, one core "
+                        "(default: --fit DIR's compute.json, else this machine's)")
+    r.add_argument("--compute-b", type=float, default=None,
+                   help="the same for problem B")
     r.add_argument("--check", default=None, help="a launch/scaling --out folder")
-    r.add_argument("--fit", default=None, help="the measure/fit folder (for --check)")
+    r.add_argument("--fit", default=None, help="the measure/fit folder (compute.json, and "
+                   "fit.json for --check)")
     args = p.parse_args()
     if args.command == "predict" and (args.latency < 0 or args.bandwidth <= 0):
         p.error("--latency must be >= 0 and --bandwidth > 0")
     if args.command == "predict" and args.check and not args.fit:
         p.error("--check needs --fit DIR (the folder of the fit)")
-    {"measure": measure, "fit": fit, "predict": predict}[args.command](args)
+    {"measure": measure, "compute": compute, "fit": fit, "predict": predict}[args.command](args)
 
 
 if __name__ == "__main__":
