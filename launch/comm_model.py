@@ -182,25 +182,23 @@ def least_squares(rows):
     return alpha, inv_beta
 
 
-def fit_transport(points, fit_ranks):
-    """{(collective, form): (alpha, beta)} from the points of fit_ranks; allreduce from
-    its own points too (as reduce-scatter + allgather with one alpha and beta)."""
+def fit_transport(points):
+    """{(collective, form): (alpha, beta)} from the points given; allreduce from its own
+    points too (as reduce-scatter + allgather with one alpha and beta)."""
     fits = {}
     for collective in ("reduce_scatter", "allgather", "allreduce"):
         for form in ("ring", "rd"):
             rows = [(*coefficients(form, collective, q["ranks"], q["bytes"]), q["seconds"])
-                    for q in points if q["collective"] == collective and q["ranks"] in fit_ranks]
+                    for q in points if q["collective"] == collective]
             if rows:
                 alpha, inv_beta = least_squares(rows)
                 fits[collective, form] = (alpha, 1.0 / inv_beta)
     return fits
 
 
-def relative_errors(points, fits, held_out):
+def relative_errors(points, fits):
     errors = {}
     for q in points:
-        if q["ranks"] not in held_out:
-            continue
         for form in ("ring", "rd"):
             key = (q["collective"], form)
             if key in fits:
@@ -219,11 +217,19 @@ def fit(args):
     result = {}
     for transport in sorted({q["transport"] for q in points}):
         mine = [q for q in points if q["transport"] == transport]
-        fits = fit_transport(mine, args.fit_ranks)
-        ranks = sorted({q["ranks"] for q in mine})
-        held_out = [p for p in ranks if p not in args.fit_ranks]
-        errors = relative_errors(mine, fits, held_out)
-        print(f"\n{transport}: fitted on {args.fit_ranks} ranks, checked on {held_out or 'none'}")
+        fitted = [q for q in mine if q["ranks"] in args.fit_ranks]
+        held_out = [q for q in mine if q["ranks"] not in args.fit_ranks]
+        what = f"fitted on {args.fit_ranks} ranks, checked on the other ranks " \
+               f"{sorted({q['ranks'] for q in held_out})}"
+        if not held_out:  # one rank count: every other size is held out instead
+            sizes = sorted({q["bytes"] for q in mine})
+            fitted = [q for q in mine if sizes.index(q["bytes"]) % 2 == 0]
+            held_out = [q for q in mine if sizes.index(q["bytes"]) % 2 == 1]
+            what = (f"only {sorted({q['ranks'] for q in mine})} ranks measured: fitted on sizes "
+                    f"{sizes[0::2]}, checked on {sizes[1::2]}")
+        fits = fit_transport(fitted)
+        errors = relative_errors(held_out, fits)
+        print(f"\n{transport}: {what}")
         print(f"  {'collective':15} {'form':5} {'alpha (us)':>11} {'beta (GB/s)':>12}   "
               f"measured / predicted on the held-out points: median [min, max] (count)")
         for (collective, form), (alpha, beta) in sorted(fits.items()):
