@@ -80,9 +80,9 @@ static void format_duration(double seconds, char *buf, size_t size)
 static void show_progress(run_metrics *m, long i, double cost, double now)
 {
     long done = i + 1 - m->first_step, left = m->steps - (i + 1);
-    double elapsed = now - m->start, rate = done / elapsed;
+    double elapsed = now - m->start, rate = (double)done / elapsed;
     char eta[32];
-    format_duration(left / rate, eta, sizeof eta);
+    format_duration((double)left / rate, eta, sizeof eta);
     /* \r and erase to the line's end: the line is redrawn in place */
     printf("\r\033[Kstep %ld/%ld  cost %.6g  %.3g steps/s  ETA %s", i + 1, m->steps, cost, rate,
            eta);
