@@ -688,11 +688,11 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
         compute += c1;
         combine += c2;
         collective += dnn_trainer_last_collective_time(t);
-        metrics_step(&metrics, i, cost, size, c1, c2, dnn_trainer_last_collective_time(t));
         if (st != DNN_OK) {
             rc = step_failed(o, d, params, i, st, saved_at);
             break;
         }
+        metrics_step(&metrics, i, cost, size, c1, c2, dnn_trainer_last_collective_time(t));
         ec.sum += cost * (double)size;
         ec.examples += size;
         if ((i + 1) % per_epoch == 0) { /* the epoch's end */
