@@ -55,6 +55,7 @@ static const change_case cases[] = {
     {"--dtype", {NULL}, {"--dtype", "f32", NULL}},
     {"--thread-exchange", {NULL}, {"--thread-exchange", "split", NULL}},
     {"--timing", {NULL}, {"--timing", NULL}},
+    {"--metrics", {NULL}, {"--metrics", "run.jsonl", NULL}},
     {"--help", {NULL}, {"--help", NULL}},
     {"--version", {NULL}, {"--version", NULL}},
 };

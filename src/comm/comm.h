@@ -6,8 +6,9 @@
 
 #include "dnn/reducer.h"
 
-/* The programs' view of MPI; src/comm/comm_mpi.c and comm_shared.c are the only files
- * that include mpi.h. Every function here except dnn_comm_abort is collective or local as said. */
+/* The programs' view of MPI; src/comm/comm_mpi.c, comm_shared.c and comm_timing.c (the
+ * collectives' timings, comm_timing.h) are the only files that include mpi.h. Every
+ * function here except dnn_comm_abort is collective or local as said. */
 int dnn_comm_init(int *argc, char ***argv); /* 0 on success */
 void dnn_comm_finalize(void);
 int dnn_comm_rank(void);
@@ -21,6 +22,8 @@ int dnn_comm_first_failure(int local_ok);
 double dnn_comm_max_double(double value);
 /* Collective element-wise max of n values, in place. */
 void dnn_comm_max_doubles(double *values, int n);
+/* Collective element-wise sum of n values, in place (the order of the sum is MPI's). */
+void dnn_comm_sum_doubles(double *values, int n);
 long dnn_comm_sum_long(long value);
 /* Collective sum of one value modulo 2^64 (any order gives the same bits). */
 uint64_t dnn_comm_sum_uint64(uint64_t value);

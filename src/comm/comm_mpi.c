@@ -123,6 +123,11 @@ void dnn_comm_max_doubles(double *values, int n)
     allreduce_or_abort(values, n, MPI_DOUBLE, MPI_MAX);
 }
 
+void dnn_comm_sum_doubles(double *values, int n)
+{
+    allreduce_or_abort(values, n, MPI_DOUBLE, MPI_SUM);
+}
+
 long dnn_comm_sum_long(long value)
 {
     allreduce_or_abort(&value, 1, MPI_LONG, MPI_SUM);

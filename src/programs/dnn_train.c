@@ -19,6 +19,7 @@
 #include "io/file_checks.h"
 #include "programs/batch_source.h"
 #include "programs/early_stop.h"
+#include "programs/metrics.h"
 #include "programs/train_options.h"
 #include "train/standardize.h"
 #include "train/trainer_modes.h"
@@ -28,11 +29,15 @@ enum { EXIT_USAGE = 2, EXIT_RUNTIME = 1 };
 #define DNN_VERSION "unknown"
 #endif
 
+/* --metrics and the progress line of this run (programs/metrics.h). */
+static run_metrics metrics;
+
 /* Rank 0 prints results; every other rank stays quiet. */
 static void say(const char *fmt, ...)
 {
     if (dnn_comm_rank() != 0)
         return;
+    metrics_clear_progress(&metrics);
     va_list ap;
     va_start(ap, fmt);
     vprintf(fmt, ap);
@@ -523,9 +528,11 @@ static dnn_status select_batch(const train_options *o, batch_source *source, int
  * then prints nothing: stdout may be blocked (catch_stop_signals). Returns 0, or the
  * exit status of a failed evaluation on every rank. */
 static int at_print(const train_options *o, const data_sets *d, dnn_trainer *t,
-                    const dnn_params *params, early_stop *es, long i, double cost, int *stop)
+                    const dnn_params *params, early_stop *es, long i, long step, double cost,
+                    int *stop)
 {
     char test[128] = "";
+    metrics_line line = {i, step, o->batch_size > 0, cost, 0, 0.0, 0.0};
     *stop = 0;
     if (o->test_path) {
         dnn_reducer reducer = dnn_comm_reducer();
@@ -534,14 +541,18 @@ static int at_print(const train_options *o, const data_sets *d, dnn_trainer *t,
         dnn_status st = dnn_trainer_evaluate(t, &d->test, &reducer, &test_cost, &correct);
         if (agree(st == DNN_OK, "evaluating the test set failed"))
             return EXIT_RUNTIME;
+        line.has_test = 1;
+        line.test_cost = test_cost;
+        line.test_accuracy = (double)correct / (double)d->m_test;
         snprintf(test, sizeof test, "; test cost %.17g, test accuracy %.17g", test_cost,
-                 (double)correct / (double)d->m_test);
+                 line.test_accuracy);
         /* the same bits on every rank; rank 0's decision is made everyone's all the same,
          * as rank 0 is the one whose checkpoint records it */
         if (counts_for_early_stop(o, i))
             *stop = early_stop_observe(es, params, test_cost, i);
         dnn_comm_bcast(stop, sizeof *stop);
     }
+    metrics_print(&metrics, &line); /* collective too */
     if (!stop_signal)
         say("Cost after %s %ld: %.17g%s\n", unit(o), i, cost, test);
     if (*stop && !stop_signal)
@@ -693,6 +704,7 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
     long first = ci->next_iteration, saved_at = -1, done = 0; /* done: steps taken */
     epoch_costs ec = {ci->epoch_cost_sum, ci->epoch_examples};
     int stopped = early_stop_reached(&es); /* resumed from a run that had stopped early */
+    metrics_start(&metrics, first, steps);
     if (stopped)
         say_early_stop(o, &es, first / per_epoch - 1);
     catch_stop_signals();
@@ -715,6 +727,7 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
             rc = step_failed(o, d, params, i, st, saved_at);
             break;
         }
+        metrics_step(&metrics, i, cost, size, c1, c2, dnn_trainer_last_collective_time(t));
         ec.sum += cost * (double)size;
         ec.examples += size;
         if ((i + 1) % per_epoch == 0) { /* the epoch's end */
@@ -723,7 +736,7 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
             ec.sum = 0.0;
             ec.examples = 0;
             if (prints_at(o, epoch) &&
-                (rc = at_print(o, d, t, params, &es, epoch, epoch_cost, &stopped)) != 0)
+                (rc = at_print(o, d, t, params, &es, epoch, i, epoch_cost, &stopped)) != 0)
                 break;
             if (o->checkpoint_path &&
                 ((o->checkpoint_every > 0 && (epoch + 1) % o->checkpoint_every == 0) ||
@@ -741,6 +754,7 @@ static int train(const train_options *o, data_sets *d, dnn_params *params,
             break;
         }
     }
+    metrics_clear_progress(&metrics);
     batch_source_free(&source);
     dnn_batches_free(&batches);
     /* no step left to take (resumed at --iters or after an early stop): the checkpoint is
@@ -787,17 +801,18 @@ static int save(const train_options *o, const data_sets *d, const dnn_params *pa
  * and --checkpoint may be one file: a resumed run goes on with its checkpoint. */
 static int output_is_another_file(const train_options *o, char *msg, size_t size)
 {
-    const char *flags[] = {"--save", "--checkpoint", "--train", "--test", "--resume"};
-    const char *paths[] = {o->save_path, o->checkpoint_path, o->train_path, o->test_path,
-                           o->resume_path};
-    for (int out = 0; out < 2; out++)
-        for (int k = out + 1; k < 5; k++) {
-            if (!paths[out] || !paths[k] || (out == 1 && k == 4) ||
+    const char *flags[] = {"--save", "--checkpoint", "--metrics", "--train", "--test",
+                           "--resume"};
+    const char *paths[] = {o->save_path, o->checkpoint_path, o->metrics_path, o->train_path,
+                           o->test_path, o->resume_path};
+    for (int out = 0; out < 3; out++)
+        for (int k = out + 1; k < 6; k++) {
+            if (!paths[out] || !paths[k] || (out == 1 && k == 5) ||
                 !dnn_same_file(paths[out], paths[k]))
                 continue;
             snprintf(msg, size, "%s %s is the same file as %s %s: an output never replaces %s",
                      flags[out], paths[out], flags[k], paths[k],
-                     k < 2 ? "another output" : "an input");
+                     k < 3 ? "another output" : "an input");
             return 1;
         }
     return 0;
@@ -816,6 +831,10 @@ static int check_outputs(const train_options *o)
             ok = 0;
         }
     }
+    /* --metrics is opened (for appending) here, before any work: a bad path stops
+     * every rank */
+    if (ok)
+        ok = metrics_open(&metrics, o->metrics_path, msg, sizeof msg);
     return agree(ok, msg) ? EXIT_USAGE : 0;
 }
 
@@ -1010,6 +1029,7 @@ static int run(train_options *o)
     free(ci.state_v); /* left by a resume that failed after reading them */
     free(ci.state_s);
     free(ci.best_params);
+    metrics_close(&metrics);
     dnn_params_free(&params);
     dnn_dataset_free(&d.train); /* d.shard is a view into it */
     dnn_dataset_free(&d.test);

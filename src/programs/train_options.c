@@ -97,6 +97,9 @@ void train_options_usage(FILE *out)
             "                        8-bit inputs, f64, at most 2 chunks), as auto does;\n"
             "                        shared gives each thread whole chunks\n"
             "  --timing              print per-iteration timings to stderr\n"
+            "  --metrics FILE        append one JSON object per printed line to FILE (JSON\n"
+            "                        Lines): costs, elapsed seconds, examples per second,\n"
+            "                        compute/combine/wait seconds (min/avg/max over ranks)\n"
             "  --version             the version\n"
             "  --help                this text\n\n"
             "exit status: 0 trained (and wrote what was asked); 1 the run failed (diverged,\n"
@@ -190,6 +193,8 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
             BAD("expected an integer from 1 to 2147483647");
     } else if (strcmp(flag, "--resume") == 0) {
         o->resume_path = value;
+    } else if (strcmp(flag, "--metrics") == 0) {
+        o->metrics_path = value;
     } else if (strcmp(flag, "--synthetic") == 0) {
         if (parse_synthetic(value, o))
             BAD("expected M,N with M, N >= 1");
@@ -303,7 +308,7 @@ int train_options_parse(int argc, char **argv, train_options *o, char *err, size
         "--seed",  "--lr",    "--iters",     "--print-every", "--chunk",     "--dtype",
         "--reduce", "--thread-exchange", "--optimizer", "--beta1", "--beta2", "--epsilon",
         "--l2", "--lr-decay", "--decay-interval", "--early-stop", "--epochs", "--batch-size",
-        "--dropout", "--batch-read", NULL};
+        "--dropout", "--batch-read", "--metrics", NULL};
     static const dnn_option_set options = {
         .switches = switches, .valued = valued, .name_size = 64, .apply = apply};
     defaults(o);
@@ -415,6 +420,7 @@ int train_options_settings(const train_options *o, train_setting *out, int max)
         {"--dtype", hash_long(o->dtype)},
         {"--thread-exchange", hash_long(o->exchange)},
         {"--timing", hash_long(o->timing)},
+        {"--metrics", hash_string(o->metrics_path)},
         {"--help", hash_long(o->help)},
         {"--version", hash_long(o->version)},
     };

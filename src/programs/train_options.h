@@ -43,6 +43,7 @@ typedef struct {
     int standardize;                    /* --standardize: features to zero mean, unit
                                            variance with the training set's statistics */
     int timing;
+    const char *metrics_path;           /* --metrics FILE.jsonl (NULL: none) */
     int help;
     int version;
 } train_options;
