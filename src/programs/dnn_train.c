@@ -494,6 +494,22 @@ static const char *unit(const train_options *o)
     return o->batch_size > 0 ? "epoch" : "iteration";
 }
 
+/* The chunk does not follow the ranks (the bits would): with fewer chunks in a step
+ * than ranks, some ranks only wait. Said once, on stderr. */
+static void note_idle_ranks(const train_options *o, long m_train)
+{
+    long step = o->batch_size > 0 && o->batch_size < m_train ? o->batch_size : m_train;
+    long chunks = dnn_chunk_count(step, o->chunk);
+    int ranks = dnn_comm_size();
+    if (dnn_comm_rank() != 0 || chunks >= ranks)
+        return;
+    fprintf(stderr,
+            "dnn-train: note: a step has %ld chunk(s) of %ld examples for %d ranks: %ld rank(s) "
+            "have none and only wait; --chunk %ld or less gives every rank one (the chunk is "
+            "part of what the bits depend on)\n",
+            chunks, o->chunk, ranks, ranks - chunks, (step + ranks - 1) / ranks);
+}
+
 static void say_early_stop(const train_options *o, const early_stop *es, long i)
 {
     say("Early stop after %s %ld: best test cost %.17g at %s %ld\n", unit(o), i, es->best_cost,
@@ -1020,6 +1036,7 @@ static int run(train_options *o)
             "sums\n",
             dnn_comm_size(), d.m_train, params->count, o->chunk, batches,
             o->reduce == DNN_REDUCE_EXACT ? "exact" : "fast");
+        note_idle_ranks(o, d.m_train);
         rc = train(o, &d, params, &ci);
     }
     if (rc == 0)
