@@ -20,69 +20,123 @@
 #include <string.h>
 
 #define MR (MR_VECS * VLANES)
+#define MAX_W (MR > NR ? MR : NR)
 #define JOIN2(a, b) a##_##b
 #define JOIN(a, b) JOIN2(a, b)
 #define LOCAL(name) JOIN(GEMM_NAME, name)
 
 /* The register tile: c (MR x NR, leading dimension ldc) = first ? 0 : c, then the
- * sums over kc values of k (a: kc columns of MR, b: kc rows of NR), then times alpha
- * if last. */
-static inline void LOCAL(tile)(int kc, const REAL *restrict a, const REAL *restrict b,
-                               REAL *restrict c, int ldc, int first, int last, REAL alpha)
-{
-    VEC acc[NR][MR_VECS];
-    for (int j = 0; j < NR; j++)
-        for (int v = 0; v < MR_VECS; v++)
-            acc[j][v] = first ? VZERO() : VLOADU(c + (size_t)j * ldc + v * VLANES);
-    for (int k = 0; k < kc; k++) {
-        VEC av[MR_VECS];
-        for (int v = 0; v < MR_VECS; v++)
-            av[v] = VLOADU(a + (size_t)k * MR + v * VLANES);
-        for (int j = 0; j < NR; j++) {
-            VEC bj = VBCAST(b[(size_t)k * NR + j]);
-            for (int v = 0; v < MR_VECS; v++)
-                acc[j][v] = VFMA(av[v], bj, acc[j][v]);
-        }
+ * sums over kc values of k (a: kc columns of MR; op(B)[k, j] is B_AT(k, j)), then
+ * times alpha if last. Three of them: op(B) packed (b: kc rows of NR), or read in place
+ * from NR columns of values (bv) or of codes (bq, widened through table), where op(B)'s
+ * columns lie contiguous in k and packing would only transpose them. */
+#define DEFINE_TILE(name, B_AT, ...)                                                         \
+    static inline void LOCAL(name)(int kc, const REAL *restrict a, __VA_ARGS__,             \
+                                   REAL *restrict c, int ldc, int first, int last,          \
+                                   REAL alpha)                                              \
+    {                                                                                       \
+        VEC acc[NR][MR_VECS];                                                               \
+        for (int j = 0; j < NR; j++)                                                        \
+            for (int v = 0; v < MR_VECS; v++)                                               \
+                acc[j][v] = first ? VZERO() : VLOADU(c + (size_t)j * ldc + v * VLANES);     \
+        for (int k = 0; k < kc; k++) {                                                      \
+            VEC av[MR_VECS];                                                                \
+            for (int v = 0; v < MR_VECS; v++)                                               \
+                av[v] = VLOADU(a + (size_t)k * MR + v * VLANES);                            \
+            for (int j = 0; j < NR; j++) {                                                  \
+                VEC bj = VBCAST(B_AT(k, j));                                                \
+                for (int v = 0; v < MR_VECS; v++)                                           \
+                    acc[j][v] = VFMA(av[v], bj, acc[j][v]);                                 \
+            }                                                                               \
+        }                                                                                   \
+        if (last) {                                                                         \
+            VEC al = VBCAST(alpha);                                                         \
+            for (int j = 0; j < NR; j++)                                                    \
+                for (int v = 0; v < MR_VECS; v++)                                           \
+                    acc[j][v] = VMUL(al, acc[j][v]);                                        \
+        }                                                                                   \
+        for (int j = 0; j < NR; j++)                                                        \
+            for (int v = 0; v < MR_VECS; v++)                                               \
+                VSTOREU(c + (size_t)j * ldc + v * VLANES, acc[j][v]);                       \
     }
-    if (last) {
-        VEC al = VBCAST(alpha);
-        for (int j = 0; j < NR; j++)
-            for (int v = 0; v < MR_VECS; v++)
-                acc[j][v] = VMUL(al, acc[j][v]);
-    }
-    for (int j = 0; j < NR; j++)
-        for (int v = 0; v < MR_VECS; v++)
-            VSTOREU(c + (size_t)j * ldc + v * VLANES, acc[j][v]);
-}
+#define PACKED_AT(k, j) b[(size_t)(k) * NR + (j)]
+#define VALUES_AT(k, j) bv[j][k]
+#define CODES_AT(k, j) table[bq[j][k]]
+DEFINE_TILE(tile, PACKED_AT, const REAL *restrict b)
+DEFINE_TILE(tile_values, VALUES_AT, const REAL *const *bv)
+DEFINE_TILE(tile_codes, CODES_AT, const uint8_t *const *bq, const REAL *restrict table)
+#undef DEFINE_TILE
+#undef PACKED_AT
+#undef VALUES_AT
+#undef CODES_AT
 
-/* The value op(X)[r, k] of an operand with R rows in op(X). */
-static inline REAL LOCAL(at)(const dnn_gemm_operand *x, const REAL *table, int r, int k)
+/* One tile over op(B) packed in b, or in place at columns j0 .. j0 + n - 1 from row k0
+ * (the padding columns repeat column j0: their sums are never stored). */
+static inline void LOCAL(any_tile)(int kc, const REAL *a, const REAL *b,
+                                   const dnn_gemm_operand *B, const REAL *table, int j0, int n,
+                                   int k0, REAL *c, int ldc, int first, int last, REAL alpha)
 {
-    size_t idx = x->trans ? (size_t)k + (size_t)r * x->ld : (size_t)r + (size_t)k * x->ld;
-    return x->codes ? table[x->codes[idx]] : ((const REAL *)x->values)[idx];
+    if (b) {
+        LOCAL(tile)(kc, a, b, c, ldc, first, last, alpha);
+    } else if (B->codes) {
+        const uint8_t *bq[NR];
+        for (int j = 0; j < NR; j++)
+            bq[j] = B->codes + (size_t)k0 + (size_t)(j0 + (j < n ? j : 0)) * B->ld;
+        LOCAL(tile_codes)(kc, a, bq, table, c, ldc, first, last, alpha);
+    } else {
+        const REAL *bv[NR];
+        for (int j = 0; j < NR; j++)
+            bv[j] = (const REAL *)B->values + (size_t)k0 + (size_t)(j0 + (j < n ? j : 0)) * B->ld;
+        LOCAL(tile_values)(kc, a, bv, c, ldc, first, last, alpha);
+    }
 }
 
 /* Packs rows [r0, r0 + rows) of op(X) over k in [k0, k0 + kc) as slivers of width w:
- * dst[s · w · kc + k · w + r] for sliver s, zero beyond the last row. */
+ * dst[s · w · kc + k · w + r] for sliver s, zero beyond the last row. Four loops, for
+ * values or codes (widened through table), stored with op(X)'s rows or its columns
+ * contiguous; each reads its source in memory order. */
+#define PACK_LOOPS(VALUE)                                                                    \
+    if (!x->trans) { /* op(X)[r, k] at r + k · ld: the sliver's rows contiguous */         \
+        for (int k = 0; k < kc; k++) {                                                      \
+            size_t at = (size_t)(r0 + s) + (size_t)(k0 + k) * x->ld;                        \
+            REAL *d = dst + (size_t)k * w;                                                  \
+            if (n == w)                                                                     \
+                for (int r = 0; r < w; r++)                                                 \
+                    d[r] = VALUE(at + r);                                                   \
+            else                                                                            \
+                for (int r = 0; r < w; r++)                                                 \
+                    d[r] = r < n ? VALUE(at + r) : 0;                                       \
+        }                                                                                   \
+    } else { /* op(X)[r, k] at k + r · ld: w rows read side by side, k in order */   \
+        size_t at[MAX_W];                                                                   \
+        for (int r = 0; r < w; r++)                                                         \
+            at[r] = (size_t)k0 + (size_t)(r0 + s + (r < n ? r : 0)) * x->ld;                \
+        for (int k = 0; k < kc; k++) {                                                      \
+            REAL *d = dst + (size_t)k * w;                                                  \
+            for (int r = 0; r < w; r++)                                                     \
+                d[r] = r < n ? VALUE(at[r] + k) : 0;                                        \
+        }                                                                                   \
+    }
+
 static void LOCAL(pack)(const dnn_gemm_operand *x, const REAL *table, int r0, int rows,
                         int k0, int kc, int w, REAL *restrict dst)
 {
+    const REAL *values = x->values;
+    const uint8_t *codes = x->codes;
+#define FROM_VALUES(i) values[i]
+#define FROM_CODES(i) table[codes[i]]
     for (int s = 0; s < rows; s += w, dst += (size_t)w * kc) {
         int n = rows - s < w ? rows - s : w;
-        if (!x->trans && !x->codes) { /* the w rows are contiguous for each k */
-            const REAL *src = (const REAL *)x->values + (size_t)(r0 + s) + (size_t)k0 * x->ld;
-            for (int k = 0; k < kc; k++) {
-                memcpy(dst + (size_t)k * w, src + (size_t)k * x->ld, (size_t)n * sizeof *dst);
-                for (int r = n; r < w; r++)
-                    dst[(size_t)k * w + r] = 0;
-            }
-            continue;
+        if (codes) {
+            PACK_LOOPS(FROM_CODES)
+        } else {
+            PACK_LOOPS(FROM_VALUES)
         }
-        for (int r = 0; r < w; r++)
-            for (int k = 0; k < kc; k++)
-                dst[(size_t)k * w + r] = r < n ? LOCAL(at)(x, table, r0 + s + r, k0 + k) : 0;
     }
+#undef FROM_VALUES
+#undef FROM_CODES
 }
+#undef PACK_LOOPS
 
 int GEMM_NAME(int M, int N, int K, REAL alpha, dnn_gemm_operand A, dnn_gemm_operand B,
               REAL *C, int ldc)
@@ -105,34 +159,40 @@ int GEMM_NAME(int M, int N, int K, REAL alpha, dnn_gemm_operand A, dnn_gemm_oper
     int mc_max = M < MC ? (M + MR - 1) / MR * MR : MC;
     int nc_max = N < NC ? (N + NR - 1) / NR * NR : NC;
     REAL *Ap = aligned_alloc(64, ((size_t)mc_max * kc_max * sizeof(REAL) + 63) / 64 * 64);
-    REAL *Bp = aligned_alloc(64, ((size_t)nc_max * kc_max * sizeof(REAL) + 63) / 64 * 64);
-    if (!Ap || !Bp) {
+    REAL *Bp = B.trans ? aligned_alloc(64, ((size_t)nc_max * kc_max * sizeof(REAL) + 63) / 64 * 64) : NULL;
+    if (!Ap || (B.trans && !Bp)) {
         free(Ap), free(Bp);
         return -1;
     }
     REAL edge[MR * NR];
     memset(edge, 0, sizeof edge);
+    /* op(B)'s columns contiguous in k (B not transposed): read in place, not packed */
+    int in_place = !B.trans;
     for (int jc = 0; jc < N; jc += NC) {
         int nc = N - jc < NC ? N - jc : NC;
         for (int pc = 0; pc < K; pc += KC) {
             int kc = K - pc < KC ? K - pc : KC, first = pc == 0, last = pc + kc == K;
-            LOCAL(pack)(&Bt, table, jc, nc, pc, kc, NR, Bp);
+            if (!in_place)
+                LOCAL(pack)(&Bt, table, jc, nc, pc, kc, NR, Bp);
             for (int ic = 0; ic < M; ic += MC) {
                 int mc = M - ic < MC ? M - ic : MC;
                 LOCAL(pack)(&A, table, ic, mc, pc, kc, MR, Ap);
                 for (int jr = 0; jr < nc; jr += NR) {
                     int n = nc - jr < NR ? nc - jr : NR;
+                    const REAL *b = in_place ? NULL : Bp + (size_t)jr * kc;
                     for (int ir = 0; ir < mc; ir += MR) {
                         int m = mc - ir < MR ? mc - ir : MR;
                         REAL *c = C + (size_t)(jc + jr) * ldc + (size_t)(ic + ir);
-                        const REAL *a = Ap + (size_t)ir * kc, *b = Bp + (size_t)jr * kc;
+                        const REAL *a = Ap + (size_t)ir * kc;
                         if (m == MR && n == NR) {
-                            LOCAL(tile)(kc, a, b, c, ldc, first, last, alpha);
+                            LOCAL(any_tile)(kc, a, b, &B, table, jc + jr, n, pc, c, ldc, first,
+                                            last, alpha);
                             continue;
                         }
                         for (int j = 0; j < n && !first; j++)
                             memcpy(edge + j * MR, c + (size_t)j * ldc, (size_t)m * sizeof *c);
-                        LOCAL(tile)(kc, a, b, edge, MR, first, last, alpha);
+                        LOCAL(any_tile)(kc, a, b, &B, table, jc + jr, n, pc, edge, MR, first,
+                                        last, alpha);
                         for (int j = 0; j < n; j++)
                             memcpy(c + (size_t)j * ldc, edge + j * MR, (size_t)m * sizeof *c);
                     }
@@ -145,6 +205,7 @@ int GEMM_NAME(int M, int N, int K, REAL alpha, dnn_gemm_operand A, dnn_gemm_oper
 }
 
 #undef MR
+#undef MAX_W
 #undef JOIN2
 #undef JOIN
 #undef LOCAL
