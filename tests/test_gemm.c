@@ -2,7 +2,7 @@
  * bit, the spec's sum, written out here as a plain triple loop (fma over k in order,
  * then one multiply by alpha), on shapes around every tile and cache-block edge of
  * every variant, with both transposes, alpha != 1, K = 0 and operands given as 8-bit
- * codes. A variant the CPU cannot run is named in the output, not silently passed. */
+ * codes (with zeros in the other operand, whose terms the codes' products may skip). A variant the CPU cannot run is named in the output, not silently passed. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -80,6 +80,12 @@ static double random_value(dnn_rng *rng)
         uint8_t *qa, *qb;                                                                   \
         REAL *A = operand_##SUFFIX(rng, M, K, ta, codes_a, &qa, &lda);                      \
         REAL *B = operand_##SUFFIX(rng, N, K, !tb, codes_b, &qb, &ldb);                     \
+        if (codes_a) /* zeros (+0, -0) in op(B), whole rows of it too: skipped terms */    \
+            for (int k = 0; k < K; k++)                                                     \
+                for (int j = 0; j < N; j++)                                                 \
+                    if (k % 3 == 0 || dnn_rng_uniform(rng) < 0.3)                           \
+                        B[tb ? j + (size_t)k * ldb : k + (size_t)j * ldb] =                 \
+                            dnn_rng_uniform(rng) < 0.5 ? (REAL)0 : -(REAL)0;                \
         size_t nc = (size_t)ldc * N;                                                        \
         REAL *want = malloc(nc * sizeof *want), *got = malloc(nc * sizeof *got);            \
         ck_assert(want && got);                                                             \

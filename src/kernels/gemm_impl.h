@@ -30,7 +30,7 @@
  * times alpha if last. Three of them: op(B) packed (b: kc rows of NR), or read in place
  * from NR columns of values (bv) or of codes (bq, widened through table), where op(B)'s
  * columns lie contiguous in k and packing would only transpose them. */
-#define DEFINE_TILE(name, B_AT, ...)                                                         \
+#define DEFINE_TILE(name, K_AT, B_AT, ...)                                                   \
     static inline void LOCAL(name)(int kc, const REAL *restrict a, __VA_ARGS__,             \
                                    REAL *restrict c, int ldc, int first, int last,          \
                                    REAL alpha)                                              \
@@ -39,7 +39,8 @@
         for (int j = 0; j < NR; j++)                                                        \
             for (int v = 0; v < MR_VECS; v++)                                               \
                 acc[j][v] = first ? VZERO() : VLOADU(c + (size_t)j * ldc + v * VLANES);     \
-        for (int k = 0; k < kc; k++) {                                                      \
+        for (int t = 0; t < kc; t++) {                                                      \
+            int k = K_AT(t);                                                                \
             VEC av[MR_VECS];                                                                \
             for (int v = 0; v < MR_VECS; v++)                                               \
                 av[v] = VLOADU(a + (size_t)k * MR + v * VLANES);                            \
@@ -59,24 +60,33 @@
             for (int v = 0; v < MR_VECS; v++)                                               \
                 VSTOREU(c + (size_t)j * ldc + v * VLANES, acc[j][v]);                       \
     }
+#define EVERY_K(t) (t)
+#define LIVE_K(t) live[t]
 #define PACKED_AT(k, j) b[(size_t)(k) * NR + (j)]
 #define VALUES_AT(k, j) bv[j][k]
 #define CODES_AT(k, j) table[bq[j][k]]
-DEFINE_TILE(tile, PACKED_AT, const REAL *restrict b)
-DEFINE_TILE(tile_values, VALUES_AT, const REAL *const *bv)
-DEFINE_TILE(tile_codes, CODES_AT, const uint8_t *const *bq, const REAL *restrict table)
+DEFINE_TILE(tile, EVERY_K, PACKED_AT, const REAL *restrict b)
+DEFINE_TILE(tile_values, EVERY_K, VALUES_AT, const REAL *const *bv)
+DEFINE_TILE(tile_codes, EVERY_K, CODES_AT, const uint8_t *const *bq, const REAL *restrict table)
+/* kc values of k listed in live: the others' rows of op(B) are zero on the tile */
+DEFINE_TILE(tile_live, LIVE_K, PACKED_AT, const REAL *restrict b, const int *restrict live)
 #undef DEFINE_TILE
+#undef EVERY_K
+#undef LIVE_K
 #undef PACKED_AT
 #undef VALUES_AT
 #undef CODES_AT
 
 /* One tile over op(B) packed in b, or in place at columns j0 .. j0 + n - 1 from row k0
  * (the padding columns repeat column j0: their sums are never stored). */
-static inline void LOCAL(any_tile)(int kc, const REAL *a, const REAL *b,
-                                   const dnn_gemm_operand *B, const REAL *table, int j0, int n,
-                                   int k0, REAL *c, int ldc, int first, int last, REAL alpha)
+static inline void LOCAL(any_tile)(int kc, const REAL *a, const REAL *b, const int *live,
+                                   int n_live, const dnn_gemm_operand *B, const REAL *table,
+                                   int j0, int n, int k0, REAL *c, int ldc, int first, int last,
+                                   REAL alpha)
 {
-    if (b) {
+    if (live) {
+        LOCAL(tile_live)(n_live, a, b, live, c, ldc, first, last, alpha);
+    } else if (b) {
         LOCAL(tile)(kc, a, b, c, ldc, first, last, alpha);
     } else if (B->codes) {
         const uint8_t *bq[NR];
@@ -160,8 +170,15 @@ int GEMM_NAME(int M, int N, int K, REAL alpha, dnn_gemm_operand A, dnn_gemm_oper
     int nc_max = N < NC ? (N + NR - 1) / NR * NR : NC;
     REAL *Ap = aligned_alloc(64, ((size_t)mc_max * kc_max * sizeof(REAL) + 63) / 64 * 64);
     REAL *Bp = B.trans ? aligned_alloc(64, ((size_t)nc_max * kc_max * sizeof(REAL) + 63) / 64 * 64) : NULL;
-    if (!Ap || (B.trans && !Bp)) {
-        free(Ap), free(Bp);
+    /* Codes are finite, so a term a · (±0) changes no sum (acc is never -0: it starts
+     * at +0, and an exact zero sum rounds to +0), and the k whose row of op(B) is zero
+     * on a whole tile (the examples a ReLU tile of dZ has no active unit on, in the
+     * first layer's dW) are skipped: live lists the others, per sliver of op(B). */
+    int *live = A.codes && B.trans ? malloc((size_t)(nc_max / NR) * kc_max * sizeof *live)
+                                   : NULL;
+    int n_live[NC / NR];
+    if (!Ap || (B.trans && !Bp) || (A.codes && B.trans && !live)) {
+        free(Ap), free(Bp), free(live);
         return -1;
     }
     REAL edge[MR * NR];
@@ -174,25 +191,39 @@ int GEMM_NAME(int M, int N, int K, REAL alpha, dnn_gemm_operand A, dnn_gemm_oper
             int kc = K - pc < KC ? K - pc : KC, first = pc == 0, last = pc + kc == K;
             if (!in_place)
                 LOCAL(pack)(&Bt, table, jc, nc, pc, kc, NR, Bp);
+            for (int jr = 0; live && jr < nc; jr += NR) {
+                const REAL *b = Bp + (size_t)jr * kc;
+                int *l = live + (size_t)(jr / NR) * kc_max, count = 0;
+                for (int k = 0; k < kc; k++) {
+                    int zero = 1;
+                    for (int j = 0; j < NR; j++)
+                        zero &= b[(size_t)k * NR + j] == 0;
+                    if (!zero)
+                        l[count++] = k;
+                }
+                n_live[jr / NR] = count;
+            }
             for (int ic = 0; ic < M; ic += MC) {
                 int mc = M - ic < MC ? M - ic : MC;
                 LOCAL(pack)(&A, table, ic, mc, pc, kc, MR, Ap);
                 for (int jr = 0; jr < nc; jr += NR) {
                     int n = nc - jr < NR ? nc - jr : NR;
                     const REAL *b = in_place ? NULL : Bp + (size_t)jr * kc;
+                    const int *l = live ? live + (size_t)(jr / NR) * kc_max : NULL;
+                    int count = live ? n_live[jr / NR] : 0;
                     for (int ir = 0; ir < mc; ir += MR) {
                         int m = mc - ir < MR ? mc - ir : MR;
                         REAL *c = C + (size_t)(jc + jr) * ldc + (size_t)(ic + ir);
                         const REAL *a = Ap + (size_t)ir * kc;
                         if (m == MR && n == NR) {
-                            LOCAL(any_tile)(kc, a, b, &B, table, jc + jr, n, pc, c, ldc, first,
-                                            last, alpha);
+                            LOCAL(any_tile)(kc, a, b, l, count, &B, table, jc + jr, n, pc, c,
+                                            ldc, first, last, alpha);
                             continue;
                         }
                         for (int j = 0; j < n && !first; j++)
                             memcpy(edge + j * MR, c + (size_t)j * ldc, (size_t)m * sizeof *c);
-                        LOCAL(any_tile)(kc, a, b, &B, table, jc + jr, n, pc, edge, MR, first,
-                                        last, alpha);
+                        LOCAL(any_tile)(kc, a, b, l, count, &B, table, jc + jr, n, pc, edge,
+                                        MR, first, last, alpha);
                         for (int j = 0; j < n; j++)
                             memcpy(c + (size_t)j * ldc, edge + j * MR, (size_t)m * sizeof *c);
                     }
@@ -200,7 +231,7 @@ int GEMM_NAME(int M, int N, int K, REAL alpha, dnn_gemm_operand A, dnn_gemm_oper
             }
         }
     }
-    free(Ap), free(Bp);
+    free(Ap), free(Bp), free(live);
     return 0;
 }
 
