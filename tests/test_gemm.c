@@ -2,7 +2,8 @@
  * bit, the spec's sum, written out here as a plain triple loop (fma over k in order,
  * then one multiply by alpha), on shapes around every tile and cache-block edge of
  * every variant, with both transposes, alpha != 1, K = 0 and operands given as 8-bit
- * codes (with zeros in the other operand, whose terms the codes' products may skip). A variant the CPU cannot run is named in the output, not silently passed. */
+ * codes (with zeros in the other operand, whose terms the codes' products may skip).
+ * A variant the CPU cannot run is named in the output, not silently passed. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>

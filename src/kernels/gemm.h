@@ -32,6 +32,9 @@
  * 8-bit codes: an operand may be given as codes q with the value q / 255 (rounded to the
  * element type: in float, the double q / 255.0 rounded to float, as the loaders make
  * it), widened while packing; the result is the same as with the values themselves.
+ * Codes are finite, so with codes in A a term whose op(B) value is ±0 changes no sum
+ * (acc is never -0: it starts at +0 and an exact zero sum rounds to +0); such terms
+ * may be skipped (the first layer's dW on the examples a ReLU leaves inactive).
  *
  * Returns 0, or -1 when the packing buffers cannot be allocated (C is then undefined). */
 
