@@ -18,6 +18,10 @@ endif()
 # from io/ only data_synthetic.c, which holds dnn_dataset_free (the trainer's data type)
 # and reads no file.
 set(DNN_CORE_SOURCES
+  src/kernels/gemm_dispatch.c
+  src/kernels/gemm_generic.c
+  src/kernels/gemm_avx2.c
+  src/kernels/gemm_avx512.c
   src/kernels/kernels_avx512.c
   src/kernels/kernels_avx512_f32.c
   src/core/counter_rng.c

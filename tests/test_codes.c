@@ -1,13 +1,16 @@
 /* Training from 8-bit codes (dnn_dataset's X_codes, the course's pixels): the first
  * layer's products read the codes instead of X, and the parameters must come out
- * bitwise as from X alone, over chunks, threads and the ReLU zeros of real training. */
+ * bitwise as from X alone, over chunks, threads and the ReLU zeros of real training;
+ * with the fixed-order products (they read the codes on any CPU) and with the system
+ * BLAS's (the AVX-512 codes kernels, where the CPU has them). */
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dnn/rng.h"
 #include "dnn/trainer.h"
-#include "kernels/kernels.h"
+#include "core/layers_codes.h"
+#include "dnn/layers.h"
 #include "test_util.h"
 
 enum { FEATURES = 700, EXAMPLES = 150, CHUNK = 40, STEPS = 40 };
@@ -58,6 +61,8 @@ static dnn_params *train(const dnn_dataset *d, int threads)
 
 START_TEST(codes_give_the_bits_of_X)
 {
+    dnn_use_system_blas(_i);
+    printf("products: %s\n", _i ? "system BLAS" : "fixed order");
     dnn_dataset d = make_codes();
     uint8_t *codes = d.X_codes;
     d.X_codes = NULL;
@@ -69,7 +74,7 @@ START_TEST(codes_give_the_bits_of_X)
                       threads);
         dnn_params_free(&from_codes);
     }
-    if (dnn_kernel_suits_codes(20, CHUNK, FEATURES)) {
+    if (dnn_first_layer_reads_codes(20, FEATURES, CHUNK)) {
         /* the codes are what is read: codes that disagree with X change the result */
         codes[3 * FEATURES + 11] ^= 1;
         dnn_params *other = train(&d, 2);
@@ -88,7 +93,7 @@ int main(void)
     Suite *s = suite_create("codes");
     TCase *tc = tcase_create("codes");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, codes_give_the_bits_of_X);
+    tcase_add_loop_test(tc, codes_give_the_bits_of_X, 0, 2);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -11,6 +11,7 @@
 #include "dnn/trainer.h"
 #include "train/trainer_modes.h"
 #include "kernels/kernels.h"
+#include "dnn/layers.h"
 #include "split_cases.h"
 #include "test_util.h"
 
@@ -163,6 +164,8 @@ END_TEST
 
 int main(void)
 {
+    /* the split way runs with the system BLAS's products only (dnn_use_system_blas) */
+    dnn_use_system_blas(1);
     Suite *s = suite_create("exchange");
     TCase *tc = tcase_create("exchange");
     tcase_set_timeout(tc, 60);

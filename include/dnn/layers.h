@@ -12,6 +12,14 @@
 
 typedef enum { DNN_RELU, DNN_SIGMOID } dnn_activation;
 
+/* The matrix products of every layer function below (and so of every model and trainer
+ * function): by default fixed-order kernels of our own (src/kernels/gemm.h) whose
+ * results are the same bits on every x86-64 CPU, for every instruction-set level
+ * (DNN_ISA=generic|avx2|avx512 forces one). on = 1: the system's BLAS (OpenBLAS) and the
+ * AVX-512 first-layer kernels instead, faster on some shapes, with bits that are this
+ * machine's and this BLAS's. Set it before any training or prediction starts. */
+void dnn_use_system_blas(int on);
+
 /* A = 1 / (1 + exp(-Z)), count elements; A may alias Z. */
 dnn_status dnn_sigmoid(size_t count, const double *Z, double *A);
 /* A = max(0, Z), count elements; A may alias Z. */

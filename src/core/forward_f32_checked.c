@@ -5,6 +5,7 @@
 
 #include "dnn/f32.h"
 #include "core/hot_loop.h"
+#include "kernels/gemm.h"
 #include "kernels/kernels.h"
 
 /* The loops below are HOT_LOOPs: they run on few elements, but on every example. */
@@ -15,7 +16,9 @@
  * bias add, and the rounding of W, b and the examples to float. */
 static int roundings(int n, int k)
 {
-    int chain = dnn_kernel_suits_f32(n, k) ? dnn_kernel_forward_roundings_f32(k) : k;
+    int chain = dnn_products_system() && dnn_kernel_suits_f32(n, k)
+                    ? dnn_kernel_forward_roundings_f32(k)
+                    : k;
     return chain + 4;
 }
 

@@ -10,6 +10,11 @@
  * an eighth of X's bytes, and X elsewhere: the same bits either way. work holds
  * dnn_kernel_codes_work(m) doubles (src/kernels/kernels.h). */
 
+/* Whether the two functions below read Q (else X) for an (n, n_prev) layer on m
+ * examples: always with the fixed-order products, where the AVX-512 kernels suit the
+ * layer with the system's (dnn_use_system_blas). */
+int dnn_first_layer_reads_codes(int n, int n_prev, int m);
+
 /* dnn_linear_activation_forward */
 dnn_status dnn_linear_activation_forward_codes(int n, int n_prev, int m, const double *X,
                                                const uint8_t *Q, const double *W,

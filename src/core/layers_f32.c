@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dnn/f32.h"
+#include "kernels/gemm.h"
 #include "kernels/kernels.h"
 
 #define REAL float
@@ -12,6 +13,7 @@
 #define LOG logf
 #define REAL_TRUE_MIN FLT_TRUE_MIN
 #define GEMM cblas_sgemm
+#define FIXED_GEMM dnn_gemm_f32
 #define KERNEL_SUITS dnn_kernel_suits_f32
 #define KERNEL_FORWARD dnn_kernel_forward_f32
 #define KERNEL_GRADIENT dnn_kernel_weight_gradient_f32

@@ -1,6 +1,7 @@
 /* The body of the layer functions, instantiated for double (layers.c) and float
  * (layers_f32.c). Before including it, define REAL, FN(name) (the function's name for
- * this type), EXP, LOG, REAL_TRUE_MIN, GEMM and the KERNEL_* names of kernels.h.
+ * this type), EXP, LOG, REAL_TRUE_MIN, GEMM (the system BLAS's), FIXED_GEMM (gemm.h's)
+ * and the KERNEL_* names of kernels.h.
  * Literals are double: float arguments are computed in double and rounded once. */
 
 dnn_status FN(dnn_sigmoid)(size_t count, const REAL *Z, REAL *A)
@@ -51,14 +52,55 @@ static int sizes_ok(int n, int n_prev, int m)
     return n > 0 && n_prev > 0 && m > 0;
 }
 
-/* Z (n, m) = W · A without the bias. */
-static void FN(linear_product)(int n, int n_prev, int m, const REAL *A, const REAL *W, REAL *Z)
+/* The products take the fixed-order GEMM (src/kernels/gemm.h), whose bits are the same
+ * on every CPU, unless the system's BLAS was asked for (dnn_use_system_blas). Row-major W
+ * (n, n_prev) is column-major Wᵀ; row-major dW is column-major dWᵀ (n_prev, n). */
+static dnn_status FN(product_status)(int failed)
 {
+    return failed ? DNN_ERR_NOMEM : DNN_OK;
+}
+
+/* Z (n, m) = W · A without the bias. */
+static dnn_status FN(linear_product)(int n, int n_prev, int m, const REAL *A, const REAL *W,
+                                     REAL *Z)
+{
+    if (!dnn_products_system())
+        return FN(product_status)(FIXED_GEMM(n, m, n_prev, 1, dnn_gemm_values(W, n_prev, 1),
+                                             dnn_gemm_values(A, n_prev, 0), Z, n));
     if (KERNEL_SUITS(n, n_prev))
         KERNEL_FORWARD(n, m, n_prev, W, A, Z);
-    else /* row-major W (n, n_prev) is column-major Wᵀ */
+    else
         GEMM(CblasColMajor, CblasTrans, CblasNoTrans, n, m, n_prev, 1.0, W, n_prev, A,
                     n_prev, 0.0, Z, n);
+    return DNN_OK;
+}
+
+/* dWᵀ (n_prev, n) = scale · A_prev · dZᵀ */
+static dnn_status FN(weight_product)(int n, int n_prev, int m, double scale, const REAL *dZ,
+                                     const REAL *A_prev, REAL *dW)
+{
+    if (!dnn_products_system())
+        return FN(product_status)(FIXED_GEMM(n_prev, n, m, (REAL)scale,
+                                             dnn_gemm_values(A_prev, n_prev, 0),
+                                             dnn_gemm_values(dZ, n, 1), dW, n_prev));
+    if (KERNEL_SUITS(n, n_prev))
+        KERNEL_GRADIENT(n, m, n_prev, scale, dZ, A_prev, dW);
+    else
+        GEMM(CblasColMajor, CblasNoTrans, CblasTrans, n_prev, n, m, scale, A_prev,
+                    n_prev, dZ, n, 0.0, dW, n_prev);
+    return DNN_OK;
+}
+
+/* dA_prev (n_prev, m) = Wᵀ · dZ */
+static dnn_status FN(input_product)(int n, int n_prev, int m, const REAL *dZ, const REAL *W,
+                                    REAL *dA_prev)
+{
+    if (!dnn_products_system())
+        return FN(product_status)(FIXED_GEMM(n_prev, m, n, 1, dnn_gemm_values(W, n_prev, 0),
+                                             dnn_gemm_values(dZ, n, 0), dA_prev, n_prev));
+    GEMM(CblasColMajor, CblasNoTrans, CblasNoTrans, n_prev, m, n, 1.0, W, n_prev,
+                dZ, n, 0.0, dA_prev, n_prev);
+    return DNN_OK;
 }
 
 dnn_status FN(dnn_linear_forward)(int n, int n_prev, int m, const REAL *A, const REAL *W,
@@ -66,7 +108,9 @@ dnn_status FN(dnn_linear_forward)(int n, int n_prev, int m, const REAL *A, const
 {
     if (!A || !W || !b || !Z || !sizes_ok(n, n_prev, m))
         return DNN_ERR_ARG;
-    FN(linear_product)(n, n_prev, m, A, W, Z);
+    dnn_status st = FN(linear_product)(n, n_prev, m, A, W, Z);
+    if (st != DNN_OK)
+        return st;
     for (int j = 0; j < m; j++) {
         REAL *z = Z + (size_t)j * (size_t)n;
         for (int i = 0; i < n; i++)
@@ -112,7 +156,9 @@ dnn_status FN(dnn_linear_activation_forward)(int n, int n_prev, int m, const REA
         return DNN_ERR_ARG;
     if (!A_prev || !W || !b || !Z || !A || !sizes_ok(n, n_prev, m))
         return DNN_ERR_ARG;
-    FN(linear_product)(n, n_prev, m, A_prev, W, Z);
+    dnn_status st = FN(linear_product)(n, n_prev, m, A_prev, W, Z);
+    if (st != DNN_OK)
+        return st;
     FN(bias_activation)(n, m, b, activation, Z, A);
     return DNN_OK;
 }
@@ -137,16 +183,11 @@ dnn_status FN(dnn_linear_backward_scaled)(int n, int n_prev, int m, const REAL *
 {
     if (!dZ || !A_prev || !W || !dW || !db || !sizes_ok(n, n_prev, m))
         return DNN_ERR_ARG;
-    if (KERNEL_SUITS(n, n_prev))
-        KERNEL_GRADIENT(n, m, n_prev, scale, dZ, A_prev, dW);
-    else /* dWᵀ (n_prev, n) = A_prev · dZᵀ, column-major, is row-major dW */
-        GEMM(CblasColMajor, CblasNoTrans, CblasTrans, n_prev, n, m, scale, A_prev,
-                    n_prev, dZ, n, 0.0, dW, n_prev);
+    dnn_status st = FN(weight_product)(n, n_prev, m, scale, dZ, A_prev, dW);
+    if (st != DNN_OK)
+        return st;
     FN(bias_gradient)(n, m, dZ, scale, db);
-    if (dA_prev)
-        GEMM(CblasColMajor, CblasNoTrans, CblasNoTrans, n_prev, m, n, 1.0, W, n_prev,
-                    dZ, n, 0.0, dA_prev, n_prev);
-    return DNN_OK;
+    return dA_prev ? FN(input_product)(n, n_prev, m, dZ, W, dA_prev) : DNN_OK;
 }
 
 dnn_status FN(dnn_linear_backward)(int n, int n_prev, int m, const REAL *dZ, const REAL *A_prev,

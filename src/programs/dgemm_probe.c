@@ -6,13 +6,16 @@
  *   dgemm n=4096 threads=2 reps=3 core=Cooperlake best_s=1.0070 gflops=136.49
  * FLOPs per call: 2 n^3. --type s times sgemm (float32) instead, and --type r the
  * memory read rate: cblas_dasum over 3 n^2 doubles (far larger than the caches),
- *   read n=4096 threads=2 reps=3 core=Cooperlake best_s=0.0170 gbytes_per_s=23.61 */
+ *   read n=4096 threads=2 reps=3 core=Cooperlake best_s=0.0170 gbytes_per_s=23.61
+ * --type D and S time the library's fixed-order GEMM (src/kernels/gemm.h, one thread,
+ * the variant DNN_ISA or the CPU picks) on the same operands, for the issue-22 bar. */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "kernels/gemm.h"
 #include "programs/cli.h"
 
 static double now_seconds(void)
@@ -29,7 +32,8 @@ static void usage(FILE *out)
                  "  --threads T  OpenBLAS threads (default 1)\n"
                  "  --reps R     timed calls after one warm-up; the best is printed (default 3)\n"
                  "  --type d|s|r dgemm (float64, default), sgemm (float32), or the memory\n"
-                 "               read rate (dasum over 3 n^2 doubles)\n");
+                 "               read rate (dasum over 3 n^2 doubles); D|S: the library's\n"
+                 "               fixed-order GEMM (one thread), float64 or float32\n");
 }
 
 /* Fills d (or s, when d is NULL) with values in [-0.5, 0.5) from a fixed linear
@@ -46,9 +50,15 @@ static void fill(size_t count, double *d, float *s, unsigned long long seed)
     }
 }
 
+static int fixed_order; /* --type D or S */
+
 static void gemm(int single, int n, void *a, void *b, void *c)
 {
-    if (single)
+    if (fixed_order && single)
+        dnn_gemm_f32(n, n, n, 1.0f, dnn_gemm_values(a, n, 0), dnn_gemm_values(b, n, 0), c, n);
+    else if (fixed_order)
+        dnn_gemm_f64(n, n, n, 1.0, dnn_gemm_values(a, n, 0), dnn_gemm_values(b, n, 0), c, n);
+    else if (single)
         cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n,
                     0.0f, c, n);
     else
@@ -101,9 +111,10 @@ static int probe_gemm(int single, long n, long reps)
         fill(count, single ? NULL : p.b, single ? p.b : NULL, 2);
         memset(p.c, 0, count * size);
         double best = best_time(reps, call_gemm, &p);
-        printf("%s n=%ld threads=%d reps=%ld core=%s best_s=%.4f gflops=%.2f\n",
-               single ? "sgemm" : "dgemm", n, openblas_get_num_threads(), reps,
-               openblas_get_corename(), best, 2.0 * (double)n * (double)n * (double)n / best * 1e-9);
+        printf("%s%s n=%ld threads=%d reps=%ld core=%s best_s=%.4f gflops=%.2f\n",
+               fixed_order ? "fixed_" : "", single ? "sgemm" : "dgemm", n,
+               fixed_order ? 1 : openblas_get_num_threads(), reps,
+               fixed_order ? dnn_isa_name(dnn_isa_chosen()) : openblas_get_corename(), best, 2.0 * (double)n * (double)n * (double)n / best * 1e-9);
     }
     free(p.a);
     free(p.b);
@@ -145,8 +156,9 @@ int main(int argc, char **argv)
         } else if (strcmp(flag, "--reps") == 0) {
             bad = dnn_parse_long(value, 1, 1000, &reps);
         } else if (strcmp(flag, "--type") == 0) {
-            bad = strcmp(value, "d") != 0 && strcmp(value, "s") != 0 && strcmp(value, "r") != 0;
+            bad = strlen(value) != 1 || !strchr("dsrDS", value[0]);
             type = value[0];
+            fixed_order = type == 'D' || type == 'S';
         } else {
             fprintf(stderr, "dnn-dgemm-probe: error: unknown option '%s'\n", flag);
             usage(stderr);
@@ -160,7 +172,7 @@ int main(int argc, char **argv)
     }
 
     openblas_set_num_threads((int)threads);
-    int rc = type == 'r' ? probe_read(n, reps) : probe_gemm(type == 's', n, reps);
+    int rc = type == 'r' ? probe_read(n, reps) : probe_gemm(type == 's' || type == 'S', n, reps);
     if (rc == 1)
         fprintf(stderr, "dnn-dgemm-probe: error: out of memory for n = %ld\n", n);
     return rc;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dnn/data.h"
+#include "dnn/layers.h"
 #include "dnn/model.h"
 #include "dnn/model_io.h"
 #include "io/atomic_file.h"
@@ -23,9 +24,10 @@ enum { EXIT_USAGE = 2, EXIT_RUNTIME = 1 };
 #ifndef DNN_VERSION
 #define DNN_VERSION "unknown"
 #endif
-/* Examples per forward pass. BLAS can round one example's result differently
- * depending on how many are multiplied together; dnn-train evaluates in blocks of its
- * chunk, so --batch set to that chunk gives exactly the probabilities it saw. */
+/* Examples per forward pass. The fixed-order products give each example the same bits
+ * in any batch; with --blas system, BLAS can round one example's result differently
+ * depending on how many are multiplied together (dnn-train evaluates in blocks of its
+ * chunk, so --batch set to that chunk gives exactly the probabilities it saw). */
 enum { DEFAULT_BATCH = 256, MAX_BATCH = 1 << 20 };
 
 typedef struct {
@@ -34,6 +36,7 @@ typedef struct {
     long batch;                        /* examples per forward pass */
     int scale_uint8;                   /* 0 after --no-scale */
     int no_labels;                     /* --no-labels: score only, even with labels */
+    int system_blas;                   /* --blas system */
     int help, version;
 } predict_options;
 
@@ -62,8 +65,11 @@ static void usage(FILE *out)
             "                        written before the transform was recorded divide by\n"
             "                        255 unless it is given, as dnn-train did\n"
             "  --batch N             examples per forward pass, 1..1048576 (default 256);\n"
-            "                        the chunk dnn-train printed reproduces its probabilities\n"
-            "                        to the last bit (BLAS may round others differently)\n"
+            "                        any gives the same probabilities (with --blas system,\n"
+            "                        only the chunk dnn-train printed reproduces its own)\n"
+            "  --blas WHICH          fixed (default) | system: the matrix products; fixed:\n"
+            "                        our own in a fixed order, the same bits on every x86-64\n"
+            "                        CPU; system: OpenBLAS, bits that are this machine's\n"
             "  --version             the version\n"
             "  --help                this text\n\n"
             "exit status: 0 scored (and wrote --out); 1 the model gave NaN or Inf, or a\n"
@@ -103,6 +109,12 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
         o->x_dataset = value;
     else if (strcmp(flag, "--y-dataset") == 0)
         o->y_dataset = value;
+    else if (strcmp(flag, "--blas") == 0 && strcmp(value, "fixed") == 0)
+        o->system_blas = 0;
+    else if (strcmp(flag, "--blas") == 0 && strcmp(value, "system") == 0)
+        o->system_blas = 1;
+    else if (strcmp(flag, "--blas") == 0)
+        return snprintf(err, n, "--blas: expected fixed or system, got '%s'", value), 1;
     return 0;
 }
 
@@ -112,7 +124,7 @@ static int parse_options(int argc, char **argv, predict_options *o, char *err, s
     static const char *const switches[] = {"--help",      "-h",        "--no-scale",
                                            "--no-labels", "--version", NULL};
     static const char *const valued[] = {"--batch",     "--model",     "--data", "--out",
-                                         "--x-dataset", "--y-dataset", NULL};
+                                         "--x-dataset", "--y-dataset", "--blas", NULL};
     static const dnn_option_set options = {
         .switches = switches, .valued = valued, .name_size = 32, .apply = apply};
     memset(o, 0, sizeof *o);
@@ -476,5 +488,6 @@ int main(int argc, char **argv)
         printf("dnn-predict %s\n", DNN_VERSION);
         return 0;
     }
+    dnn_use_system_blas(o.system_blas);
     return run(&o);
 }

@@ -96,6 +96,11 @@ void train_options_usage(FILE *out)
             "                        first layer by inputs where it applies (one rank,\n"
             "                        8-bit inputs, f64, at most 2 chunks), as auto does;\n"
             "                        shared gives each thread whole chunks\n"
+            "  --blas WHICH          fixed (default) | system: the layers' matrix products;\n"
+            "                        fixed: our own, summed in a fixed order, the same bits\n"
+            "                        on every x86-64 CPU (DNN_ISA=generic|avx2|avx512 picks\n"
+            "                        the variant); system: OpenBLAS, whose bits are this\n"
+            "                        machine's (they change with the CPU and the BLAS)\n"
             "  --timing              print per-iteration timings to stderr\n"
             "  --metrics FILE        append one JSON object per printed line to FILE (JSON\n"
             "                        Lines): costs, elapsed seconds, examples per second,\n"
@@ -258,6 +263,13 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
             o->exchange = DNN_EXCHANGE_SPLIT;
         else
             BAD("expected auto, shared or split");
+    } else if (strcmp(flag, "--blas") == 0) {
+        if (strcmp(value, "fixed") == 0)
+            o->system_blas = 0;
+        else if (strcmp(value, "system") == 0)
+            o->system_blas = 1;
+        else
+            BAD("expected fixed or system");
     } else if (strcmp(flag, "--optimizer") == 0) {
         if (strcmp(value, "gd") == 0)
             o->update.optimizer = DNN_OPT_GD;
@@ -308,7 +320,7 @@ int train_options_parse(int argc, char **argv, train_options *o, char *err, size
         "--seed",  "--lr",    "--iters",     "--print-every", "--chunk",     "--dtype",
         "--reduce", "--thread-exchange", "--optimizer", "--beta1", "--beta2", "--epsilon",
         "--l2", "--lr-decay", "--decay-interval", "--early-stop", "--epochs", "--batch-size",
-        "--dropout", "--batch-read", "--metrics", NULL};
+        "--dropout", "--batch-read", "--metrics", "--blas", NULL};
     static const dnn_option_set options = {
         .switches = switches, .valued = valued, .name_size = 64, .apply = apply};
     defaults(o);
@@ -419,6 +431,7 @@ int train_options_settings(const train_options *o, train_setting *out, int max)
         {"--reduce", hash_long(o->reduce)},
         {"--dtype", hash_long(o->dtype)},
         {"--thread-exchange", hash_long(o->exchange)},
+        {"--blas", hash_long(o->system_blas)},
         {"--timing", hash_long(o->timing)},
         {"--metrics", hash_string(o->metrics_path)},
         {"--help", hash_long(o->help)},

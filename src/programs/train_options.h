@@ -39,6 +39,7 @@ typedef struct {
     dnn_reduce_mode reduce;
     dnn_dtype dtype;
     dnn_exchange exchange;
+    int system_blas;                    /* --blas system: OpenBLAS's products */
     int scale_uint8;
     int standardize;                    /* --standardize: features to zero mean, unit
                                            variance with the training set's statistics */

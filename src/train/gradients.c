@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/hot_loop.h"
+#include "core/layers_codes.h"
 #include "kernels/kernels.h"
 #include "train/trainer_impl.h"
 
@@ -72,7 +73,7 @@ static dnn_status chunk_gradient_f64(dnn_trainer *t, worker *w, const chunk_view
 static int reads_codes(const dnn_trainer *t, int cols)
 {
     const dnn_params *p = t->params;
-    return t->local->X_codes && !t->no_codes && dnn_kernel_suits_codes(p->dims[1], cols, p->dims[0]);
+    return t->local->X_codes && !t->no_codes && dnn_first_layer_reads_codes(p->dims[1], p->dims[0], cols);
 }
 
 /* The chunk of cols examples from position `first` of the step's examples: in place,

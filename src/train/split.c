@@ -27,6 +27,7 @@
 
 #include "core/lines.h"
 #include "core/model_first_layer.h"
+#include "kernels/gemm.h"
 #include "kernels/kernels.h"
 #include "train/trainer_impl.h"
 
@@ -119,7 +120,9 @@ static dnn_split *split_new(const dnn_trainer *t, int team)
 int dnn_split_applies(dnn_trainer *t, const dnn_reducer *reducer)
 {
     const dnn_params *p = t->params;
-    if (t->exchange == DNN_EXCHANGE_SHARED)
+    /* the split divides each sum of W1 · X among threads by inputs: only with the
+     * system's products, whose bits are this machine's anyway */
+    if (t->exchange == DNN_EXCHANGE_SHARED || !dnn_products_system())
         return 0;
     /* mini-batches and dropout take the stages' way (not measured here: the split's
      * chunks are the local examples in place, without masks) */

@@ -95,6 +95,7 @@ bad "--reduce" --reduce slow
 bad "--chunk" --chunk abc
 bad "--dtype" --dtype f16
 bad "--thread-exchange" --thread-exchange sometimes
+bad "--blas" --blas openblas
 bad "--checkpoint-every" --checkpoint-every 0 --checkpoint "$tmp/checkpoint.h5"
 bad "--early-stop" --early-stop 0 --train "$tmp/a.h5" --test "$tmp/b.h5"
 bad "--early-stop" --early-stop -1 --train "$tmp/a.h5" --test "$tmp/b.h5"

@@ -204,7 +204,8 @@ check "a failed prediction left a temporary file" no_temporary_files "$tmp"
 
 # bad flags of dnn-predict
 for args in "--bogus" "--model" "--data $csv" "--model $course" \
-    "--model $course --data $csv --batch 0" "--model $course --data $csv --batch x"; do
+    "--model $course --data $csv --batch 0" "--model $course --data $csv --batch x" \
+    "--model $course --data $csv --blas openblas"; do
     read -r -a argv <<<"$args"
     run "$predict" "${argv[@]}"
     check "dnn-predict $args" fails_with ""
@@ -215,7 +216,7 @@ run "$predict" --model "$course" --data "$csv" stray
 check "dnn-predict with a stray argument" fails_with "stray"
 run "$predict" --help
 check "dnn-predict --help: exit status $rc, stderr '$err'" test "$rc" -eq 0 -a -z "$err"
-for flag in --model --data --out --x-dataset --y-dataset --no-scale --batch --help; do
+for flag in --model --data --out --x-dataset --y-dataset --no-scale --batch --blas --help; do
     check "dnn-predict --help does not list $flag" grep -q -e "^ *$flag\\b" <<<"$out"
 done
 

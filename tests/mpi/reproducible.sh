@@ -4,7 +4,8 @@
 # ranks with the gradients exchanged through MPI instead of shared memory
 # (DNN_SHARED_MEMORY=0, the path of ranks on several hosts). On the course's data, 2
 # and 3 threads also share the first layer by inputs (--thread-exchange split, on CPUs
-# with AVX-512), and must say so for every step, and 1x2:shared must split at none.
+# with AVX-512, with --blas system), and must say so for every step, and 1x2:shared
+# must split at none.
 # Mini-batches with Adam, L2 and dropout together, in f64 and f32, too.
 # (tests/mpi/step_ref.sh checks every way against the frozen reference step.)
 set -euo pipefail
@@ -68,9 +69,13 @@ if [ -f "$shared/train_catvnoncat.h5" ]; then
         --train "$shared/train_catvnoncat.h5" --test "$shared/test_catvnoncat.h5" \
         --layers auto,20,7,5,1 --batch-size 64 --drop-last --epochs 3 --print-every 1 \
         --optimizer adam --lr 0.001 --l2 0.7 --dropout 0.86
-    grep -qw avx512f /proc/cpuinfo && splits=40
     check_matrix "course five-layer, 40 iterations" --train "$shared/train_catvnoncat.h5" \
         --test "$shared/test_catvnoncat.h5" --layers auto,20,7,5,1 --iters 40 --print-every 5
+    # the split first layer runs with the system BLAS's products only
+    grep -qw avx512f /proc/cpuinfo && splits=20
+    check_matrix "course five-layer, 20 iterations, --blas system" \
+        --train "$shared/train_catvnoncat.h5" --test "$shared/test_catvnoncat.h5" \
+        --layers auto,20,7,5,1 --iters 20 --print-every 5 --blas system
 else
     echo "skipped the course data case: not found in $shared"
 fi

@@ -9,7 +9,10 @@
  * every rank holds all the examples, the trainer steps on its chunks of each batch and
  * the reference on the same examples gathered. Exit status 0 when every rank passed.
  *
- * Usage: test_step_ref DATA_DIR [MAX_THREADS] */
+ * With "system" after MAX_THREADS the products are the system BLAS's and the AVX-512
+ * kernels' (dnn_use_system_blas), the only mode where the split first layer runs.
+ *
+ * Usage: test_step_ref DATA_DIR [MAX_THREADS [system]] */
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include "comm/comm.h"
 #include "dnn/batches.h"
 #include "dnn/data.h"
+#include "dnn/layers.h"
 #include "dnn/params.h"
 #include "dnn/shard.h"
 #include "dnn/trainer.h"
@@ -333,6 +337,7 @@ int main(int argc, char **argv)
         return 2;
     }
     int max_threads = argc > 2 ? atoi(argv[2]) : 3;
+    dnn_use_system_blas(argc > 3 && strcmp(argv[3], "system") == 0);
     long paths[DNN_PATHS] = {0};
     for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++)
         check_shape(&shapes[k], argv[1], max_threads, paths);
