@@ -6,12 +6,13 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "core/fixed_math.h"
 #include "core/layers_codes.h"
 
 #define REAL double
 #define FN(name) name
-#define EXP exp
-#define LOG log
+#define EXP dnn_exp
+#define LOG dnn_log
 #define REAL_TRUE_MIN DBL_TRUE_MIN
 #define GEMM cblas_dgemm
 #define KERNEL_SUITS dnn_kernel_suits
