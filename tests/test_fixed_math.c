@@ -217,6 +217,24 @@ START_TEST(pinned_bits)
 }
 END_TEST
 
+/* FNV-1a over the bits of exp and log on grids that cross every binade of the results:
+ * any change of the bits anywhere shows here. */
+START_TEST(pinned_hash_of_a_grid)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (int i = 0; i < 200000; i++) {
+        double x = -746.0 + 1457.0 * i / 199999.0;
+        uint64_t b = bits(dnn_exp(x));
+        for (int k = 0; k < 8; k++)
+            h = (h ^ ((b >> (8 * k)) & 0xff)) * 0x100000001b3u;
+        b = bits(dnn_log(ldexp(1.0 + i / 200000.0, i % 2098 - 1074)));
+        for (int k = 0; k < 8; k++)
+            h = (h ^ ((b >> (8 * k)) & 0xff)) * 0x100000001b3u;
+    }
+    ck_assert_msg(h == 0xbdb885f9e26bc17fu, "hash 0x%016llx", (unsigned long long)h);
+}
+END_TEST
+
 /* One call at a time through a function the compiler cannot inline. */
 __attribute__((noinline)) static double exp_one(double x)
 {
@@ -258,6 +276,7 @@ int main(void)
     tcase_add_test(tc, error_against_decimal);
     tcase_add_test(tc, float_is_double_rounded_once);
     tcase_add_test(tc, pinned_bits);
+    tcase_add_test(tc, pinned_hash_of_a_grid);
     tcase_add_test(tc, loop_gives_single_call_bits);
     suite_add_tcase(s, tc);
     return run_suite(s);
