@@ -17,13 +17,19 @@ endif()
 # No HDF5 and no MPI here: kernels < core < exact < train, the one-process reducer, and
 # from io/ only data_synthetic.c, which holds dnn_dataset_free (the trainer's data type)
 # and reads no file.
+# The vector kernels exist on x86-64 only; elsewhere (an aarch64 cross build,
+# cmake/aarch64-linux-gnu.cmake) the fixed-order GEMM runs its generic variant and no
+# special kernel suits a layer (kernels_absent.c).
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  set(DNN_KERNEL_SOURCES src/kernels/gemm_avx2.c src/kernels/gemm_avx512.c
+    src/kernels/kernels_avx512.c src/kernels/kernels_avx512_f32.c)
+else()
+  set(DNN_KERNEL_SOURCES src/kernels/kernels_absent.c)
+endif()
 set(DNN_CORE_SOURCES
   src/kernels/gemm_dispatch.c
   src/kernels/gemm_generic.c
-  src/kernels/gemm_avx2.c
-  src/kernels/gemm_avx512.c
-  src/kernels/kernels_avx512.c
-  src/kernels/kernels_avx512_f32.c
+  ${DNN_KERNEL_SOURCES}
   src/core/counter_rng.c
   src/core/dropout.c
   src/core/forward_f32_checked.c

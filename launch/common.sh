@@ -8,7 +8,7 @@ DNN_PACKAGES=(cmake gcc make pkg-config libopenmpi-dev openmpi-bin check libhdf5
 dnn_install() {
     local missing=() pkg
     for pkg in "${DNN_PACKAGES[@]}" "$@"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" ||
             missing+=("$pkg")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
@@ -27,7 +27,7 @@ dnn_install() {
 dnn_install_optional() {
     local missing=() pkg
     for pkg in "$@"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" ||
             missing+=("$pkg")
     done
     [ ${#missing[@]} -eq 0 ] && return 0

@@ -7,12 +7,13 @@
 
 #include "kernels/gemm.h"
 #include "kernels/kernels.h"
+#include "core/fixed_math.h"
 #include "core/layers_codes.h"
 
 #define REAL double
 #define FN(name) name
-#define EXP exp
-#define LOG log
+#define EXP dnn_exp
+#define LOG dnn_log
 #define REAL_TRUE_MIN DBL_TRUE_MIN
 #define GEMM cblas_dgemm
 #define FIXED_GEMM dnn_gemm_f64

@@ -4,13 +4,14 @@
 #include <string.h>
 
 #include "dnn/f32.h"
+#include "core/fixed_math.h"
 #include "kernels/gemm.h"
 #include "kernels/kernels.h"
 
 #define REAL float
 #define FN(name) name##_f32
-#define EXP expf
-#define LOG logf
+#define EXP dnn_expf
+#define LOG dnn_logf
 #define REAL_TRUE_MIN FLT_TRUE_MIN
 #define GEMM cblas_sgemm
 #define FIXED_GEMM dnn_gemm_f32

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "kernels/kernels.h"
+#include "core/fixed_math.h"
 #include "core/layers_codes.h"
 #include "core/model_first_layer.h"
 

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "dnn/f32.h"
+#include "core/fixed_math.h"
 
 #define REAL float
 #define PARAMS dnn_params_f32

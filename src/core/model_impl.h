@@ -158,7 +158,7 @@ static dnn_status FN(backward)(const PARAMS *params, CACHE *cache, const REAL *A
     /* dZ_L = sigmoid(Z_L) - Y in double: the course's -(Y/AL - (1-Y)/(1-AL)) · s(1-s)
      * equals it, but computed in float its 1 - AL cancels when AL rounds near 1. */
     for (int j = 0; j < m; j++)
-        dA[j] = (REAL)(1.0 / (1.0 + exp(-(double)cache->Z[L][j])) - (double)Y[j]);
+        dA[j] = (REAL)(1.0 / (1.0 + dnn_exp(-(double)cache->Z[L][j])) - (double)Y[j]);
     (void)AL;
 #else
     st = FN(dnn_cost_backward)(m, AL, Y, dA);

@@ -2,6 +2,8 @@
 
 #include <math.h>
 
+#include "core/fixed_math.h"
+
 enum { MT_N = 624, MT_M = 397 };
 
 void dnn_rng_seed(dnn_rng *rng, uint32_t seed)
@@ -57,7 +59,7 @@ double dnn_rng_normal(dnn_rng *rng)
         x2 = 2.0 * dnn_rng_uniform(rng) - 1.0;
         r2 = x1 * x1 + x2 * x2;
     } while (r2 >= 1.0 || r2 == 0.0);
-    double f = sqrt(-2.0 * log(r2) / r2);
+    double f = sqrt(-2.0 * dnn_log(r2) / r2);
     rng->gauss = f * x1;
     rng->has_gauss = 1;
     return f * x2;

@@ -68,20 +68,24 @@ dnn_isa dnn_isa_chosen(void)
 int dnn_gemm_f64_isa(dnn_isa isa, int M, int N, int K, double alpha, dnn_gemm_operand A,
                      dnn_gemm_operand B, double *C, int ldc)
 {
+#if defined(__x86_64__) /* the vector variants are built on x86-64 only */
     if (isa == DNN_ISA_AVX512)
         return dnn_gemm_f64_avx512(M, N, K, alpha, A, B, C, ldc);
     if (isa == DNN_ISA_AVX2)
         return dnn_gemm_f64_avx2(M, N, K, alpha, A, B, C, ldc);
+#endif
     return dnn_gemm_f64_generic(M, N, K, alpha, A, B, C, ldc);
 }
 
 int dnn_gemm_f32_isa(dnn_isa isa, int M, int N, int K, float alpha, dnn_gemm_operand A,
                      dnn_gemm_operand B, float *C, int ldc)
 {
+#if defined(__x86_64__) /* the vector variants are built on x86-64 only */
     if (isa == DNN_ISA_AVX512)
         return dnn_gemm_f32_avx512(M, N, K, alpha, A, B, C, ldc);
     if (isa == DNN_ISA_AVX2)
         return dnn_gemm_f32_avx2(M, N, K, alpha, A, B, C, ldc);
+#endif
     return dnn_gemm_f32_generic(M, N, K, alpha, A, B, C, ldc);
 }
 

@@ -5,6 +5,7 @@
 #include <omp.h>
 #include <stdlib.h>
 
+#include "core/fixed_math.h"
 #include "train/trainer_impl.h"
 
 /* Chunk c of data: its cost sum and correct predictions; 0 when its forward failed. */
@@ -27,7 +28,7 @@ static int evaluate_chunk(dnn_trainer *t, worker *w, const dnn_dataset *data, lo
         const float *AL32 = w->cache32->A[p->L], *ZL = w->cache32->Z[p->L];
         for (int j = 0; j < cols; j++) {
             *correct += (AL32[j] > 0.5f ? 1.0 : 0.0) == Y[j];
-            w->cost_AL[j] = 1.0 / (1.0 + exp(-(double)ZL[j]));
+            w->cost_AL[j] = 1.0 / (1.0 + dnn_exp(-(double)ZL[j]));
         }
         AL = w->cost_AL;
     } else {

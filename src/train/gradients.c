@@ -5,6 +5,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "core/fixed_math.h"
 #include "core/hot_loop.h"
 #include "core/layers_codes.h"
 #include "kernels/kernels.h"
@@ -39,7 +40,7 @@ static dnn_status chunk_gradient_f32(dnn_trainer *t, worker *w, const chunk_view
     const float *AL = w->cache32->A[p->L], *ZL = w->cache32->Z[p->L];
     /* the cost from the logits in double, by the course's formula (see model_impl.h) */
     for (int j = 0; st == DNN_OK && j < cols; j++) {
-        w->cost_AL[j] = 1.0 / (1.0 + exp(-(double)ZL[j]));
+        w->cost_AL[j] = 1.0 / (1.0 + dnn_exp(-(double)ZL[j]));
         w->cost_Y[j] = v->Y32[j];
     }
     if (st == DNN_OK)

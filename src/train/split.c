@@ -17,7 +17,14 @@
  * the blocks whose values are off its grid (found by a scan of the parts whose smallest
  * magnitude is); so every bit is as in the three-stage step. */
 #include <float.h>
+#if defined(__x86_64__)
 #include <immintrin.h>
+#define CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__)
+#define CPU_RELAX() __asm__ __volatile__("yield")
+#else
+#define CPU_RELAX() ((void)0)
+#endif
 #include <math.h>
 #include <omp.h>
 #include <sched.h>
@@ -147,7 +154,7 @@ static void wait_for(_Atomic long *flag, long value)
 {
     for (long spins = 0; atomic_load_explicit(flag, memory_order_acquire) < value; spins++) {
         if (spins < 4096)
-            _mm_pause();
+            CPU_RELAX();
         else
             sched_yield();
     }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/fixed_math.h"
 #include "dnn/f32.h"
 #include "dnn/model.h"
 #include "exact/exact_sum.h"
@@ -55,7 +56,7 @@ static dnn_status chunk_sums(const dnn_params *p, const double *X, const double 
             st = dnn_L_model_forward_f32_checked(p32, p, row_norms, X32, X, x_norms, cols, cache,
                                                  NULL);
         for (int j = 0; st == DNN_OK && j < cols; j++)
-            AL[j] = 1.0 / (1.0 + exp(-(double)cache->Z[p->L][j]));
+            AL[j] = 1.0 / (1.0 + dnn_exp(-(double)cache->Z[p->L][j]));
         if (st == DNN_OK)
             st = dnn_cross_entropy_sum(cols, AL, Y, cost_sum);
         if (st == DNN_OK)

@@ -346,7 +346,11 @@ static int frame_kind(const void *pc)
 static void crash_handler(int sig, siginfo_t *info, void *context)
 {
     (void)info;
+#if defined(__aarch64__)
+    const void *pc = (const void *)((ucontext_t *)context)->uc_mcontext.pc;
+#else
     const void *pc = (const void *)((ucontext_t *)context)->uc_mcontext.gregs[REG_RIP];
+#endif
     int kind = frame_kind(pc);
     if (kind < 0) {
         /* the stack from the faulting frame on, found by its pc */
