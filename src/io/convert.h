@@ -2,7 +2,8 @@
 #define DNN_CONVERT_H
 
 /* dnn-convert's readers and writer: CSV files and numpy .npy/.npz arrays to the course's
- * HDF5 layout (PREFIX_x (m, d1, ...) and PREFIX_y (m), as include/dnn/data.h reads it).
+ * HDF5 layout (PREFIX_x (m, d1, ...) and PREFIX_y (m), as include/dnn/data.h reads it),
+ * or PREFIX_x alone for unlabelled data (no_labels: what dnn-predict scores).
  * Everything streams in blocks of at most DNN_CONVERT_BLOCK examples (and about
  * DNN_CONVERT_BLOCK_BYTES of features), so memory stays bounded whatever the input's
  * size. Functions return a status with a message in err naming the file and, for bad
@@ -32,6 +33,7 @@ typedef struct {
     const char *shown_path; /* the output's name in messages */
     const char *prefix;     /* datasets PREFIX_x and PREFIX_y */
     dnn_convert_type type;
+    int no_labels;          /* 1: features only; no PREFIX_y, no label column or array */
 } dnn_convert_output;
 
 /* What was written, for the program's summary line. */
@@ -39,7 +41,8 @@ typedef struct {
     long examples;
     long features;          /* per example: d1 * d2 * ... */
     dnn_convert_type type;  /* the features' stored type (never AUTO) */
-    char labels[160];       /* where the labels came from: "column 5 ('species')" */
+    char labels[160];       /* where the labels came from: "column 5 ('species')"; empty
+                               with no_labels */
 } dnn_convert_summary;
 
 /* ---- the writer (convert_sink.c) ---- */
@@ -48,14 +51,14 @@ typedef struct dnn_convert_sink dnn_convert_sink;
 
 /* Creates out->h5_path (truncated) with chunked datasets that grow along the first
  * dimension: PREFIX_x of shape (0, dims[0], ..., dims[rank-1]) and the given type (not
- * AUTO), PREFIX_y (0) uint8. expected: the examples to come when known (chunks no
+ * AUTO), PREFIX_y (0) uint8 unless out->no_labels. expected: the examples to come when known (chunks no
  * larger than needed), else 0. */
 dnn_status dnn_convert_sink_open(dnn_convert_sink **sink, const dnn_convert_output *out,
                                  int rank, const uint64_t *dims, long expected,
                                  dnn_convert_type type, dnn_error *err);
 
 /* Appends count examples: X (count, features) row-major, each value already checked
- * with dnn_convert_bad_feature; Y (count) 0 or 1. */
+ * with dnn_convert_bad_feature; Y (count) 0 or 1, ignored (may be NULL) with no_labels. */
 dnn_status dnn_convert_sink_append(dnn_convert_sink *sink, const double *X, const uint8_t *Y,
                                    long count, dnn_error *err);
 
@@ -81,12 +84,14 @@ typedef struct {
                           column from 1; -1 the last); NULL: the last column */
 } dnn_csv_options;
 
-/* CSV (convert_csv.c): one example per row, every column but the label a feature. */
+/* CSV (convert_csv.c): one example per row, every column but the label a feature (with
+ * out->no_labels every column; opts->label must then be NULL). */
 dnn_status dnn_convert_csv(const char *csv_path, const dnn_csv_options *opts,
                            const dnn_convert_output *out, dnn_convert_summary *summary,
                            dnn_error *err);
 
-/* Two .npy files (convert_npy.c): X (m, d1, ...) and Y (m), (m, 1) or (1, m). */
+/* Two .npy files (convert_npy.c): X (m, d1, ...) and Y (m), (m, 1) or (1, m); with
+ * out->no_labels X alone (y_path NULL). */
 dnn_status dnn_convert_npy_pair(const char *x_path, const char *y_path,
                                 const dnn_convert_output *out, dnn_convert_summary *summary,
                                 dnn_error *err);

@@ -1,5 +1,6 @@
 /* CSV to the course's HDF5 layout, one line at a time: a row is one example, the label
- * column its label (0/1 or true/false), every other column a feature (a finite number).
+ * column its label (0/1 or true/false), every other column a feature (a finite number);
+ * without labels (out->no_labels) every column is a feature.
  * Memory: the longest line and one block of examples. Fields may be quoted ("a,b" and
  * "say ""hi""" as in RFC 4180) but may not span lines; blanks around a field and blank
  * lines are ignored; a UTF-8 byte order mark before the first line is skipped. */
@@ -260,9 +261,11 @@ static int looks_like_header(const csv_reader *r, int label_column)
     return 0;
 }
 
-/* Reads the first row and settles the header, the label column and the column count. */
-static dnn_status read_first_row(csv_reader *r, const dnn_csv_options *opts, int *n,
-                                 int *label_column, int *header, dnn_convert_summary *summary)
+/* Reads the first row and settles the header, the label column (-1 without labels) and
+ * the column count. */
+static dnn_status read_first_row(csv_reader *r, const dnn_csv_options *opts, int no_labels,
+                                 int *n, int *label_column, int *header,
+                                 dnn_convert_summary *summary)
 {
     dnn_status st = DNN_OK;
     int got = next_row(r, &st);
@@ -271,6 +274,13 @@ static dnn_status read_first_row(csv_reader *r, const dnn_csv_options *opts, int
     if (got < 0)
         return st;
     *n = r->n_fields;
+    *label_column = -1;
+    if (no_labels) {
+        if (opts->label)
+            return fail(r, DNN_ERR_ARG, ": --label and --no-labels: give one");
+        *header = opts->header >= 0 ? opts->header : looks_like_header(r, -1);
+        return DNN_OK;
+    }
     if (*n < 2) {
         const char *other = strchr(r->fields[0], ';')    ? "';'"
                             : strchr(r->fields[0], '\t') ? "tab"
@@ -285,7 +295,6 @@ static dnn_status read_first_row(csv_reader *r, const dnn_csv_options *opts, int
     if (by_name && opts->header == 0)
         return fail(r, DNN_ERR_ARG, ": --label '%s' is a column name, but --no-header says "
                     "there is no header row; give the column's number", opts->label);
-    *label_column = -1;
     if (!by_name && (st = label_by_number(r, opts->label, *n, label_column)) != DNN_OK)
         return st;
     *header = opts->header >= 0 ? opts->header : by_name || looks_like_header(r, *label_column);
@@ -299,7 +308,7 @@ static dnn_status read_first_row(csv_reader *r, const dnn_csv_options *opts, int
     return DNN_OK;
 }
 
-/* One row into x (n - 1 features) and *y. */
+/* One row into x (its features) and *y (untouched when label_column is -1). */
 static dnn_status parse_row(csv_reader *r, int label_column, dnn_convert_type type, double *x,
                             uint8_t *y)
 {
@@ -324,7 +333,7 @@ static dnn_status convert_rows(csv_reader *r, int n, int label_column, int first
                                long first_line, dnn_convert_sink *sink, dnn_convert_type type,
                                long *examples)
 {
-    size_t features = (size_t)n - 1;
+    size_t features = (size_t)n - (label_column >= 0);
     long rows = dnn_convert_block_rows(features), filled = 0;
     double *X = malloc((size_t)rows * features * sizeof *X);
     uint8_t *Y = malloc((size_t)rows);
@@ -371,9 +380,9 @@ dnn_status dnn_convert_csv(const char *csv_path, const dnn_csv_options *opts,
     dnn_convert_type type = out->type == DNN_CONVERT_UINT8 ? DNN_CONVERT_UINT8
                                                            : DNN_CONVERT_FLOAT64;
     dnn_convert_sink *sink = NULL;
-    st = read_first_row(&r, opts, &n, &label_column, &header, summary);
+    st = read_first_row(&r, opts, out->no_labels, &n, &label_column, &header, summary);
     long first_line = r.line_no;
-    uint64_t features = (uint64_t)n - 1;
+    uint64_t features = (uint64_t)n - (label_column >= 0);
     if (st == DNN_OK)
         st = dnn_convert_sink_open(&sink, out, 1, &features, 0, type, err);
     if (st == DNN_OK)

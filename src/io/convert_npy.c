@@ -1,6 +1,6 @@
 /* numpy arrays to the course's HDF5 layout: features X (m, d1, ...) and labels Y (m),
  * (m, 1) or (1, m), read side by side in blocks of examples from two streams (two .npy
- * files here, two members of an .npz in convert_npz.c). X keeps its shape; uint8
+ * files here, two members of an .npz in convert_npz.c), or X alone for unlabelled data. X keeps its shape; uint8
  * features stay uint8 unless --dtype says otherwise (the loader divides them by 255,
  * as it does for the course's images). */
 #include <errno.h>
@@ -117,7 +117,7 @@ static dnn_status block_alloc(block_buffers *b, const npy_stream *xs, long rows,
         return st;
     b->x_raw = malloc((size_t)values * (size_t)x_size);
     b->X = malloc((size_t)values * sizeof *b->X);
-    b->y_raw = malloc((size_t)rows * (size_t)y_size);
+    b->y_raw = malloc((size_t)rows * (size_t)(y_size ? y_size : 1)); /* 0: no labels */
     b->Y = malloc((size_t)rows * sizeof *b->Y);
     b->labels = malloc((size_t)rows);
     if (!b->x_raw || !b->X || !b->y_raw || !b->Y || !b->labels) {
@@ -136,17 +136,18 @@ static dnn_status read_block(npy_stream *xs, const npy_array *x, npy_stream *ys,
     size_t values = (size_t)count * (size_t)features;
     if (xs->read(xs->ctx, b->x_raw, values * (size_t)x->size, why, sizeof why) != 0)
         return fail(xs, err, "cannot read examples [%ld, %ld): %s", first, first + count, why);
-    if (ys->read(ys->ctx, b->y_raw, (size_t)count * (size_t)y->size, why, sizeof why) != 0)
+    if (ys && ys->read(ys->ctx, b->y_raw, (size_t)count * (size_t)y->size, why, sizeof why) != 0)
         return fail(ys, err, "cannot read labels [%ld, %ld): %s", first, first + count, why);
     npy_decode(x, b->x_raw, values, b->X);
-    npy_decode(y, b->y_raw, (size_t)count, b->Y);
+    if (ys)
+        npy_decode(y, b->y_raw, (size_t)count, b->Y);
     for (size_t i = 0; i < values; i++) {
         const char *bad = dnn_convert_bad_feature(b->X[i], type);
         if (bad)
             return fail(xs, err, "example %ld, feature %llu %s", first + (long)(i / features),
                         (unsigned long long)(i % features), bad);
     }
-    for (long j = 0; j < count; j++) {
+    for (long j = 0; ys && j < count; j++) {
         if (b->Y[j] != 0.0 && b->Y[j] != 1.0)
             return fail(ys, err, "label %.17g of example %ld is not 0 or 1", b->Y[j],
                         first + j);
@@ -163,7 +164,7 @@ static dnn_status convert_blocks(npy_stream *xs, const npy_array *x, npy_stream 
     long rows = dnn_convert_block_rows(e->features);
     rows = rows < e->m ? rows : e->m;
     block_buffers b;
-    dnn_status st = block_alloc(&b, xs, rows, e->features, x->size, y->size, err);
+    dnn_status st = block_alloc(&b, xs, rows, e->features, x->size, ys ? y->size : 0, err);
     for (long first = 0; st == DNN_OK && first < e->m; first += rows) {
         long count = e->m - first < rows ? e->m - first : rows;
         st = read_block(xs, x, ys, y, e->features, type, first, count, &b, err);
@@ -174,7 +175,7 @@ static dnn_status convert_blocks(npy_stream *xs, const npy_array *x, npy_stream 
     char why[160] = "";
     if (st == DNN_OK && xs->finish && xs->finish(xs->ctx, why, sizeof why) != 0)
         st = fail(xs, err, "%s", why);
-    if (st == DNN_OK && ys->finish && ys->finish(ys->ctx, why, sizeof why) != 0)
+    if (st == DNN_OK && ys && ys->finish && ys->finish(ys->ctx, why, sizeof why) != 0)
         st = fail(ys, err, "%s", why);
     return st;
 }
@@ -182,14 +183,14 @@ static dnn_status convert_blocks(npy_stream *xs, const npy_array *x, npy_stream 
 dnn_status npy_convert_streams(npy_stream *xs, npy_stream *ys, const dnn_convert_output *out,
                                dnn_convert_summary *summary, dnn_error *err)
 {
-    npy_array x, y;
+    npy_array x, y = {0};
     example_shape e;
     dnn_status st = npy_read_header(xs, &x, err);
     if (st == DNN_OK)
         st = check_x(xs, &x, &e, err);
-    if (st == DNN_OK)
+    if (st == DNN_OK && ys)
         st = npy_read_header(ys, &y, err);
-    if (st == DNN_OK)
+    if (st == DNN_OK && ys)
         st = check_y(ys, &y, xs, e.m, err);
     if (st != DNN_OK)
         return st;
@@ -203,7 +204,8 @@ dnn_status npy_convert_streams(npy_stream *xs, npy_stream *ys, const dnn_convert
     dnn_status closed = dnn_convert_sink_close(&sink, st == DNN_OK, err);
     *summary = (dnn_convert_summary){.examples = e.m, .features = (long)e.features,
                                      .type = type};
-    snprintf(summary->labels, sizeof summary->labels, "%s", ys->name);
+    if (ys)
+        snprintf(summary->labels, sizeof summary->labels, "%s", ys->name);
     return st == DNN_OK ? closed : st;
 }
 
@@ -240,11 +242,17 @@ dnn_status dnn_convert_npy_pair(const char *x_path, const char *y_path,
 {
     npy_stream xs = {0}, ys = {0};
     *summary = (dnn_convert_summary){0};
+    if (out->no_labels != !y_path) {
+        snprintf(err->message, sizeof err->message, "%s: %s", x_path,
+                 y_path ? "a labels file with --no-labels" : "no labels file");
+        err->bad_index = -1;
+        return DNN_ERR_ARG;
+    }
     dnn_status st = open_file_stream(x_path, &xs, err);
-    if (st == DNN_OK)
+    if (st == DNN_OK && y_path)
         st = open_file_stream(y_path, &ys, err);
     if (st == DNN_OK)
-        st = npy_convert_streams(&xs, &ys, out, summary, err);
+        st = npy_convert_streams(&xs, y_path ? &ys : NULL, out, summary, err);
     if (xs.ctx)
         fclose(xs.ctx);
     if (ys.ctx)

@@ -1,5 +1,6 @@
 /* An .npz archive (np.savez, np.savez_compressed: a zip of .npy members) to the course's
- * HDF5 layout. libzip reads the two members side by side, inflating as it goes, so
+ * HDF5 layout. libzip reads the two members (the features alone for unlabelled data) side
+ * by side, inflating as it goes, so
  * memory stays at one block whatever the members' sizes; it checks each member's CRC
  * when its end is read. */
 #include <stdarg.h>
@@ -93,6 +94,9 @@ static zip_int64_t find_member(zip_t *za, const char *path, const char *key, cha
         if (key ? is_member_of(name, key) : key_is(name, axis))
             found = matches++ ? found : i;
     }
+    /* np.savez(f, X) names its only member arr_0: the features (the labels then fail) */
+    if (!key && matches == 0 && entries == 1 && axis == 'x')
+        return 0;
     /* np.savez(f, X, Y) names them arr_0 and arr_1 */
     if (!key && matches == 0 && entries == 2) {
         zip_int64_t i = zip_name_locate(za, axis == 'x' ? "arr_0.npy" : "arr_1.npy", 0);
@@ -154,17 +158,21 @@ dnn_status dnn_convert_npz(const char *npz_path, const char *x_key, const char *
     npy_stream xs = {0}, ys = {0};
     char x_name[320], y_name[320];
     zip_int64_t xi = find_member(za, npz_path, x_key, 'x', err);
-    zip_int64_t yi = xi >= 0 ? find_member(za, npz_path, y_key, 'y', err) : -1;
-    if (xi < 0 || yi < 0)
+    zip_int64_t yi = out->no_labels ? -2 /* none */
+                     : xi >= 0      ? find_member(za, npz_path, y_key, 'y', err)
+                                    : -1;
+    if (out->no_labels && y_key)
+        st = fail(err, npz_path, "--y and --no-labels: give one");
+    else if (xi < 0 || yi == -1)
         st = DNN_ERR_DATA;
     else if (xi == yi)
         st = fail(err, npz_path, "the features and the labels are the same member");
     if (st == DNN_OK)
         st = open_member(za, npz_path, xi, &xs, x_name, sizeof x_name, err);
-    if (st == DNN_OK)
+    if (st == DNN_OK && yi >= 0)
         st = open_member(za, npz_path, yi, &ys, y_name, sizeof y_name, err);
     if (st == DNN_OK)
-        st = npy_convert_streams(&xs, &ys, out, summary, err);
+        st = npy_convert_streams(&xs, yi >= 0 ? &ys : NULL, out, summary, err);
     if (xs.ctx)
         zip_fclose(xs.ctx);
     if (ys.ctx)

@@ -1,4 +1,4 @@
-/* dnn-convert's writer: PREFIX_x and PREFIX_y as chunked HDF5 datasets whose first
+/* dnn-convert's writer: PREFIX_x and PREFIX_y (none for unlabelled data) as chunked HDF5 datasets whose first
  * dimension grows with every appended block, so a file of any size is written with the
  * memory of one block. No timestamps: the same input gives the same bytes. */
 #include "io/convert.h"
@@ -19,7 +19,8 @@ enum { CHUNK_BYTES = 256 << 10 };
 struct dnn_convert_sink {
     const char *shown_path;
     char x_name[256], y_name[256];
-    hid_t file, x, y;
+    hid_t file, x, y;                          /* y: H5I_INVALID_HID without labels */
+    int labels;                                /* 0: no PREFIX_y (out->no_labels) */
     int rank;                                  /* of PREFIX_x: 1 + the features' rank */
     hsize_t dims[DNN_CONVERT_MAX_RANK + 1];    /* PREFIX_x's shape now */
     hsize_t features;                          /* per example */
@@ -123,6 +124,7 @@ dnn_status dnn_convert_sink_open(dnn_convert_sink **sink, const dnn_convert_outp
     s->shown_path = path;
     s->file = s->x = s->y = H5I_INVALID_HID;
     s->rank = rank + 1;
+    s->labels = !out->no_labels;
     s->features = 1;
     for (int k = 0; k < rank; k++) {
         s->dims[k + 1] = dims[k];
@@ -137,10 +139,10 @@ dnn_status dnn_convert_sink_open(dnn_convert_sink **sink, const dnn_convert_outp
     s->file = H5Fcreate(out->h5_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (s->file >= 0)
         s->x = create_growing(s->file, s->x_name, x_type, s->rank, s->dims, expected);
-    if (s->x >= 0)
+    if (s->x >= 0 && s->labels)
         s->y = create_growing(s->file, s->y_name, H5T_STD_U8LE, 1, y_dims, expected);
     dnn_h5_quiet_end(&quiet);
-    if (s->y < 0) {
+    if (s->x < 0 || (s->labels && s->y < 0)) {
         dnn_convert_sink_close(&s, 0, NULL);
         return fail(err, DNN_ERR_IO, path, "cannot create the HDF5 file or its datasets");
     }
@@ -185,7 +187,8 @@ dnn_status dnn_convert_sink_append(dnn_convert_sink *s, const double *X, const u
     dnn_h5_quiet quiet = dnn_h5_quiet_begin();
     /* HDF5 converts the doubles to the stored type (exact: values were checked) */
     int ok = write_rows(s->x, s->rank, s->dims, first, (hsize_t)count, H5T_NATIVE_DOUBLE, X) &&
-             write_rows(s->y, 1, y_dims, first, (hsize_t)count, H5T_NATIVE_UINT8, Y);
+             (!s->labels ||
+              write_rows(s->y, 1, y_dims, first, (hsize_t)count, H5T_NATIVE_UINT8, Y));
     dnn_h5_quiet_end(&quiet);
     if (!ok)
         return fail(err, DNN_ERR_IO, s->shown_path,

@@ -45,7 +45,7 @@ void npy_format_shape(const npy_array *a, char *buf, size_t size);
 void npy_decode(const npy_array *a, const unsigned char *raw, size_t count, double *out);
 
 /* Features from x (m, d1, ...) and labels from y (m), (m, 1) or (1, m), headers not yet
- * read, streamed block by block into out. */
+ * read, streamed block by block into out; y is NULL with out->no_labels. */
 dnn_status npy_convert_streams(npy_stream *x, npy_stream *y, const dnn_convert_output *out,
                                dnn_convert_summary *summary, dnn_error *err);
 

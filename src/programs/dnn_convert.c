@@ -1,5 +1,6 @@
 /* dnn-convert: a CSV file, two .npy files or an .npz archive to the HDF5 layout that
- * dnn-train and dnn-predict read (PREFIX_x, PREFIX_y). One process; the readers of
+ * dnn-train and dnn-predict read (PREFIX_x, PREFIX_y); with --no-labels the features
+ * alone (PREFIX_x, for dnn-predict), from a CSV file, one .npy file or an .npz archive. One process; the readers of
  * src/io/convert_*.c stream in blocks, so a file larger than memory converts. The
  * output is written under a temporary name and renamed over the path only when
  * complete (io/atomic_file.h). */
@@ -20,7 +21,7 @@
 
 enum { EXIT_USAGE = 2, EXIT_RUNTIME = 1 };
 
-typedef enum { INPUT_CSV, INPUT_NPY_PAIR, INPUT_NPZ } input_kind;
+typedef enum { INPUT_CSV, INPUT_NPY, INPUT_NPZ } input_kind; /* INPUT_NPY: 1 or 2 files */
 
 typedef struct {
     const char *paths[3]; /* the positional arguments */
@@ -29,6 +30,7 @@ typedef struct {
     char delimiter;       /* 0: by the input's name (tab for .tsv, else ',') */
     int header;           /* -1 auto, 0, 1 */
     int header_flags;     /* how many of --header, --no-header were given */
+    int no_labels;        /* --no-labels: features only, no PREFIX_y */
     dnn_convert_type type;
     int help, version;
 } convert_options;
@@ -40,6 +42,7 @@ static void usage(FILE *out)
             "                   [--header | --no-header] [--name PREFIX] [--dtype TYPE]\n"
             "       dnn-convert X.npy Y.npy OUT.h5 [--name PREFIX] [--dtype TYPE]\n"
             "       dnn-convert DATA.npz OUT.h5 [--x KEY] [--y KEY] [--name PREFIX] [--dtype TYPE]\n"
+            "       dnn-convert DATA.csv|X.npy|DATA.npz OUT.h5 --no-labels [options above]\n"
             "Writes the HDF5 layout dnn-train and dnn-predict read: PREFIX_x (m, features...)\n"
             "and PREFIX_y (m,) uint8 0/1. Reads in blocks: a file larger than memory converts.\n"
             "OUT is replaced only when complete; it may not be one of the inputs.\n\n"
@@ -55,7 +58,10 @@ static void usage(FILE *out)
             "(m,), (m, 1) or (1, m) of 0/1 or bool; np.save, np.savez, np.savez_compressed.\n"
             "  --x KEY, --y KEY      the .npz members (default: X or *_x, Y or *_y, any case;\n"
             "                        or arr_0 and arr_1 when they are the only two)\n"
-            "both\n"
+            "all\n"
+            "  --no-labels           unlabelled data, for dnn-predict: PREFIX_x only; every\n"
+            "                        CSV column is a feature (no --label), one .npy file, or\n"
+            "                        the .npz's features member (--x; no --y)\n"
             "  --name PREFIX         dataset names PREFIX_x, PREFIX_y (default train_set)\n"
             "  --dtype TYPE          auto (default: uint8 for numpy uint8, else float64) |\n"
             "                        float64 | uint8 (integers 0..255; dnn-train divides\n"
@@ -63,7 +69,9 @@ static void usage(FILE *out)
             "  --help, --version\n\n"
             "example:\n"
             "  dnn-convert heart.csv heart.h5 --label target\n"
-            "  dnn-train --train heart.h5 --layers auto,8,1 --lr 0.1\n\n"
+            "  dnn-train --train heart.h5 --layers auto,8,1 --lr 0.1 --save heart_model.h5\n"
+            "  dnn-convert new_patients.csv new.h5 --no-labels\n"
+            "  dnn-predict --model heart_model.h5 --data new.h5\n\n"
             "exit status: 0 written (one summary line on stdout); 2 bad flags, an input that\n"
             "cannot be read or holds a bad value (the message names the line and column, or\n"
             "the example and feature), or an output that cannot be written (OUT is then left\n"
@@ -87,7 +95,9 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
 {
     convert_options *o = ctx;
     if (!value) {
-        if (strcmp(flag, "--header") == 0 || strcmp(flag, "--no-header") == 0) {
+        if (strcmp(flag, "--no-labels") == 0) {
+            o->no_labels = 1;
+        } else if (strcmp(flag, "--header") == 0 || strcmp(flag, "--no-header") == 0) {
             o->header = flag[2] == 'h';
             o->header_flags++;
         } else if (strcmp(flag, "--version") == 0) {
@@ -130,8 +140,9 @@ static int apply(void *ctx, const char *flag, const char *value, char *err, size
 /* Options anywhere, positional paths in order; "--" ends the options. */
 static int parse_options(int argc, char **argv, convert_options *o, char *err, size_t n)
 {
-    static const char *const switches[] = {"--help", "-h", "--version", "--header",
-                                           "--no-header", NULL};
+    static const char *const switches[] = {"--help",      "-h",          "--version",
+                                           "--header",    "--no-header", "--no-labels",
+                                           NULL};
     static const char *const valued[] = {"--label", "--delimiter", "--x",    "--y",
                                          "--name",  "--dtype",     NULL};
     *o = (convert_options){.prefix = "train_set", .header = -1, .type = DNN_CONVERT_AUTO};
@@ -172,10 +183,21 @@ static int check_usage(convert_options *o, input_kind *kind, char *err, size_t n
         return snprintf(err, n, "expected DATA.csv OUT.h5, X.npy Y.npy OUT.h5 or DATA.npz "
                         "OUT.h5 (see --help)"), 1;
     const char *in = o->paths[0], *out = o->paths[o->n_paths - 1];
-    *kind = o->n_paths == 3 ? INPUT_NPY_PAIR : ends_with(in, ".npz") ? INPUT_NPZ : INPUT_CSV;
-    if (*kind == INPUT_CSV && ends_with(in, ".npy"))
+    *kind = o->n_paths == 3 || ends_with(in, ".npy") ? INPUT_NPY
+            : ends_with(in, ".npz")                  ? INPUT_NPZ
+                                                     : INPUT_CSV;
+    if (o->no_labels && o->n_paths == 3)
+        return snprintf(err, n, "--no-labels takes one .npy file, the features: X.npy OUT.h5 "
+                        "--no-labels"), 1;
+    if (*kind == INPUT_NPY && o->n_paths == 2 && !o->no_labels)
         return snprintf(err, n, "%s: an .npy file holds one array; give the features and "
-                        "the labels: X.npy Y.npy OUT.h5", in), 1;
+                        "the labels: X.npy Y.npy OUT.h5 (or X.npy OUT.h5 --no-labels)", in), 1;
+    if (o->no_labels && o->label)
+        return snprintf(err, n, "--label and --no-labels: give one (without labels every "
+                        "column is a feature)"), 1;
+    if (o->no_labels && o->y_key)
+        return snprintf(err, n, "--y and --no-labels: give one (without labels only the "
+                        "features, --x, are read)"), 1;
     static const char *const input_like[] = {".csv", ".tsv", ".txt", ".npy", ".npz", NULL};
     for (int k = 0; input_like[k]; k++)
         if (ends_with(out, input_like[k]))
@@ -227,8 +249,9 @@ static dnn_status convert(const convert_options *o, input_kind kind,
                           const dnn_convert_output *out, dnn_convert_summary *summary,
                           dnn_error *err)
 {
-    if (kind == INPUT_NPY_PAIR)
-        return dnn_convert_npy_pair(o->paths[0], o->paths[1], out, summary, err);
+    if (kind == INPUT_NPY)
+        return dnn_convert_npy_pair(o->paths[0], o->no_labels ? NULL : o->paths[1], out,
+                                    summary, err);
     if (kind == INPUT_NPZ)
         return dnn_convert_npz(o->paths[0], o->x_key, o->y_key, out, summary, err);
     dnn_csv_options csv = {o->delimiter, o->header, o->label};
@@ -248,7 +271,7 @@ static int run(const convert_options *o, input_kind kind)
     int rc = output_begin(&f, out_path);
     dnn_convert_summary summary = {0};
     if (rc == 0) {
-        dnn_convert_output out = {f.tmp, out_path, o->prefix, o->type};
+        dnn_convert_output out = {f.tmp, out_path, o->prefix, o->type, o->no_labels};
         dnn_error err = {"", -1};
         if (convert(o, kind, &out, &summary, &err) != DNN_OK) {
             fprintf(stderr, "dnn-convert: error: %s\n", err.message);
@@ -258,11 +281,13 @@ static int run(const convert_options *o, input_kind kind)
     if (rc == 0)
         rc = output_commit(&f);
     dnn_atomic_end(&f); /* removes the temporary file unless renamed */
-    if (rc == 0 && (printf("dnn-convert: wrote %s: %s_x %s (%ld examples of %ld features), "
-                           "%s_y uint8 (labels from %s)\n",
+    char labels[300] = ", no labels (--no-labels)";
+    if (!o->no_labels)
+        snprintf(labels, sizeof labels, ", %s_y uint8 (labels from %s)", o->prefix,
+                 summary.labels);
+    if (rc == 0 && (printf("dnn-convert: wrote %s: %s_x %s (%ld examples of %ld features)%s\n",
                            out_path, o->prefix, dnn_convert_type_name(summary.type),
-                           summary.examples, summary.features, o->prefix,
-                           summary.labels) < 0 ||
+                           summary.examples, summary.features, labels) < 0 ||
                     fflush(stdout) != 0)) {
         fprintf(stderr, "dnn-convert: error: writing to stdout failed\n");
         rc = EXIT_RUNTIME;

@@ -8,19 +8,23 @@
 # - with numpy and h5py (/usr/bin/python3): every dtype's values as numpy has them, .npz
 #   from np.savez and np.savez_compressed, and a converted file trains to the hash of
 #   the same arrays written by h5py (also h5py's boolean labels, read by the loader);
-# - memory: a CSV of 32 MB of doubles converts with a peak RSS a few MB above a tiny one.
+# - memory: a CSV of 32 MB of doubles converts with a peak RSS a few MB above a tiny one;
+# - --no-labels: CSV (header or not), one .npy and .npz become PREFIX_x alone, which
+#   dnn-predict scores to the same CSV as the labelled file's conversion with --no-labels;
+#   --no-labels with --label, two .npy files or --y exits 2 and writes nothing.
 #
-# usage: convert.sh DNN_CONVERT DNN_TRAIN VERSION
+# usage: convert.sh DNN_CONVERT DNN_TRAIN VERSION DNN_PREDICT
 set -euo pipefail
 
-if [[ $# -ne 3 ]]; then
-    echo "usage: $0 DNN_CONVERT DNN_TRAIN VERSION" >&2
+if [[ $# -ne 4 ]]; then
+    echo "usage: $0 DNN_CONVERT DNN_TRAIN VERSION DNN_PREDICT" >&2
     exit 2
 fi
 absolute() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 convert=$(absolute "$1")
 train=$(absolute "$2")
 version=$3
+predict=$(absolute "$4")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnn_convert.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
@@ -96,6 +100,7 @@ check "--help: exit status $rc" test "$rc" -eq 0
 check "--help names the exit statuses and an example" \
     contains "$out" "exit status: 0 written"
 check "--help shows the path from CSV to a trained model" contains "$out" "dnn-train --train"
+check "--help names --no-labels" contains "$out" "--no-labels"
 run "$convert" --version
 check "--version printed '$out', expected 'dnn-convert $version'" \
     test "$out" = "dnn-convert $version" -a "$rc" -eq 0
@@ -207,6 +212,66 @@ check "hand-made <i4 .npy trains to base.csv's hash" same_hash "$reference" npy_
 check "hand-made >i2 .npy (version 2, labels version 3) trains to base.csv's hash" \
     same_hash "$reference" npy_v2.h5
 
+# ---- --no-labels: features only, scored by dnn-predict as the labelled file is ----
+
+# scores MODEL DATA.h5 [FLAGS...]: dnn-predict's CSV on stdout, in REPLY (empty on failure)
+scores() {
+    local model=$1 data=$2
+    shift 2
+    REPLY=$("$predict" --model "$model" --data "$data" "$@" 2>/dev/null) || REPLY=""
+}
+# same_scores MODEL REFERENCE-CSV DATA.h5: dnn-predict scores DATA.h5 (no flag: it has no
+# labels, so no accuracy line) to the reference rows, one per example
+same_scores() {
+    scores "$1" "$3"
+    if [[ $(wc -l <<<"$REPLY") -lt 2 || $REPLY != "$2" ]]; then
+        echo "  $3: dnn-predict printed '$(head -c 300 <<<"$REPLY")', expected '$(head -c 300 <<<"$2")'" >&2
+        return 1
+    fi
+}
+"$train" --train base.h5 --layers auto,4,1 --iters 20 --print-every 0 --save model.h5 \
+    >/dev/null 2>&1 || true
+scores model.h5 base.h5 --no-labels
+base_scores=$REPLY
+check "dnn-predict scored base.h5 with --no-labels: '$base_scores'" \
+    test "$(wc -l <<<"$base_scores")" -eq $((m + 1))
+cut -d, -f1-3 base.csv >features.csv
+tail -n +2 features.csv >features_noheader.csv
+check "features.csv --no-labels" converts features.csv features.h5 --no-labels
+check "the summary says there are no labels: $out" contains "$out" "no labels (--no-labels)"
+check "the summary counts 3 features: $out" contains "$out" "(12 examples of 3 features)"
+check "features_noheader.csv --no-labels" \
+    converts features_noheader.csv features_noheader.h5 --no-labels
+check "features_noheader.csv --no-labels --no-header" \
+    converts features_noheader.csv features_no_header_flag.h5 --no-labels --no-header
+check "header or not: the same bytes" cmp -s features.h5 features_noheader.h5
+check "header or not (--no-header): the same bytes" cmp -s features.h5 features_no_header_flag.h5
+check "features.h5 scores as base.h5 --no-labels" same_scores model.h5 "$base_scores" features.h5
+check "x_i4.npy --no-labels" converts x_i4.npy x_only.h5 --no-labels
+check "x_i4.npy --no-labels scores as base.h5 --no-labels" \
+    same_scores model.h5 "$base_scores" x_only.h5
+check "x_i2_big.npy --no-labels" converts x_i2_big.npy x_only_big.h5 --no-labels
+check "x_i2_big.npy --no-labels scores as base.h5 --no-labels" \
+    same_scores model.h5 "$base_scores" x_only_big.h5
+# a one-column CSV is features enough without labels
+cut -d, -f1 base.csv >single_feature.csv
+check "single_feature.csv --no-labels" converts single_feature.csv single_feature.h5 --no-labels
+check "single_feature.csv: 1 feature: $out" contains "$out" "(12 examples of 1 features)"
+# dnn-train needs labels: the file really has no train_set_y
+run "$train" --train features.h5 --layers auto,4,1 --iters 1 --print-every 0
+check "dnn-train on a file without labels: exit status $rc (expected non-zero)" \
+    test "$rc" -ne 0
+# refusals: exit 2, nothing written
+run "$convert" base.csv refused1.h5 --no-labels --label label
+check "--no-labels with --label" fails_with "--label and --no-labels: give one"
+check "--no-labels with --label wrote refused1.h5" test ! -e refused1.h5
+run "$convert" x_i4.npy y_b1.npy refused2.h5 --no-labels
+check "--no-labels with two .npy files" fails_with "--no-labels takes one .npy file"
+check "--no-labels with two .npy files wrote refused2.h5" test ! -e refused2.h5
+run "$convert" base.csv refused3.h5 --no-labels --y y
+check "--no-labels with --y" fails_with "--y and --no-labels: give one"
+check "--no-labels with --y wrote refused3.h5" test ! -e refused3.h5
+
 # ---- bad rows and bad flags: exit 2, line and column, no output ----
 
 # bad NAME CONTENT EXPECTED [FLAGS...]: NAME.csv holding CONTENT fails naming EXPECTED
@@ -236,6 +301,8 @@ bad no_such_label 'a,b,c\n1,2,0\n' "--label 'nope': no such column in the header
 bad label_range 'a,b,c\n1,2,0\n' "--label 4: the rows have 3 columns" --label 4
 bad name_without_header '1,2,0\n' "--no-header says there is no header row" \
     --label c --no-header
+bad nolabel_nan 'f1,f2\n1,2\n3,nan\n' "nolabel_nan.csv line 3, column 2 ('nan'): is NaN" \
+    --no-labels
 printf '1,2,0\n\0\n' >nul.csv
 run "$convert" nul.csv nul.h5
 check "a NUL byte" fails_with "nul.csv line 2: a NUL byte"
@@ -381,6 +448,44 @@ EOF
         same_hash "$floats" h5py_bool.h5
     check "compressed uint8 images train to the hash of h5py's uint8 images" \
         same_hash "$(hash_of h5py_images.h5)" compressed.h5
+
+    # --no-labels with numpy's own files: .npz by name, positional and alone, and CSV
+    "$PY" -c 'import numpy as np
+np.savez("x_alone.npz", np.load("x_train.npy"))' # one member, arr_0
+    "$train" --train arrays.h5 --layers auto,4,1 --iters 20 --print-every 0 \
+        --save floats_model.h5 >/dev/null 2>&1 || true
+    scores floats_model.h5 arrays.h5 --no-labels
+    floats_scores=$REPLY
+    check "dnn-predict scored arrays.h5 with --no-labels" \
+        test "$(wc -l <<<"$floats_scores")" -eq 301
+    cut -d, -f1-5 floats.csv >floats_features.csv
+    tail -n +2 floats_features.csv >floats_features_noheader.csv
+    for input in arrays.npz positional.npz x_alone.npz x_train.npy floats_features.csv \
+        floats_features_noheader.csv; do
+        check "$input --no-labels" converts "$input" "nl_$input.h5" --no-labels
+        check "$input --no-labels scores as arrays.h5 --no-labels" \
+            same_scores floats_model.h5 "$floats_scores" "nl_$input.h5"
+    done
+    check "many.npz --x features --no-labels" converts many.npz nl_many.h5 --x features \
+        --no-labels
+    check "many.npz --x features --no-labels scores as arrays.h5 --no-labels" \
+        same_scores floats_model.h5 "$floats_scores" nl_many.h5
+    "$PY" - >check_no_y.txt 2>&1 <<'EOF' || true
+import numpy as np, h5py
+X = np.load("x_train.npy")
+for name in ["arrays.npz", "positional.npz", "x_alone.npz", "x_train.npy", "floats_features.csv"]:
+    with h5py.File("nl_%s.h5" % name) as f:
+        keys = list(f.keys())
+        ok = keys == ["train_set_x"] and np.array_equal(f["train_set_x"][:], X)
+    print("%s %s" % (name, "ok" if ok else "DIFFERS: %s" % keys))
+EOF
+    check "--no-labels files hold train_set_x alone, numpy's values: $(grep -v ' ok$' check_no_y.txt)" \
+        test "$(grep -c ' ok$' check_no_y.txt)" -eq 5
+    run "$convert" arrays.npz refused4.h5 --no-labels --y y
+    check "--no-labels with --y (.npz)" fails_with "--y and --no-labels: give one"
+    check "--no-labels with --y wrote refused4.h5" test ! -e refused4.h5
+    run "$convert" x_alone.npz x_alone_labelled.h5
+    check "x_alone.npz with labels: no labels member" fails_with "name it with --y KEY"
 fi
 
 # ---- memory: a CSV of 32 MB of doubles converts in a few MB ----
