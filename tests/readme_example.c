@@ -10,7 +10,8 @@ int main(void)
     dnn_params *p = dnn_params_new(2, dims), *grads = dnn_params_new_like(p);
     dnn_cache *cache = dnn_cache_new(p, 4);
     dnn_initialize_parameters_deep(p, DNN_INIT_HE, 1);
-    double cost = 0, first = 0;
+    double cost = 0;
+    double first = 0; /* the first cost, to check that training lowered it */
     for (int i = 0; i < 3000; i++) {
         dnn_L_model_forward(p, X, 4, cache);
         dnn_compute_cost(4, cache->A[2], Y, &cost);
