@@ -54,7 +54,7 @@ static const change_case cases[] = {
     {"--reduce", {NULL}, {"--reduce", "fast", NULL}},
     {"--dtype", {NULL}, {"--dtype", "f32", NULL}},
     {"--thread-exchange", {NULL}, {"--thread-exchange", "split", NULL}},
-    {"--blas", {NULL}, {"--blas", "system", NULL}},
+    {"--blas", {NULL}, {"--blas", "fixed", NULL}},
     {"--timing", {NULL}, {"--timing", NULL}},
     {"--metrics", {NULL}, {"--metrics", "run.jsonl", NULL}},
     {"--help", {NULL}, {"--help", NULL}},

@@ -65,11 +65,11 @@ static void usage(FILE *out)
             "                        written before the transform was recorded divide by\n"
             "                        255 unless it is given, as dnn-train did\n"
             "  --batch N             examples per forward pass, 1..1048576 (default 256);\n"
-            "                        any gives the same probabilities (with --blas system,\n"
-            "                        only the chunk dnn-train printed reproduces its own)\n"
-            "  --blas WHICH          fixed (default) | system: the matrix products; fixed:\n"
-            "                        our own in a fixed order, the same bits on every x86-64\n"
-            "                        CPU; system: OpenBLAS, bits that are this machine's\n"
+            "                        with --blas fixed any gives the same probabilities;\n"
+            "                        with system, only the chunk dnn-train printed does\n"
+            "  --blas WHICH          system (default) | fixed: the matrix products; system:\n"
+            "                        OpenBLAS, bits that are this machine's; fixed: our own\n"
+            "                        in a fixed order, the same bits on every x86-64 CPU\n"
             "  --version             the version\n"
             "  --help                this text\n\n"
             "exit status: 0 scored (and wrote --out); 1 the model gave NaN or Inf, or a\n"
@@ -129,6 +129,7 @@ static int parse_options(int argc, char **argv, predict_options *o, char *err, s
         .switches = switches, .valued = valued, .name_size = 32, .apply = apply};
     memset(o, 0, sizeof *o);
     o->scale_uint8 = 1;
+    o->system_blas = 1; /* as dnn-train's default */
     o->batch = DEFAULT_BATCH;
     if (dnn_parse_options(argc, argv, &options, o, err, n))
         return 1;

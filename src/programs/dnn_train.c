@@ -1115,9 +1115,6 @@ int main(int argc, char **argv)
             printf("dnn-train %s\n", DNN_VERSION);
     } else {
         dnn_use_system_blas(o.system_blas);
-        if (o.system_blas && dnn_comm_rank() == 0)
-            fprintf(stderr, "dnn-train: note: --blas system: the products are the system BLAS's; "
-                            "the trained bits are this machine's\n");
         rc = run(&o);
     }
     dnn_comm_finalize();

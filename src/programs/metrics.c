@@ -58,7 +58,8 @@ void metrics_close(run_metrics *m)
 
 void metrics_start(run_metrics *m, long first, long steps)
 {
-    m->start = m->shown_at = m->printed_at = dnn_comm_wtime();
+    m->start = m->printed_at = dnn_comm_wtime();
+    m->shown_at = m->start - PROGRESS_EVERY_MS * 1e-3; /* the first may come at once */
     m->first_step = m->next_step = first;
     m->steps = steps;
     m->examples = 0;

@@ -96,11 +96,13 @@ void train_options_usage(FILE *out)
             "                        first layer by inputs where it applies (one rank,\n"
             "                        8-bit inputs, f64, at most 2 chunks), as auto does;\n"
             "                        shared gives each thread whole chunks\n"
-            "  --blas WHICH          fixed (default) | system: the layers' matrix products;\n"
-            "                        fixed: our own, summed in a fixed order, the same bits\n"
-            "                        on every x86-64 CPU (DNN_ISA=generic|avx2|avx512 picks\n"
-            "                        the variant); system: OpenBLAS, whose bits are this\n"
-            "                        machine's (they change with the CPU and the BLAS)\n"
+            "  --blas WHICH          system (default) | fixed: the layers' matrix products;\n"
+            "                        system: OpenBLAS and the AVX-512 kernels, whose bits\n"
+            "                        are this machine's (they change with the CPU and the\n"
+            "                        BLAS); fixed: our own, summed in a fixed order, the\n"
+            "                        same bits on every x86-64 CPU and BLAS\n"
+            "                        (DNN_ISA=generic|avx2|avx512 picks the variant), up to\n"
+            "                        2x slower on the cat run for now\n"
             "  --timing              print per-iteration timings to stderr\n"
             "  --metrics FILE        append one JSON object per printed line to FILE (JSON\n"
             "                        Lines): costs, elapsed seconds, examples per second,\n"
@@ -129,6 +131,7 @@ static void defaults(train_options *o)
     o->reduce = DNN_REDUCE_EXACT;
     o->dtype = DNN_F64;
     o->scale_uint8 = 1;
+    o->system_blas = 1; /* until the fixed order is as fast on the cat shapes */
 }
 
 static int parse_layers(const char *text, train_options *o)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Portable bits (issue 22): the course's cat command gives one Parameter hash (and the
+# Portable bits (issue 22): the course's cat command with --blas fixed gives one Parameter hash (and the
 # same printed costs) per dtype whatever OpenBLAS's kernel (OPENBLAS_CORETYPE unset,
 # Haswell, Prescott), our GEMM's variant (DNN_ISA generic, avx2, avx512: those the CPU
 # runs; the others are named) and the layout (ranks 1-2 x threads 1-2).
@@ -17,7 +17,7 @@ if [ ! -f "$shared/train_catvnoncat.h5" ]; then
     exit 1
 fi
 cat_run=(--train "$shared/train_catvnoncat.h5" --layers 12288,20,7,5,1 --init lecun --seed 1
-    --lr 0.0075 --iters 20 --print-every 5)
+    --lr 0.0075 --iters 20 --print-every 5 --blas fixed)
 
 isas=()
 for isa in generic avx2 avx512; do
