@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dnn/data.h"
+#include "dnn/f32.h"
 #include "dnn/layers.h"
 #include "dnn/model.h"
 #include "dnn/model_io.h"
@@ -46,10 +47,11 @@ static void usage(FILE *out)
             "usage: dnn-predict --model PATH --data FILE [options]\n"
             "Applies a model written by dnn-train --save to every example of FILE, with the\n"
             "input transform the model records (none, uint8 / 255, or the training set's\n"
-            "means and deviations of --standardize). With labels it prints 'Accuracy: A',\n"
-            "the fraction of predictions (probability > 0.5) equal to the label; without\n"
-            "them (no *_y dataset, or --no-labels) it writes the CSV below, to stdout when\n"
-            "there is no --out.\n\n"
+            "means and deviations of --standardize), in the dtype it records (a model of\n"
+            "--dtype f32 runs in float, as dnn-train evaluated it). With labels it prints\n"
+            "'Accuracy: A', the fraction of predictions (probability > 0.5) equal to the\n"
+            "label; without them (no *_y dataset, or --no-labels) it writes the CSV below,\n"
+            "to stdout when there is no --out.\n\n"
             "  --model PATH          HDF5 model from dnn-train --save (required); one whose\n"
             "                        checksum does not match is refused as damaged\n"
             "  --data FILE           HDF5 data set: *_x (m,...) and, optionally, *_y (m)\n"
@@ -148,6 +150,57 @@ static int all_finite(const dnn_params *p)
         if (!isfinite(p->arena[i]))
             return 0;
     return 1;
+}
+
+/* A model trained with --dtype f32 predicts as dnn-train evaluated it: parameters and
+ * examples rounded to float, the checked float forward pass (hidden pre-activations
+ * near 0 recomputed in double), the probability float AL widened. */
+static int forward_all_f32(const dnn_params *params, const dnn_dataset *data, long batch,
+                           double *probability)
+{
+    int capacity = data->m < batch ? (int)data->m : (int)batch;
+    size_t n = (size_t)data->n_features, units = 0;
+    for (int l = 1; l <= params->L; l++)
+        units += (size_t)params->dims[l];
+    dnn_params_f32 *p32 = dnn_params_f32_new(params->L, params->dims);
+    dnn_cache_f32 *cache = p32 ? dnn_cache_new_f32(p32, capacity) : NULL;
+    double *row_norms = malloc(units * sizeof *row_norms);
+    float *X32 = malloc((size_t)capacity * n * sizeof *X32);
+    int rc = p32 && cache && row_norms && X32 &&
+                     dnn_params_f32_round_norms(p32, params, row_norms) == DNN_OK
+                 ? 0
+                 : EXIT_USAGE;
+    if (rc != 0)
+        fprintf(stderr, "dnn-predict: error: out of memory for a float block of %d examples\n",
+                capacity);
+    for (long first = 0; rc == 0 && first < data->m; first += capacity) {
+        int cols = data->m - first < capacity ? (int)(data->m - first) : capacity;
+        const double *X = data->X + (size_t)first * n;
+        for (size_t i = 0; i < (size_t)cols * n; i++)
+            X32[i] = (float)X[i];
+        dnn_status st = dnn_L_model_forward_f32_checked(p32, params, row_norms, X32, X, NULL,
+                                                        cols, cache, NULL);
+        if (st != DNN_OK) {
+            fprintf(stderr, "dnn-predict: error: forward pass of examples [%ld, %ld): %s\n",
+                    first, first + cols, dnn_status_string(st));
+            rc = EXIT_RUNTIME;
+            break;
+        }
+        const float *AL = cache->A[params->L];
+        for (int j = 0; j < cols && rc == 0; j++) {
+            if (!isfinite(AL[j])) {
+                fprintf(stderr, "dnn-predict: error: the model's output for example %ld is %g\n",
+                        first + j, (double)AL[j]);
+                rc = EXIT_RUNTIME;
+            }
+            probability[first + j] = AL[j];
+        }
+    }
+    free(X32);
+    free(row_norms);
+    dnn_cache_free_f32(&cache);
+    dnn_params_f32_free(&p32);
+    return rc;
 }
 
 /* probability[j] = the model's output AL for example j of data. */
@@ -446,7 +499,9 @@ static int run(const predict_options *o)
         fprintf(stderr, "dnn-predict: error: out of memory for %ld predictions\n", data.m);
         rc = EXIT_USAGE;
     }
-    if (rc == 0)
+    if (rc == 0 && strcmp(info.dtype, "float32") == 0)
+        rc = forward_all_f32(params, &data, o->batch, probability);
+    else if (rc == 0)
         rc = forward_all(params, &data, o->batch, probability);
     if (rc == 0)
         rc = csv_finish(&out, probability, data.m);

@@ -220,5 +220,33 @@ for flag in --model --data --out --x-dataset --y-dataset --no-scale --batch --bl
     check "dnn-predict --help does not list $flag" grep -q -e "^ *$flag\\b" <<<"$out"
 done
 
+# a model trained in float predicts as dnn-train evaluated it: in float (its
+# probabilities are floats widened), the same train and test accuracies
+if [[ -f "$shared/train_catvnoncat.h5" && -f "$shared/test_catvnoncat.h5" ]]; then
+    m32="$tmp/cat_f32.h5"
+    run "$train" --train "$shared/train_catvnoncat.h5" --test "$shared/test_catvnoncat.h5" \
+        --layers 12288,20,7,5,1 --iters 300 --print-every 0 --dtype f32 --save "$m32"
+    check "dnn-train --dtype f32 --save: exit status $rc, stderr: $err" test "$rc" -eq 0
+    train_accuracy=$(value_of "Train accuracy") test_accuracy=$(value_of "Test accuracy")
+    run "$predict" --model "$m32" --data "$shared/train_catvnoncat.h5"
+    check "f32 model, train set: '$out' is not dnn-train's $train_accuracy" \
+        test "$out" = "Accuracy: $train_accuracy"
+    run "$predict" --model "$m32" --data "$shared/test_catvnoncat.h5" --out "$tmp/p32.csv"
+    check "f32 model, test set: '$out' is not dnn-train's $test_accuracy" \
+        test "$out" = "Accuracy: $test_accuracy"
+    floats() { # every probability of the CSV is a float widened to double
+        python3 - "$1" <<'PY'
+import csv, struct, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+ok = rows and all(struct.unpack("f", struct.pack("f", float(r["probability"])))[0]
+                  == float(r["probability"]) for r in rows)
+sys.exit(0 if ok else 1)
+PY
+    }
+    check "an f32 model's probabilities are not floats: predicted in double" floats "$tmp/p32.csv"
+else
+    echo "skipped: the f32 model case (no course data in $shared)"
+fi
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
